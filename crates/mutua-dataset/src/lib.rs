@@ -1,0 +1,2 @@
+//! The dataset format and its loader.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Invoicing: consolidated semester documents and their PDF rendering.
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! The `mutua` command-line tool.
+#![forbid(unsafe_code)]
+fn main() {}
