@@ -1,6 +1,67 @@
-//! The domain model of mutua.
+//! The domain model of mutua: what a French métropole's shared services ("mutualisation") are made of.
+//!
+//! - [`money`](Amount): euros at scale 2 with checked arithmetic and named [`Rounding`]; [`Rate`], [`Quantity`],
+//!   [`Ratio`] and [`Fte`] for unrounded figures. No float anywhere.
+//! - [`Party`]: the MEL, its communes and other bodies (a syndicate such as the FEAL), with what a public
+//!   debtor requires on its invoices.
+//! - [`PopulationTable`]: legal populations by commune, millésime and kind, and which millésime is in force.
+//! - [`Semester`], [`Period`], [`DateRange`]: calendar periods, day and month counts, intersections.
+//! - [`Dispositif`], [`Convention`], [`Terms`], [`Membership`]: the shared services, the agreements that set their
+//!   terms over time, and who joined when.
+//! - [`Rule`] and [`Component`]: tariffs and allocation keys as data.
+//! - [`Valuation`]: full cost and unit operating cost (CGCT D5211-16), forecast and actual.
+//! - [`CeeDeposit`], [`CeeOperation`]: pooled energy-saving certificates.
+//! - [`Dataset`] holds it all; [`validate`] checks it and reports every problem with its file, line and field.
+//!
+//! The core does no I/O, reads no clock and no environment: dates and data come from the caller.
+//!
+//! ```
+//! use mutua_core::{Amount, Rounding, Semester};
+//! let semester: Semester = "2026-S1".parse()?;
+//! assert_eq!(semester.period().days(), 181);
+//! let share = Amount::from_decimal("1234.565".parse()?, Rounding::HalfUp);
+//! assert_eq!(share.format_fr(), "1\u{202f}234,57\u{a0}€");
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
+
+mod activity;
+mod cee;
+mod convention;
+mod dataset;
 mod money;
+mod party;
 mod period;
-pub use money::*;
-pub use period::*;
+mod population;
+mod rule;
+mod validate;
+mod valuation;
+
+pub use activity::ActivityRecord;
+pub use cee::{CeeDeposit, CeeKind, CeeOperation};
+pub use convention::{
+    Convention, Dispositif, Eligibility, Flow, LegalVehicle, Membership, ProRata, RegularisationHalf,
+    RegularisationPolicy, Settlement, Terms, VatRegime,
+};
+pub use dataset::{CarriedAmount, Dataset, DatasetMeta, IndexValue};
+pub use money::{
+    Amount, CENTS_SCALE, Fte, MoneyError, Quantity, Rate, Ratio, Rounding, format_decimal_fr,
+    parse_decimal_exact,
+};
+pub use party::{
+    Address, ConventionId, DispositifId, IdError, InseeCode, InvoicingRequirements, Party, PartyId,
+    PartyKind, Siren, Siret, Source,
+};
+pub use period::{DateRange, Half, Period, PeriodError, Semester, parse_date};
+pub use population::{
+    Millesime, PopulationBasis, PopulationFigure, PopulationKind, PopulationRecord, PopulationTable,
+};
+pub use rule::{
+    ActivityBasis, Band, BandMode, CeeRedistribution, Component, FlatFee, IndexRevision, Key, PerInhabitant,
+    PoolShare, PoolSource, PopulationBands, PriceTier, Rule, TariffError, UnitCost, UnitPrice, WeightGrid,
+};
+pub use validate::{Problem, ValidationError, validate};
+pub use valuation::{
+    FteCost, GradeCategory, STAFF_LINE_ROUNDING, StaffLine, UNIT_COST_ROUNDING, Valuation, ValuationBasis,
+    ValuationError, ValuationResult,
+};

@@ -485,8 +485,8 @@ mod tests {
 
     /// A tiny deserializer driver: the core crate has no JSON dependency, so use serde's value machinery.
     fn serde_json_like<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-        use serde::de::value::{Error, MapDeserializer};
         use serde::de::IntoDeserializer;
+        use serde::de::value::{Error, MapDeserializer};
         // Only the shapes used above: {"amount": <string or number>}.
         let raw = text.trim_matches(|c| c == '{' || c == '}').trim();
         let (_, value) = raw.split_once(':').ok_or("shape")?;
@@ -496,7 +496,8 @@ mod tests {
             T::deserialize(map).map_err(|e| e.to_string())
         } else {
             let number: i64 = value.split('.').next().unwrap_or("0").parse().map_err(|_| "number")?;
-            let map = MapDeserializer::<_, Error>::new(std::iter::once(("amount", number.into_deserializer())));
+            let map =
+                MapDeserializer::<_, Error>::new(std::iter::once(("amount", number.into_deserializer())));
             T::deserialize(map).map_err(|e| e.to_string())
         }
     }

@@ -357,7 +357,11 @@ mod tests {
                 Some((first, last, days, started, full)) => {
                     let got = got.expect(start);
                     assert_eq!((got.first, got.last), (d(first), d(last)), "{start}");
-                    assert_eq!((got.days(), got.months_started(), got.months_full()), (days, started, full), "{start}");
+                    assert_eq!(
+                        (got.days(), got.months_started(), got.months_full()),
+                        (days, started, full),
+                        "{start}"
+                    );
                 }
             }
         }

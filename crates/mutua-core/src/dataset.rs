@@ -1,0 +1,150 @@
+//! The whole model of one dataset: everything a semester's computation needs.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::activity::ActivityRecord;
+use crate::cee::{CeeDeposit, CeeOperation};
+use crate::convention::{Convention, Dispositif, Membership};
+use crate::money::Amount;
+use crate::party::{ConventionId, DispositifId, Party, PartyId, Source};
+use crate::period::Semester;
+use crate::population::PopulationTable;
+use crate::valuation::{FteCost, Valuation, ValuationBasis};
+
+/// Settings of a dataset as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetMeta {
+    /// Name ("Métropole Européenne de Lille — schéma de mutualisation").
+    pub name: String,
+    /// The semester a batch runs on when none is given.
+    pub current_semester: Semester,
+    /// The threshold under which no titre de recettes is issued (D1611-1: 15 €); smaller totals are carried.
+    pub titre_threshold: Amount,
+    /// First number of each document series (`FAC-MEL-2026` → 1); a series not listed starts at 1.
+    pub series_start: BTreeMap<String, u64>,
+    /// Where the settings came from.
+    pub source: Source,
+}
+
+/// A value of a price index for a month (`SYNTEC` 2026-01 = 312.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexValue {
+    /// Index name.
+    pub index: String,
+    /// Month `YYYY-MM`.
+    pub month: String,
+    /// Value.
+    pub value: crate::money::Ratio,
+    /// Where the record came from.
+    pub source: Source,
+}
+
+/// An amount below the titre threshold in an earlier semester, carried to the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriedAmount {
+    /// The semester the amount was computed for.
+    pub semester: Semester,
+    /// The party that would have issued the document.
+    pub issuer: PartyId,
+    /// The debtor.
+    pub debtor: PartyId,
+    /// The convention the amount was owed under.
+    pub convention: ConventionId,
+    /// The label of the line it came from.
+    pub label: String,
+    /// The amount carried.
+    pub amount: Amount,
+    /// Where the record came from.
+    pub source: Source,
+}
+
+/// Everything a dataset holds, loaded and ready to validate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dataset {
+    /// Settings.
+    pub meta: DatasetMeta,
+    /// Parties by key.
+    pub parties: BTreeMap<PartyId, Party>,
+    /// Legal populations.
+    pub populations: PopulationTable,
+    /// Dispositifs by key.
+    pub dispositifs: BTreeMap<DispositifId, Dispositif>,
+    /// Conventions by key.
+    pub conventions: BTreeMap<ConventionId, Convention>,
+    /// Memberships, in file order.
+    pub memberships: Vec<Membership>,
+    /// Recorded activity, in file order.
+    pub activity: Vec<ActivityRecord>,
+    /// Loaded annual costs of an FTE.
+    pub fte_costs: Vec<FteCost>,
+    /// Valuations of the dispositifs' full cost.
+    pub valuations: Vec<Valuation>,
+    /// Price index values.
+    pub indices: Vec<IndexValue>,
+    /// CEE deposits.
+    pub cee_deposits: Vec<CeeDeposit>,
+    /// CEE operations.
+    pub cee_operations: Vec<CeeOperation>,
+    /// Amounts carried from earlier semesters (below the titre threshold).
+    pub carried: Vec<CarriedAmount>,
+}
+
+impl Dataset {
+    /// The party with a key.
+    #[must_use]
+    pub fn party(&self, id: &PartyId) -> Option<&Party> {
+        self.parties.get(id)
+    }
+
+    /// The memberships of a convention, in file order.
+    pub fn members_of<'a>(
+        &'a self,
+        convention: &'a ConventionId,
+    ) -> impl Iterator<Item = &'a Membership> + 'a {
+        self.memberships.iter().filter(move |m| &m.convention == convention)
+    }
+
+    /// The distinct members a convention has ever had.
+    #[must_use]
+    pub fn member_count(&self, convention: &ConventionId) -> usize {
+        let mut members: Vec<&PartyId> = self.members_of(convention).map(|m| &m.member).collect();
+        members.sort_unstable();
+        members.dedup();
+        members.len()
+    }
+
+    /// The valuation of a dispositif for a year and basis.
+    #[must_use]
+    pub fn valuation(
+        &self,
+        dispositif: &DispositifId,
+        year: i32,
+        basis: ValuationBasis,
+    ) -> Option<&Valuation> {
+        self.valuations.iter().find(|v| &v.dispositif == dispositif && v.year == year && v.basis == basis)
+    }
+
+    /// The conventions of a dispositif.
+    pub fn conventions_of<'a>(
+        &'a self,
+        dispositif: &'a DispositifId,
+    ) -> impl Iterator<Item = &'a Convention> + 'a {
+        self.conventions.values().filter(move |c| &c.dispositif == dispositif)
+    }
+
+    /// The years the dataset has activity or valuations for, ascending.
+    #[must_use]
+    pub fn years_covered(&self) -> Vec<i32> {
+        let mut years: Vec<i32> = self
+            .activity
+            .iter()
+            .map(|a| a.semester.year)
+            .chain(self.valuations.iter().map(|v| v.year))
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        years
+    }
+}

@@ -1,0 +1,284 @@
+//! Parties: the métropole, its communes and the other bodies money flows between.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a record came from: a file and a line (1-based), so that any error about it can be located.
+///
+/// Records built in code carry [`Source::code`]. Carrying provenance is not I/O: the core never opens a file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub struct Source {
+    /// The file, relative to the dataset directory (`memberships.csv`, `conventions/cep.toml`).
+    pub file: String,
+    /// The 1-based line, or 0 when unknown.
+    pub line: u32,
+}
+
+impl Source {
+    /// A record made in code rather than loaded from a file.
+    #[must_use]
+    pub fn code() -> Source {
+        Source { file: "<code>".to_owned(), line: 0 }
+    }
+
+    /// A record from a file at a line.
+    #[must_use]
+    pub fn at(file: impl Into<String>, line: u32) -> Source {
+        Source { file: file.into(), line }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Why an identifier is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdError {
+    /// An INSEE commune code is five characters: two for the département (or 2A/2B) and three digits.
+    #[error("`{0}` is not an INSEE commune code (5 characters, such as 59350)")]
+    Insee(String),
+    /// A SIREN is nine digits with a valid Luhn key.
+    #[error("`{0}` is not a SIREN (9 digits with a valid Luhn key)")]
+    Siren(String),
+    /// A SIRET is fourteen digits with a valid Luhn key.
+    #[error("`{0}` is not a SIRET (14 digits with a valid Luhn key)")]
+    Siret(String),
+    /// Identifiers of parties, dispositifs and conventions: 1–40 of `a-z A-Z 0-9 - _`.
+    #[error("`{0}` is not an identifier (1 to 40 letters, digits, `-` or `_`)")]
+    Identifier(String),
+}
+
+fn luhn_valid(digits: &str) -> bool {
+    let mut sum = 0;
+    for (index, byte) in digits.bytes().rev().enumerate() {
+        let mut digit = u32::from(byte - b'0');
+        if index % 2 == 1 {
+            digit *= 2;
+            if digit > 9 {
+                digit -= 9;
+            }
+        }
+        sum += digit;
+    }
+    sum % 10 == 0
+}
+
+fn all_digits(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+macro_rules! string_id {
+    ($(#[$meta:meta])* $name:ident, $check:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses and checks the identifier.
+            pub fn parse(text: &str) -> Result<$name, IdError> {
+                let check: fn(&str) -> Result<(), IdError> = $check;
+                check(text)?;
+                Ok($name(text.to_owned()))
+            }
+
+            /// The identifier as text.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = IdError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                $name::parse(text)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                $name::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+fn check_identifier(text: &str) -> Result<(), IdError> {
+    let ok = (1..=40).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok { Ok(()) } else { Err(IdError::Identifier(text.to_owned())) }
+}
+
+string_id!(
+    /// An INSEE commune code (`59350` is Lille). The key of a commune: match on it, never on the name.
+    InseeCode,
+    |text| {
+        let bytes = text.as_bytes();
+        let ok = bytes.len() == 5
+            && (bytes[..2].iter().all(u8::is_ascii_digit) || matches!(&bytes[..2], b"2A" | b"2B"))
+            && bytes[2..].iter().all(u8::is_ascii_digit);
+        if ok { Ok(()) } else { Err(IdError::Insee(text.to_owned())) }
+    }
+);
+string_id!(
+    /// A SIREN: the nine-digit identifier of a legal person (`200093201` is the MEL).
+    Siren,
+    |text| {
+        if all_digits(text, 9) && luhn_valid(text) { Ok(()) } else { Err(IdError::Siren(text.to_owned())) }
+    }
+);
+string_id!(
+    /// A SIRET: a SIREN followed by the five-digit number of an establishment.
+    Siret,
+    |text| {
+        if all_digits(text, 14) && luhn_valid(text) { Ok(()) } else { Err(IdError::Siret(text.to_owned())) }
+    }
+);
+string_id!(
+    /// The key of a party in a dataset: the INSEE code for a commune, a short name otherwise (`MEL`, `FEAL`).
+    PartyId,
+    check_identifier
+);
+string_id!(
+    /// The key of a dispositif (a shared service), such as `cep` or `sim-ads`.
+    DispositifId,
+    check_identifier
+);
+string_id!(
+    /// The key of a convention, such as `cep-2021`.
+    ConventionId,
+    check_identifier
+);
+
+impl Siret {
+    /// The SIREN part (the first nine digits).
+    #[must_use]
+    pub fn siren_part(&self) -> &str {
+        &self.0[..9]
+    }
+}
+
+/// What kind of body a party is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PartyKind {
+    /// A métropole or other EPCI à fiscalité propre (the MEL).
+    Metropole,
+    /// A member commune.
+    Commune,
+    /// A syndicate (the FEAL, an electricity syndicate).
+    Syndicate,
+    /// Any other public body.
+    Other,
+}
+
+impl PartyKind {
+    /// The spelling used in data files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyKind::Metropole => "metropole",
+            PartyKind::Commune => "commune",
+            PartyKind::Syndicate => "syndicate",
+            PartyKind::Other => "other",
+        }
+    }
+}
+
+/// A postal address, as printed on documents.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Address {
+    /// Street lines (one or two).
+    pub lines: Vec<String>,
+    /// Postcode.
+    pub postcode: String,
+    /// City (commune of the address).
+    pub city: String,
+}
+
+/// What a public debtor requires on the invoices it receives (Chorus Pro).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct InvoicingRequirements {
+    /// The Chorus Pro service code the invoice must carry, when the debtor has one.
+    pub service_code: Option<String>,
+    /// Whether the debtor requires a commitment number (numéro d'engagement) on its invoices.
+    pub commitment_required: bool,
+    /// The commitment number to print, when the debtor gave one.
+    pub commitment_number: Option<String>,
+}
+
+/// A party: any body that bills, pays, receives or is billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    /// Key in the dataset.
+    pub id: PartyId,
+    /// What kind of body.
+    pub kind: PartyKind,
+    /// Official name ("Métropole Européenne de Lille", "Marcq-en-Barœul").
+    pub name: String,
+    /// SIREN of the legal person.
+    pub siren: Siren,
+    /// SIRET of the establishment that bills or is billed.
+    pub siret: Siret,
+    /// INSEE code, for a commune.
+    pub insee: Option<InseeCode>,
+    /// The MEL territoire the commune belongs to.
+    pub territoire: Option<String>,
+    /// Postal address.
+    pub address: Address,
+    /// What the party requires on invoices addressed to it.
+    pub invoicing: InvoicingRequirements,
+    /// Where the record came from.
+    pub source: Source,
+}
+
+impl Party {
+    /// Whether this party is a commune.
+    #[must_use]
+    pub fn is_commune(&self) -> bool {
+        self.kind == PartyKind::Commune
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_table() {
+        let ok_insee = ["59350", "59009", "2A004", "2B033"];
+        for text in ok_insee {
+            assert!(InseeCode::parse(text).is_ok(), "{text}");
+        }
+        for text in ["5935", "593500", "59 35", "2C004", "ABCDE"] {
+            assert_eq!(InseeCode::parse(text), Err(IdError::Insee(text.into())), "{text}");
+        }
+        // Real SIRENs: the MEL, Lille, Villeneuve-d'Ascq.
+        for text in ["200093201", "215903501", "215900093"] {
+            assert!(Siren::parse(text).is_ok(), "{text}");
+        }
+        for text in ["200093202", "20009320", "2000932011", "20009320A"] {
+            assert_eq!(Siren::parse(text), Err(IdError::Siren(text.into())), "{text}");
+        }
+        assert!(Siret::parse("20009320100016").is_ok());
+        assert!(Siret::parse("20009320100017").is_err());
+        assert_eq!(Siret::parse("20009320100016").unwrap().siren_part(), "200093201");
+        assert!(PartyId::parse("MEL").is_ok() && PartyId::parse("59350").is_ok());
+        assert!(PartyId::parse("").is_err() && PartyId::parse("a b").is_err());
+        assert!(ConventionId::parse("sim-ads_2025").is_ok());
+    }
+}

@@ -1,0 +1,972 @@
+//! Validation of a whole dataset: every rule a dataset must respect, every error reported with its location.
+//!
+//! [`validate`] never stops at the first problem: it returns all of them, each naming the file, the line and
+//! the field, so that a finance officer can fix a dataset in one pass.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use crate::convention::{Convention, Eligibility, Flow};
+use crate::dataset::Dataset;
+use crate::money::Ratio;
+use crate::party::{PartyId, PartyKind, Source};
+use crate::rule::{ActivityBasis, BandMode, Key, PoolSource, Rule};
+use crate::valuation::ValuationBasis;
+
+/// What is wrong, without where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A reference to a party the dataset does not have.
+    #[error("unknown party `{0}` (not in parties.csv)")]
+    UnknownParty(String),
+    /// A reference to a dispositif the dataset does not have.
+    #[error("unknown dispositif `{0}` (not in dispositifs.csv)")]
+    UnknownDispositif(String),
+    /// A reference to a convention the dataset does not have.
+    #[error("unknown convention `{0}` (no such id in conventions/)")]
+    UnknownConvention(String),
+    /// A reference to a CEE deposit the dataset does not have.
+    #[error("unknown CEE deposit `{0}` (not in cee_deposits.csv)")]
+    UnknownDeposit(String),
+    /// A membership starts before or ends after the convention's validity.
+    #[error("membership {membership} is outside the validity of convention `{convention}` ({validity})")]
+    MembershipOutsideValidity {
+        /// The membership's range.
+        membership: String,
+        /// The convention.
+        convention: String,
+        /// Its validity.
+        validity: String,
+    },
+    /// The same member is in a convention twice over the same days.
+    #[error(
+        "member `{member}` has overlapping memberships of `{convention}` (the other is at line {other_line})"
+    )]
+    OverlappingMembership {
+        /// Member.
+        member: String,
+        /// Convention.
+        convention: String,
+        /// Line of the other membership.
+        other_line: u32,
+    },
+    /// A member does not meet the convention's eligibility rule.
+    #[error("`{member}` is not eligible to `{convention}`: {reason}")]
+    Ineligible {
+        /// Member.
+        member: String,
+        /// Convention.
+        convention: String,
+        /// Why.
+        reason: String,
+    },
+    /// A population is missing for a commune member.
+    #[error("no population of millésime {millesime} for commune `{member}` (needed by `{convention}`)")]
+    MissingPopulation {
+        /// Member.
+        member: String,
+        /// Millésime needed.
+        millesime: i32,
+        /// Convention.
+        convention: String,
+    },
+    /// Two sets of terms are in force on the same days, or they are not in date order.
+    #[error("terms from {from} overlap the terms from {other_from} (amendments must follow each other)")]
+    OverlappingTerms {
+        /// Start of this set.
+        from: String,
+        /// Start of the other set.
+        other_from: String,
+    },
+    /// A set of terms starts before the convention or ends after it.
+    #[error("terms from {from} are outside the convention's validity ({validity})")]
+    TermsOutsideValidity {
+        /// Start of the set.
+        from: String,
+        /// Validity.
+        validity: String,
+    },
+    /// A convention has no terms at all, or terms without components.
+    #[error("{0}")]
+    MissingTerms(String),
+    /// Population bands are not contiguous and ascending from 0 or 1.
+    #[error("bands must be contiguous and ascending, starting at 0 or 1, the last one open: {0}")]
+    BadBands(String),
+    /// Fixed percentages do not add up to 100, or do not match the members.
+    #[error("{0}")]
+    BadPercentages(String),
+    /// An activity record's unit type is not in the convention's weighting grid.
+    #[error("unknown unit type `{unit}` for activity `{activity}` of `{convention}` (known: {known})")]
+    UnknownUnit {
+        /// The unit type found.
+        unit: String,
+        /// The activity.
+        activity: String,
+        /// The convention.
+        convention: String,
+        /// The unit types the grid has.
+        known: String,
+    },
+    /// An activity record names an activity no rule of the convention counts.
+    #[error("activity `{activity}` is not counted by any rule of `{convention}` (known: {known})")]
+    UnknownActivity {
+        /// The activity found.
+        activity: String,
+        /// The convention.
+        convention: String,
+        /// The activities its rules count.
+        known: String,
+    },
+    /// Activity recorded for a party that was not a member during the semester.
+    #[error("`{member}` was not a member of `{convention}` during {semester}")]
+    ActivityOfNonMember {
+        /// Party.
+        member: String,
+        /// Convention.
+        convention: String,
+        /// Semester.
+        semester: String,
+    },
+    /// A quantity or amount that must not be negative is.
+    #[error("must not be negative (got {0})")]
+    Negative(String),
+    /// A value that must be positive is zero or negative.
+    #[error("must be positive (got {0})")]
+    NotPositive(String),
+    /// The same record appears twice.
+    #[error("duplicate {what} (first at line {first_line})")]
+    Duplicate {
+        /// What is duplicated.
+        what: String,
+        /// Line of the first occurrence.
+        first_line: u32,
+    },
+    /// A valuation needs a loaded FTE cost that is missing.
+    #[error("no loaded FTE cost for category {category} in {year} (fte_costs.csv)")]
+    MissingFteCost {
+        /// Category.
+        category: String,
+        /// Year.
+        year: i32,
+    },
+    /// A rule needs a valuation that is missing.
+    #[error(
+        "dispositif `{dispositif}` has no forecast valuation for {year}, needed by its valuation-based rules"
+    )]
+    MissingValuation {
+        /// Dispositif.
+        dispositif: String,
+        /// Year.
+        year: i32,
+    },
+    /// An index revision refers to index values that are missing.
+    #[error("index `{index}` has no value for {month} (indices.csv)")]
+    MissingIndex {
+        /// Index.
+        index: String,
+        /// Month.
+        month: String,
+    },
+    /// A CEE deposit belongs to a convention without a CEE redistribution rule.
+    #[error("convention `{0}` has no cee_redistribution component, so it cannot hold CEE deposits")]
+    NotACeeConvention(String),
+    /// A value is out of its allowed range.
+    #[error("{0}")]
+    OutOfRange(String),
+}
+
+/// One problem with a dataset, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// File and line.
+    pub source: Source,
+    /// The field (CSV column or TOML key path).
+    pub field: String,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl fmt::Display for ValidationError {
+    /// `file:line: field: message`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.source, self.field, self.problem)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+struct Report<'a> {
+    dataset: &'a Dataset,
+    errors: Vec<ValidationError>,
+}
+
+impl Report<'_> {
+    fn push(&mut self, source: &Source, field: impl Into<String>, problem: Problem) {
+        self.errors.push(ValidationError { source: source.clone(), field: field.into(), problem });
+    }
+
+    fn party_exists(&mut self, source: &Source, field: &str, party: &PartyId) -> bool {
+        let exists = self.dataset.parties.contains_key(party);
+        if !exists {
+            self.push(source, field, Problem::UnknownParty(party.to_string()));
+        }
+        exists
+    }
+}
+
+/// Checks every rule a dataset must respect and returns every problem found, ordered by file and line.
+#[must_use]
+pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
+    let mut report = Report { dataset, errors: Vec::new() };
+    check_parties(&mut report);
+    check_populations(&mut report);
+    for convention in dataset.conventions.values() {
+        check_convention(&mut report, convention);
+    }
+    check_memberships(&mut report);
+    check_activity(&mut report);
+    check_valuations(&mut report);
+    check_cee(&mut report);
+    check_carried(&mut report);
+    let mut errors = report.errors;
+    errors.sort_by(|a, b| {
+        (&a.source.file, a.source.line, &a.field).cmp(&(&b.source.file, b.source.line, &b.field))
+    });
+    errors.dedup();
+    errors
+}
+
+fn check_parties(report: &mut Report<'_>) {
+    for party in report.dataset.parties.values() {
+        if party.siret.siren_part() != party.siren.as_str() {
+            report.push(
+                &party.source,
+                "siret",
+                Problem::OutOfRange(format!(
+                    "SIRET {} does not start with the SIREN {}",
+                    party.siret, party.siren
+                )),
+            );
+        }
+        if party.kind == PartyKind::Commune && party.insee.is_none() {
+            report.push(&party.source, "insee", Problem::OutOfRange("a commune needs its INSEE code".into()));
+        }
+        if party.invoicing.commitment_required && party.invoicing.commitment_number.is_none() {
+            report.push(
+                &party.source,
+                "commitment_number",
+                Problem::OutOfRange("the party requires a commitment number but none is given".into()),
+            );
+        }
+    }
+}
+
+fn check_populations(report: &mut Report<'_>) {
+    let dataset = report.dataset;
+    for record in dataset.populations.records() {
+        if let Some(party) = dataset.parties.get(&record.party) {
+            if party.kind != PartyKind::Commune {
+                report.push(
+                    &record.source,
+                    "insee",
+                    Problem::OutOfRange(format!(
+                        "`{}` is not a commune: only communes have populations",
+                        record.party
+                    )),
+                );
+            }
+        } else {
+            report.push(&record.source, "insee", Problem::UnknownParty(record.party.to_string()));
+        }
+        if record.totale < record.municipale {
+            report.push(
+                &record.source,
+                "totale",
+                Problem::OutOfRange(format!(
+                    "population totale {} is below population municipale {}",
+                    record.totale, record.municipale
+                )),
+            );
+        }
+    }
+}
+
+fn check_convention(report: &mut Report<'_>, convention: &Convention) {
+    let dataset = report.dataset;
+    let source = &convention.source;
+    if !dataset.dispositifs.contains_key(&convention.dispositif) {
+        report.push(source, "dispositif", Problem::UnknownDispositif(convention.dispositif.to_string()));
+    }
+    report.party_exists(source, "provider", &convention.provider);
+    if convention.terms.is_empty() {
+        report.push(
+            source,
+            "terms",
+            Problem::MissingTerms("a convention needs at least one [[terms]]".into()),
+        );
+    }
+    let mut previous: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)> = None;
+    for (index, terms) in convention.terms.iter().enumerate() {
+        let field = format!("terms[{index}]");
+        if let Some(until) = terms.until
+            && until < terms.from
+        {
+            report.push(
+                source,
+                format!("{field}.until"),
+                Problem::OutOfRange(format!("terms end ({until}) before they start ({})", terms.from)),
+            );
+        }
+        let open_inside = terms.until.is_none() && convention.validity.contains(terms.from);
+        if !(convention.validity.covers(terms.range()) || open_inside) {
+            report.push(
+                source,
+                format!("{field}.from"),
+                Problem::TermsOutsideValidity {
+                    from: terms.from.to_string(),
+                    validity: convention.validity.to_string(),
+                },
+            );
+        }
+        if let Some((previous_from, previous_until)) = previous {
+            let overlaps =
+                terms.from <= previous_from || previous_until.is_some_and(|until| terms.from <= until);
+            if overlaps {
+                report.push(
+                    source,
+                    format!("{field}.from"),
+                    Problem::OverlappingTerms {
+                        from: terms.from.to_string(),
+                        other_from: previous_from.to_string(),
+                    },
+                );
+            }
+        }
+        previous = Some((terms.from, terms.until));
+        if terms.components.is_empty() {
+            report.push(
+                source,
+                format!("{field}.components"),
+                Problem::MissingTerms("terms need at least one component".into()),
+            );
+        }
+        let mut ids = BTreeSet::new();
+        for (component_index, component) in terms.components.iter().enumerate() {
+            let field = format!("{field}.components[{component_index}]");
+            if !ids.insert(component.id.as_str()) {
+                report.push(
+                    source,
+                    format!("{field}.id"),
+                    Problem::Duplicate {
+                        what: format!("component id `{}`", component.id),
+                        first_line: source.line,
+                    },
+                );
+            }
+            for (name, value) in
+                [("cap_per_year", component.cap_per_year), ("floor_per_year", component.floor_per_year)]
+            {
+                if let Some(value) = value
+                    && value.is_negative()
+                {
+                    report.push(source, format!("{field}.{name}"), Problem::Negative(value.to_string()));
+                }
+            }
+            if let (Some(cap), Some(floor)) = (component.cap_per_year, component.floor_per_year)
+                && floor > cap
+            {
+                report.push(
+                    source,
+                    format!("{field}.floor_per_year"),
+                    Problem::OutOfRange(format!("floor {floor} is above cap {cap}")),
+                );
+            }
+            if let Some(revision) = &component.revision {
+                check_revision(report, source, &format!("{field}.revision"), revision);
+            }
+            check_rule(report, convention, &format!("{field}.rule"), &component.rule);
+        }
+    }
+    for (index, eligibility) in convention.eligibility.iter().enumerate() {
+        if let Eligibility::PopulationBelow { threshold: 0, .. } = eligibility {
+            report.push(source, format!("eligibility[{index}].threshold"), Problem::NotPositive("0".into()));
+        }
+    }
+    if convention.flow == Flow::None && convention.terms.iter().any(|t| !t.components.is_empty()) {
+        report.push(
+            source,
+            "flow",
+            Problem::OutOfRange(
+                "a convention with flow = \"none\" bills nothing: remove its components".into(),
+            ),
+        );
+    }
+}
+
+fn check_revision(
+    report: &mut Report<'_>,
+    source: &Source,
+    field: &str,
+    revision: &crate::rule::IndexRevision,
+) {
+    let known = report.dataset.indices.iter().any(|v| v.index == revision.index && v.month == revision.base);
+    if !known {
+        report.push(
+            source,
+            format!("{field}.base"),
+            Problem::MissingIndex { index: revision.index.clone(), month: revision.base.clone() },
+        );
+    }
+    if revision.coefficient_decimals > 10 {
+        report.push(
+            source,
+            format!("{field}.coefficient_decimals"),
+            Problem::OutOfRange(format!("at most 10 decimals (got {})", revision.coefficient_decimals)),
+        );
+    }
+}
+
+fn check_activity_basis(report: &mut Report<'_>, source: &Source, field: &str, basis: &ActivityBasis) {
+    if basis.weights.is_empty() {
+        report.push(
+            source,
+            format!("{field}.weights"),
+            Problem::OutOfRange("the weighting grid needs at least one unit type".into()),
+        );
+    }
+    for (unit, weight) in &basis.weights {
+        if weight.is_negative() {
+            report.push(source, format!("{field}.weights.{unit}"), Problem::Negative(weight.to_string()));
+        }
+    }
+}
+
+fn check_rule(report: &mut Report<'_>, convention: &Convention, field: &str, rule: &Rule) {
+    let source = &convention.source;
+    match rule {
+        Rule::PerInhabitant(rule) => {
+            if rule.rate_per_year.is_negative() {
+                report.push(
+                    source,
+                    format!("{field}.rate_per_year"),
+                    Problem::Negative(rule.rate_per_year.to_string()),
+                );
+            }
+        }
+        Rule::PopulationBands(rule) => {
+            let mut expected_from: Option<u64> = None;
+            let count = rule.bands.len();
+            for (index, band) in rule.bands.iter().enumerate() {
+                let band_field = format!("{field}.bands[{index}]");
+                let start_ok = match expected_from {
+                    None => band.from <= 1,
+                    Some(expected) => band.from == expected,
+                };
+                let last = index + 1 == count;
+                let end_ok = match band.to {
+                    None => last,
+                    Some(to) => to >= band.from && !last,
+                };
+                if !start_ok || !end_ok {
+                    report.push(
+                        source,
+                        band_field.clone(),
+                        Problem::BadBands(format!(
+                            "band {} – {}",
+                            band.from,
+                            band.to.map_or("∞".to_owned(), |t| t.to_string())
+                        )),
+                    );
+                }
+                if band.value.is_negative() {
+                    report.push(
+                        source,
+                        format!("{band_field}.value"),
+                        Problem::Negative(band.value.to_string()),
+                    );
+                }
+                expected_from = band.to.map(|to| to + 1);
+            }
+            if count == 0 {
+                report.push(source, format!("{field}.bands"), Problem::BadBands("no band".into()));
+            }
+            let _ = BandMode::Flat;
+        }
+        Rule::UnitPrice(rule) => {
+            check_activity_basis(report, source, &format!("{field}.basis"), &rule.basis);
+            if rule.price.is_negative() {
+                report.push(source, format!("{field}.price"), Problem::Negative(rule.price.to_string()));
+            }
+            let mut previous = Decimal::ZERO;
+            for (index, tier) in rule.tiers.iter().enumerate() {
+                if tier.from.value() <= previous || tier.price.is_negative() {
+                    report.push(
+                        source,
+                        format!("{field}.tiers[{index}]"),
+                        Problem::OutOfRange(
+                            "tiers need ascending positive `from` and non-negative prices".into(),
+                        ),
+                    );
+                }
+                previous = tier.from.value();
+            }
+        }
+        Rule::FlatFee(rule) => {
+            if rule.amount_per_year.is_negative() {
+                report.push(
+                    source,
+                    format!("{field}.amount_per_year"),
+                    Problem::Negative(rule.amount_per_year.to_string()),
+                );
+            }
+        }
+        Rule::PoolShare(rule) => {
+            match &rule.pool {
+                PoolSource::Fixed { amount_per_year } => {
+                    if amount_per_year.is_negative() {
+                        report.push(
+                            source,
+                            format!("{field}.pool.amount_per_year"),
+                            Problem::Negative(amount_per_year.to_string()),
+                        );
+                    }
+                }
+                PoolSource::Valuation { share } => {
+                    if share.is_negative() || share.value() > Decimal::ONE {
+                        report.push(
+                            source,
+                            format!("{field}.pool.share"),
+                            Problem::OutOfRange(format!("share must be between 0 and 1 (got {share})")),
+                        );
+                    }
+                }
+            }
+            match &rule.key {
+                Key::Activity(basis) => check_activity_basis(report, source, &format!("{field}.key"), basis),
+                Key::FixedPercentages { shares } => {
+                    check_percentages(report, convention, &format!("{field}.key.shares"), shares)
+                }
+                Key::Population { .. } | Key::Equal => {}
+            }
+        }
+        Rule::UnitCost(rule) => check_activity_basis(report, source, &format!("{field}.basis"), &rule.basis),
+        Rule::CeeRedistribution(rule) => {
+            let fee = rule.management_fee_percent.value();
+            if fee.is_sign_negative() || fee > Decimal::ONE_HUNDRED {
+                report.push(
+                    source,
+                    format!("{field}.management_fee_percent"),
+                    Problem::OutOfRange(format!("a fee is between 0 and 100 percent (got {fee})")),
+                );
+            }
+        }
+    }
+}
+
+fn check_percentages(
+    report: &mut Report<'_>,
+    convention: &Convention,
+    field: &str,
+    shares: &BTreeMap<PartyId, Ratio>,
+) {
+    let source = &convention.source;
+    let mut total = Decimal::ZERO;
+    for (party, share) in shares {
+        report.party_exists(source, &format!("{field}.{party}"), party);
+        if share.is_negative() {
+            report.push(source, format!("{field}.{party}"), Problem::Negative(share.to_string()));
+        }
+        total += share.value();
+    }
+    if total != Decimal::ONE_HUNDRED {
+        report.push(
+            source,
+            field,
+            Problem::BadPercentages(format!("fixed percentages add up to {total}, not 100")),
+        );
+    }
+    for membership in report.dataset.members_of(&convention.id) {
+        if !shares.contains_key(&membership.member) {
+            let problem = Problem::BadPercentages(format!(
+                "member `{}` of `{}` has no fixed percentage",
+                membership.member, convention.id
+            ));
+            report.errors.push(ValidationError {
+                source: membership.source.clone(),
+                field: "member".into(),
+                problem,
+            });
+        }
+    }
+}
+
+fn check_memberships(report: &mut Report<'_>) {
+    let dataset = report.dataset;
+    let mut seen: BTreeMap<(&crate::party::ConventionId, &PartyId), Vec<&crate::convention::Membership>> =
+        BTreeMap::new();
+    for membership in &dataset.memberships {
+        let source = &membership.source;
+        let member_known = report.party_exists(source, "member", &membership.member);
+        let Some(convention) = dataset.conventions.get(&membership.convention) else {
+            report.push(source, "convention", Problem::UnknownConvention(membership.convention.to_string()));
+            continue;
+        };
+        if !convention.validity.covers(membership.range) {
+            report.push(
+                source,
+                "joined",
+                Problem::MembershipOutsideValidity {
+                    membership: membership.range.to_string(),
+                    convention: convention.id.to_string(),
+                    validity: convention.validity.to_string(),
+                },
+            );
+        }
+        let others = seen.entry((&membership.convention, &membership.member)).or_default();
+        if let Some(other) = others.iter().find(|other| other.range.overlaps(membership.range)) {
+            report.push(
+                source,
+                "joined",
+                Problem::OverlappingMembership {
+                    member: membership.member.to_string(),
+                    convention: convention.id.to_string(),
+                    other_line: other.source.line,
+                },
+            );
+        }
+        others.push(membership);
+        if member_known {
+            check_eligibility(report, convention, membership);
+        }
+    }
+}
+
+fn check_eligibility(
+    report: &mut Report<'_>,
+    convention: &Convention,
+    membership: &crate::convention::Membership,
+) {
+    let dataset = report.dataset;
+    let Some(party) = dataset.parties.get(&membership.member) else { return };
+    for rule in &convention.eligibility {
+        match rule {
+            Eligibility::CommunesOnly => {
+                if party.kind != PartyKind::Commune {
+                    report.push(
+                        &membership.source,
+                        "member",
+                        Problem::Ineligible {
+                            member: membership.member.to_string(),
+                            convention: convention.id.to_string(),
+                            reason: format!(
+                                "only communes may join, and `{}` is a {}",
+                                party.id,
+                                party.kind.as_str()
+                            ),
+                        },
+                    );
+                }
+            }
+            Eligibility::PopulationBelow { threshold, population } => {
+                if party.kind != PartyKind::Commune {
+                    continue;
+                }
+                let Some(figure) =
+                    dataset.populations.figure(&membership.member, *population, membership.range.start)
+                else {
+                    report.push(
+                        &membership.source,
+                        "member",
+                        Problem::MissingPopulation {
+                            member: membership.member.to_string(),
+                            millesime: dataset.populations.in_force(membership.range.start),
+                            convention: convention.id.to_string(),
+                        },
+                    );
+                    continue;
+                };
+                if figure.inhabitants >= *threshold {
+                    report.push(
+                        &membership.source,
+                        "member",
+                        Problem::Ineligible {
+                            member: membership.member.to_string(),
+                            convention: convention.id.to_string(),
+                            reason: format!(
+                                "{} {} (millésime {}) is not below the threshold of {}",
+                                figure.inhabitants,
+                                figure.kind.label_fr(),
+                                figure.millesime,
+                                threshold
+                            ),
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn activity_grids(convention: &Convention) -> BTreeMap<&str, BTreeSet<&str>> {
+    let mut grids: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for terms in &convention.terms {
+        for component in &terms.components {
+            let basis = match &component.rule {
+                Rule::UnitPrice(rule) => Some(&rule.basis),
+                Rule::UnitCost(rule) => Some(&rule.basis),
+                Rule::PoolShare(rule) => match &rule.key {
+                    Key::Activity(basis) => Some(basis),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(basis) = basis {
+                grids
+                    .entry(basis.activity.as_str())
+                    .or_default()
+                    .extend(basis.weights.keys().map(String::as_str));
+            }
+        }
+    }
+    grids
+}
+
+fn check_activity(report: &mut Report<'_>) {
+    let dataset = report.dataset;
+    let mut seen: BTreeMap<(&str, &str, crate::period::Semester, &str, &str), u32> = BTreeMap::new();
+    for record in &dataset.activity {
+        let source = &record.source;
+        if record.quantity.is_negative() {
+            report.push(source, "quantity", Problem::Negative(record.quantity.to_string()));
+        }
+        let key = (
+            record.convention.as_str(),
+            record.member.as_str(),
+            record.semester,
+            record.activity.as_str(),
+            record.unit.as_str(),
+        );
+        if let Some(first_line) = seen.insert(key, source.line) {
+            report.push(
+                source,
+                "unit",
+                Problem::Duplicate {
+                    what: "activity record for the same convention, member, semester, activity and unit"
+                        .into(),
+                    first_line,
+                },
+            );
+        }
+        let member_known = report.party_exists(source, "member", &record.member);
+        let Some(convention) = dataset.conventions.get(&record.convention) else {
+            report.push(source, "convention", Problem::UnknownConvention(record.convention.to_string()));
+            continue;
+        };
+        let grids = activity_grids(convention);
+        match grids.get(record.activity.as_str()) {
+            None => report.push(
+                source,
+                "activity",
+                Problem::UnknownActivity {
+                    activity: record.activity.clone(),
+                    convention: convention.id.to_string(),
+                    known: grids.keys().copied().collect::<Vec<_>>().join(", "),
+                },
+            ),
+            Some(units) if !units.contains(record.unit.as_str()) => report.push(
+                source,
+                "unit",
+                Problem::UnknownUnit {
+                    unit: record.unit.clone(),
+                    activity: record.activity.clone(),
+                    convention: convention.id.to_string(),
+                    known: units.iter().copied().collect::<Vec<_>>().join(", "),
+                },
+            ),
+            Some(_) => {}
+        }
+        if member_known {
+            let period = record.semester.period();
+            let member_then = dataset
+                .members_of(&record.convention)
+                .any(|m| m.member == record.member && period.intersect(m.range).is_some());
+            if !member_then {
+                report.push(
+                    source,
+                    "member",
+                    Problem::ActivityOfNonMember {
+                        member: record.member.to_string(),
+                        convention: convention.id.to_string(),
+                        semester: record.semester.to_string(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn check_valuations(report: &mut Report<'_>) {
+    let dataset = report.dataset;
+    let mut fte_seen = BTreeMap::new();
+    for cost in &dataset.fte_costs {
+        if let Some(first_line) = fte_seen.insert((cost.year, cost.category), cost.source.line) {
+            report.push(
+                &cost.source,
+                "category",
+                Problem::Duplicate {
+                    what: format!("loaded cost for {} {}", cost.category, cost.year),
+                    first_line,
+                },
+            );
+        }
+        if !cost.loaded_cost_per_year.is_positive() {
+            report.push(
+                &cost.source,
+                "loaded_cost",
+                Problem::NotPositive(cost.loaded_cost_per_year.to_string()),
+            );
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for valuation in &dataset.valuations {
+        let source = &valuation.source;
+        if !dataset.dispositifs.contains_key(&valuation.dispositif) {
+            report.push(source, "dispositif", Problem::UnknownDispositif(valuation.dispositif.to_string()));
+        }
+        if let Some(first_line) =
+            seen.insert((&valuation.dispositif, valuation.year, valuation.basis), source.line)
+        {
+            report.push(
+                source,
+                "basis",
+                Problem::Duplicate {
+                    what: format!(
+                        "valuation of `{}` {} ({:?})",
+                        valuation.dispositif, valuation.year, valuation.basis
+                    ),
+                    first_line,
+                },
+            );
+        }
+        for (category, fte) in &valuation.fte {
+            if fte.is_negative() {
+                report.push(
+                    source,
+                    format!("fte_{}", category.to_string().to_lowercase()),
+                    Problem::Negative(fte.to_string()),
+                );
+            }
+            if !fte.is_zero()
+                && !dataset.fte_costs.iter().any(|c| c.year == valuation.year && c.category == *category)
+            {
+                report.push(
+                    source,
+                    format!("fte_{}", category.to_string().to_lowercase()),
+                    Problem::MissingFteCost { category: category.to_string(), year: valuation.year },
+                );
+            }
+        }
+        for (field, value) in [
+            ("running_costs", valuation.running_costs),
+            ("depreciation", valuation.depreciation),
+            ("subsidies", valuation.subsidies),
+        ] {
+            if value.is_negative() {
+                report.push(source, field, Problem::Negative(value.to_string()));
+            }
+        }
+        if valuation.units.is_negative() || valuation.units.is_zero() {
+            report.push(source, "units", Problem::NotPositive(valuation.units.to_string()));
+        }
+    }
+    // Every convention whose rules rest on the valuation needs a forecast for each year it bills.
+    for convention in dataset.conventions.values() {
+        let uses_valuation = convention.terms.iter().flat_map(|t| &t.components).any(|c| {
+            matches!(
+                &c.rule,
+                Rule::UnitCost(_)
+                    | Rule::PoolShare(crate::rule::PoolShare { pool: PoolSource::Valuation { .. }, .. })
+            )
+        });
+        if !uses_valuation {
+            continue;
+        }
+        for year in dataset.years_covered() {
+            let billed =
+                dataset.activity.iter().any(|a| a.convention == convention.id && a.semester.year == year)
+                    || dataset.members_of(&convention.id).any(|m| {
+                        crate::period::Period::year(year).is_ok_and(|p| p.intersect(m.range).is_some())
+                    });
+            if billed && dataset.valuation(&convention.dispositif, year, ValuationBasis::Forecast).is_none() {
+                report.push(
+                    &convention.source,
+                    "dispositif",
+                    Problem::MissingValuation { dispositif: convention.dispositif.to_string(), year },
+                );
+            }
+        }
+    }
+}
+
+fn check_cee(report: &mut Report<'_>) {
+    let dataset = report.dataset;
+    let mut deposits = BTreeMap::new();
+    for deposit in &dataset.cee_deposits {
+        let source = &deposit.source;
+        if let Some(first_line) = deposits.insert(deposit.id.as_str(), source.line) {
+            report.push(
+                source,
+                "id",
+                Problem::Duplicate { what: format!("deposit `{}`", deposit.id), first_line },
+            );
+        }
+        match dataset.conventions.get(&deposit.convention) {
+            None => {
+                report.push(source, "convention", Problem::UnknownConvention(deposit.convention.to_string()))
+            }
+            Some(convention) => {
+                let has_rule = convention
+                    .terms
+                    .iter()
+                    .flat_map(|t| &t.components)
+                    .any(|c| matches!(c.rule, Rule::CeeRedistribution(_)));
+                if !has_rule {
+                    report.push(source, "convention", Problem::NotACeeConvention(convention.id.to_string()));
+                }
+            }
+        }
+        for (field, price) in [
+            ("price_classique", deposit.price_classique_per_mwh),
+            ("price_precarite", deposit.price_precarite_per_mwh),
+        ] {
+            if price.is_negative() {
+                report.push(source, field, Problem::Negative(price.to_string()));
+            }
+        }
+    }
+    for operation in &dataset.cee_operations {
+        let source = &operation.source;
+        if !deposits.contains_key(operation.deposit.as_str()) {
+            report.push(source, "deposit", Problem::UnknownDeposit(operation.deposit.clone()));
+        }
+        report.party_exists(source, "beneficiary", &operation.beneficiary);
+        if operation.kwh_cumac.is_negative() {
+            report.push(source, "kwh_cumac", Problem::Negative(operation.kwh_cumac.to_string()));
+        }
+    }
+}
+
+fn check_carried(report: &mut Report<'_>) {
+    let dataset = report.dataset;
+    for carried in &dataset.carried {
+        let source = &carried.source;
+        report.party_exists(source, "issuer", &carried.issuer);
+        report.party_exists(source, "debtor", &carried.debtor);
+        if !dataset.conventions.contains_key(&carried.convention) {
+            report.push(source, "convention", Problem::UnknownConvention(carried.convention.to_string()));
+        }
+    }
+}
