@@ -674,38 +674,62 @@ fn check_eligibility(
                 if party.kind != PartyKind::Commune {
                     continue;
                 }
-                let Some(figure) =
-                    dataset.populations.figure(&membership.member, *population, membership.range.start)
-                else {
-                    report.push(
-                        &membership.source,
-                        "member",
-                        Problem::MissingPopulation {
-                            member: membership.member.to_string(),
-                            millesime: dataset.populations.in_force(membership.range.start),
-                            convention: convention.id.to_string(),
-                        },
-                    );
-                    continue;
-                };
-                if figure.inhabitants >= *threshold {
-                    report.push(
-                        &membership.source,
-                        "member",
-                        Problem::Ineligible {
-                            member: membership.member.to_string(),
-                            convention: convention.id.to_string(),
-                            reason: format!(
-                                "{} {} (millésime {}) is not below the threshold of {}",
-                                figure.inhabitants,
-                                figure.kind.label_fr(),
-                                figure.millesime,
-                                threshold
-                            ),
-                        },
-                    );
-                }
+                check_population_threshold(report, convention, membership, *threshold, *population);
             }
+        }
+    }
+}
+
+/// A member must be under the threshold in every year of its membership that the dataset has a population
+/// for: the year a millésime is in force, or the fixed millésime the convention names.
+fn check_population_threshold(
+    report: &mut Report<'_>,
+    convention: &Convention,
+    membership: &crate::convention::Membership,
+    threshold: u64,
+    basis: crate::population::PopulationBasis,
+) {
+    let dataset = report.dataset;
+    let lag = dataset.populations.vintage_lag_years;
+    let years: Vec<i32> = match basis.millesime {
+        crate::population::Millesime::Fixed(year) => vec![year],
+        crate::population::Millesime::InForce => dataset
+            .populations
+            .millesimes()
+            .into_iter()
+            .filter(|millesime| {
+                crate::period::Period::year(millesime + lag)
+                    .is_ok_and(|year| year.intersect(membership.range).is_some())
+            })
+            .collect(),
+    };
+    for millesime in years {
+        let Some(record) = dataset.populations.record(&membership.member, millesime) else {
+            report.push(
+                &membership.source,
+                "member",
+                Problem::MissingPopulation {
+                    member: membership.member.to_string(),
+                    millesime,
+                    convention: convention.id.to_string(),
+                },
+            );
+            continue;
+        };
+        let inhabitants = record.get(basis.kind);
+        if inhabitants >= threshold {
+            report.push(
+                &membership.source,
+                "member",
+                Problem::Ineligible {
+                    member: membership.member.to_string(),
+                    convention: convention.id.to_string(),
+                    reason: format!(
+                        "{inhabitants} {} (millésime {millesime}) is not below the threshold of {threshold}",
+                        basis.kind.label_fr()
+                    ),
+                },
+            );
         }
     }
 }
