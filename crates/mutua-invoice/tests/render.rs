@@ -1,0 +1,475 @@
+//! End-to-end tests of the PDF renderer: determinism, structure, and what poppler and qpdf see.
+//!
+//! The external tools (`qpdf`, `pdffonts`, `pdftotext`, `pdfinfo`, `pdfdetach`) come from the
+//! `poppler-utils` and `qpdf` packages. A missing tool fails the test with a clear message,
+//! unless `MUTUA_SKIP_PDF_TOOLS=1` is set. Set `MUTUA_RENDER_OUT=<dir>` to keep the rendered
+//! PDFs for inspection.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::LazyLock;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use mutua_invoice::render::{
+    AfRelationship, AnnexSection, AnnexView, Attachment, DocumentMetadata, DocumentView, FontSet, LineView,
+    PartyBlock, RenderError, RenderOptions, TotalView, XmpExtension, XmpProperty, layout, render_pdf,
+};
+
+static FONTS: LazyLock<FontSet> = LazyLock::new(|| FontSet::dejavu().expect("DejaVu Sans loads"));
+
+/// U+202F NARROW NO-BREAK SPACE, the French thousands separator.
+const NNBSP: char = '\u{202f}';
+
+fn date(year: i32, month: u32, day: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(year, month, day).and_then(|date| date.and_hms_opt(9, 30, 0)).expect("valid date")
+}
+
+fn euros(text: &str) -> String {
+    // "1 234,56" → "1\u{202f}234,56\u{a0}€"
+    format!("{}\u{a0}€", text.replace(' ', &NNBSP.to_string()))
+}
+
+fn item(description: &str, basis: &str, quantity: &str, unit_price: &str, amount: &str) -> LineView {
+    LineView::Item {
+        description: description.into(),
+        basis: basis.into(),
+        quantity: quantity.replace(' ', &NNBSP.to_string()),
+        unit_price: euros(unit_price),
+        amount: euros(amount),
+    }
+}
+
+fn sample_invoice() -> DocumentView {
+    DocumentView {
+        kind_title: "FACTURE".into(),
+        number: "FAC-MEL-2026-00001".into(),
+        draft_watermark: None,
+        issuer: PartyBlock {
+            name: "Métropole Européenne de Lille".into(),
+            lines: vec![
+                "Direction des finances – Service des recettes".into(),
+                "2 boulevard des Cités Unies – CS 70043".into(),
+                "59040 Lille Cedex".into(),
+                "SIRET 200 093 201 00018".into(),
+            ],
+        },
+        recipient: PartyBlock {
+            name: "Commune de Wambrechies".into(),
+            lines: vec![
+                "À l'attention de Madame la Maire".into(),
+                "Hôtel de ville, place du Général de Gaulle".into(),
+                "59118 Wambrechies".into(),
+                "SIRET 215 906 365 00013".into(),
+            ],
+        },
+        meta: vec![
+            ("Date d'émission".into(), "15 janvier 2026".into()),
+            ("Période d'exécution".into(), "du 1er juillet au 31 décembre 2025 (2e semestre)".into()),
+            ("Code service".into(), "FIN-RECETTES".into()),
+            ("N° d'engagement".into(), "EJ 2025-000123".into()),
+            ("Référence".into(), "Convention de mutualisation n° 2022-045 du 12 mai 2022".into()),
+        ],
+        lines: vec![
+            LineView::Group { title: "Conseil en Énergie Partagé (CEP)".into() },
+            item(
+                "Conseil en énergie partagé, 2e semestre 2025 : suivi des consommations et bilan annuel",
+                "Population municipale 2022 × tarif semestriel",
+                "2 087",
+                "0,20",
+                "417,40",
+            ),
+            LineView::Subtotal { label: "Sous-total Conseil en Énergie Partagé".into(), amount: euros("417,40") },
+            LineView::Group { title: "SIM ADS – instruction des autorisations du droit des sols".into() },
+            item(
+                "Instruction des demandes d'autorisation d'urbanisme (PC, PA, DP, CU) – œuvre commune",
+                "12,4 équivalents permis de construire × coût unitaire 2024",
+                "12,4",
+                "65,90",
+                "817,16",
+            ),
+            LineView::Subtotal {
+                label: "Sous-total SIM ADS".into(),
+                amount: euros("817,16"),
+            },
+        ],
+        totals: vec![
+            TotalView { label: "Total hors taxes".into(), amount: euros("1 234,56"), emphasis: false },
+            TotalView { label: "TVA".into(), amount: "non applicable".into(), emphasis: false },
+            TotalView { label: "Net à payer".into(), amount: euros("1 234,56"), emphasis: true },
+        ],
+        mentions: vec![
+            "TVA non applicable – article 256 B du code général des impôts.".into(),
+            "Paiement à réception du titre de recettes, par virement au comptable public de la Métropole \
+             Européenne de Lille (IBAN FR76\u{a0}3000\u{a0}1000\u{a0}6400\u{a0}0000\u{a0}0000\u{a0}000, BIC BDFEFRPPCCT), en rappelant le \
+             numéro de la facture."
+                .into(),
+            "Vous disposez d'un délai de deux mois à compter de la réception du titre de recettes pour le \
+             contester devant la juridiction compétente (article L1617-5 du code général des collectivités \
+             territoriales)."
+                .into(),
+        ],
+        annex: Some(AnnexView {
+            title: "Détail du calcul".into(),
+            sections: vec![
+                AnnexSection {
+                    heading: "Conseil en Énergie Partagé (CEP)".into(),
+                    lines: vec![
+                        format!("Population municipale 2022 (millésime INSEE publié fin 2024) : 2{NNBSP}087 habitants."),
+                        "Tarif annuel fixé par la convention : 0,40 € par habitant, facturé par semestre, soit 0,20 €."
+                            .into(),
+                        format!("Montant : 2{NNBSP}087 × 0,20 € = 417,40 €."),
+                    ],
+                },
+                AnnexSection {
+                    heading: "SIM ADS – instruction des autorisations du droit des sols".into(),
+                    lines: vec![
+                        "Actes instruits au 2e semestre 2025 : 9 permis de construire (coefficient 1,0), 1 permis \
+                         d'aménager (1,2), 3 déclarations préalables (0,7), 1 certificat d'urbanisme opérationnel (0,4) \
+                         et 2 certificats d'information (0,2), soit 9 + 1,2 + 2,1 + 0,4 + 0,4 = 13,1 équivalents PC ; \
+                         après déduction de 0,7 équivalent PC pour un dossier retiré : 12,4."
+                            .into(),
+                        "Coût unitaire 2024 issu du compte administratif : 65,90 € par équivalent PC.".into(),
+                        "Montant : 12,4 × 65,90 € = 817,16 €.".into(),
+                    ],
+                },
+            ],
+        }),
+        metadata: DocumentMetadata {
+            title: "Facture FAC-MEL-2026-00001".into(),
+            author: "Métropole Européenne de Lille".into(),
+            subject: "Services mutualisés, 2e semestre 2025, Commune de Wambrechies".into(),
+            keywords: vec!["facture".into(), "mutualisation".into(), "S2 2025".into()],
+            creation_date: date(2026, 1, 15),
+            language: "fr-FR".into(),
+        },
+    }
+}
+
+/// A 60-line invoice with a draft watermark.
+fn long_invoice() -> DocumentView {
+    let mut view = sample_invoice();
+    view.number = "PROJET".into();
+    view.draft_watermark = Some("PROJET".into());
+    view.lines.clear();
+    for group in 0..6 {
+        view.lines.push(LineView::Group { title: format!("Dispositif n° {}", group + 1) });
+        for line in 0..10 {
+            let index = group * 10 + line;
+            view.lines.push(item(
+                &format!(
+                    "Prestation n° {} du dispositif {} : impressions et façonnage",
+                    index + 1,
+                    group + 1
+                ),
+                "Nombre de pages × prix du catalogue",
+                &format!("{}", 1000 + index * 37),
+                "0,05",
+                "50,00",
+            ));
+        }
+    }
+    view
+}
+
+fn options() -> RenderOptions {
+    RenderOptions { pdfa: true, attachments: vec![], xmp_extensions: vec![] }
+}
+
+fn render(view: &DocumentView) -> Vec<u8> {
+    render_pdf(view, &FONTS, &options()).expect("renders")
+}
+
+/// Runs `tool`, or returns `None` if it is missing and `MUTUA_SKIP_PDF_TOOLS=1`.
+#[allow(clippy::disallowed_methods)] // tests may read the environment; the library may not.
+fn run_tool(tool: &str, args: &[&str], pdf: &Path) -> Option<std::process::Output> {
+    match Command::new(tool).args(args).arg(pdf).output() {
+        Ok(output) => Some(output),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if std::env::var("MUTUA_SKIP_PDF_TOOLS").as_deref() == Ok("1") {
+                None
+            } else {
+                panic!(
+                    "`{tool}` is not on PATH: install poppler-utils and qpdf \
+                     (apt-get install -y poppler-utils qpdf) or set MUTUA_SKIP_PDF_TOOLS=1"
+                )
+            }
+        }
+        Err(error) => panic!("cannot run {tool}: {error}"),
+    }
+}
+
+fn tool_stdout(tool: &str, args: &[&str], pdf: &Path) -> Option<String> {
+    let output = run_tool(tool, args, pdf)?;
+    assert!(
+        output.status.success(),
+        "{tool} {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Writes `bytes` to a fresh file (in `MUTUA_RENDER_OUT` when set, to keep it).
+#[allow(clippy::disallowed_methods)] // tests may read the environment; the library may not.
+fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = match std::env::var("MUTUA_RENDER_OUT") {
+        Ok(dir) => PathBuf::from(dir),
+        Err(_) => std::env::temp_dir().join(format!("mutua-render-tests-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).expect("create output directory");
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, bytes).expect("write pdf");
+    path
+}
+
+/// Collapses every kind of whitespace (poppler prints U+202F and U+00A0 as spaces or keeps
+/// them) into single spaces.
+fn normalise(text: &str) -> String {
+    text.split(|character: char| character.is_whitespace() || character == NNBSP || character == '\u{a0}')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+mod determinism {
+    use super::*;
+
+    #[test]
+    fn same_view_gives_the_same_bytes() {
+        for view in [sample_invoice(), long_invoice()] {
+            let first = render(&view);
+            let second = render(&view);
+            assert!(first.starts_with(b"%PDF-1.7"));
+            assert!(first.ends_with(b"%%EOF") || first.ends_with(b"%%EOF\n"));
+            assert_eq!(first, second);
+        }
+    }
+
+    #[test]
+    fn a_fresh_font_set_gives_the_same_bytes() {
+        let other = FontSet::dejavu().expect("fonts");
+        assert_eq!(
+            render(&sample_invoice()),
+            render_pdf(&sample_invoice(), &other, &options()).expect("renders")
+        );
+    }
+
+    #[test]
+    fn document_id_is_a_content_hash() {
+        let first = render(&sample_invoice());
+        let mut view = sample_invoice();
+        view.number = "FAC-MEL-2026-00002".into();
+        let second = render(&view);
+        let id = |pdf: &[u8]| {
+            let start = pdf.windows(4).rposition(|window| window == b"/ID[").expect("trailer has an /ID");
+            pdf[start..start + 80].to_vec()
+        };
+        assert_ne!(id(&first), id(&second));
+        // Both halves of the ID are the same hash.
+        let text = String::from_utf8_lossy(&id(&first)).into_owned();
+        let hexes: Vec<&str> = text.split(['<', '>']).filter(|part| part.len() == 32).collect();
+        assert_eq!(hexes.len(), 2, "{text}");
+        assert_eq!(hexes[0], hexes[1]);
+    }
+}
+
+mod structure {
+    use super::*;
+
+    #[test]
+    fn xmp_is_uncompressed_and_declares_pdfa_3b() {
+        let pdf = render(&sample_invoice());
+        assert!(find(&pdf, b"<pdfaid:part>3</pdfaid:part>"));
+        assert!(find(&pdf, b"<pdfaid:conformance>B</pdfaid:conformance>"));
+        assert!(find(&pdf, b"<xmp:CreateDate>2026-01-15T09:30:00</xmp:CreateDate>"));
+        assert!(find(&pdf, b"/CreationDate(D:20260115093000)"));
+        assert!(find(&pdf, b"/S/GTS_PDFA1"));
+        assert!(find(&pdf, b"/Lang(fr-FR)"));
+        let without = render_pdf(&sample_invoice(), &FONTS, &RenderOptions { pdfa: false, ..options() })
+            .expect("renders");
+        assert!(!find(&without, b"pdfaid:part"));
+    }
+
+    #[test]
+    fn fonts_are_type0_identity_h_with_tounicode() {
+        let pdf = render(&sample_invoice());
+        assert!(find(&pdf, b"/Subtype/Type0"));
+        assert!(find(&pdf, b"/Encoding/Identity-H"));
+        assert!(find(&pdf, b"/Subtype/CIDFontType2"));
+        assert!(find(&pdf, b"/CIDToGIDMap/Identity"));
+        assert!(find(&pdf, b"/ToUnicode"));
+        assert!(find(&pdf, b"/FontFile2"));
+    }
+
+    #[test]
+    fn missing_glyphs_are_errors_naming_the_field() {
+        for (character, field) in [('漢', "description"), ('😀', "recipient"), ('\u{0301}', "mention")] {
+            let mut view = sample_invoice();
+            match field {
+                "description" => {
+                    view.lines.push(item(&format!("Prestation {character}"), "base", "1", "1,00", "1,00"));
+                }
+                "recipient" => view.recipient.name.push(character),
+                _ => view.mentions.push(format!("Mention e{character}")),
+            }
+            let error = render_pdf(&view, &FONTS, &options()).expect_err("must refuse");
+            let RenderError::MissingGlyph { character: found, context } = &error else {
+                panic!("expected MissingGlyph, got {error:?}");
+            };
+            assert_eq!(*found, character);
+            let expected_context = match field {
+                "description" => "table row",
+                "recipient" => "recipient",
+                _ => "mention",
+            };
+            assert!(context.contains(expected_context), "{context}");
+        }
+    }
+
+    #[test]
+    fn a_row_taller_than_a_page_is_refused() {
+        let mut view = sample_invoice();
+        let huge = vec!["ligne"; 120].join("\n");
+        view.lines.push(item(&huge, "base", "1", "1,00", "1,00"));
+        let error = render_pdf(&view, &FONTS, &options()).expect_err("must refuse");
+        assert!(matches!(error, RenderError::RowTooTall { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn invalid_attachments_are_refused() {
+        let attachment = factur_x_attachment();
+        let cases = [
+            Attachment { mime_type: "xml".into(), ..attachment.clone() },
+            Attachment { file_name: String::new(), ..attachment.clone() },
+        ];
+        for bad in cases {
+            let options = RenderOptions { attachments: vec![bad], ..options() };
+            let error = render_pdf(&sample_invoice(), &FONTS, &options).expect_err("must refuse");
+            assert!(matches!(error, RenderError::InvalidOption { .. }), "{error:?}");
+        }
+        let twice = RenderOptions { attachments: vec![attachment.clone(), attachment], ..options() };
+        assert!(render_pdf(&sample_invoice(), &FONTS, &twice).is_err());
+    }
+}
+
+fn factur_x_attachment() -> Attachment {
+    Attachment {
+        file_name: "factur-x.xml".into(),
+        description: "Factur-X invoice data".into(),
+        mime_type: "text/xml".into(),
+        relationship: AfRelationship::Data,
+        modification_date: date(2026, 1, 15),
+        data: b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rsm:CrossIndustryInvoice/>\n".to_vec(),
+    }
+}
+
+mod tools {
+    use super::*;
+
+    fn check_qpdf(path: &Path) {
+        if let Some(output) = run_tool("qpdf", &["--check"], path) {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "qpdf --check failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(stdout.contains("No syntax or stream encoding errors found"), "{stdout}");
+        }
+    }
+
+    #[test]
+    fn qpdf_check_passes() {
+        check_qpdf(&write_pdf("sample", &render(&sample_invoice())));
+        check_qpdf(&write_pdf("long", &render(&long_invoice())));
+    }
+
+    #[test]
+    fn fonts_are_embedded_cid_truetype_subsets() {
+        let path = write_pdf("fonts", &render(&sample_invoice()));
+        let Some(listing) = tool_stdout("pdffonts", &[], &path) else { return };
+        let fonts: Vec<&str> = listing.lines().skip(2).filter(|line| !line.trim().is_empty()).collect();
+        assert_eq!(fonts.len(), 2, "{listing}");
+        for font in fonts {
+            assert!(font.contains("CID TrueType"), "{font}");
+            assert!(font.contains("Identity-H"), "{font}");
+            let flags: Vec<&str> = font.split_whitespace().rev().skip(2).take(3).collect();
+            // Columns: name type encoding emb sub uni object ID; reversed: ID, object, uni, sub, emb.
+            assert_eq!(flags, ["yes", "yes", "yes"], "uni, sub and emb must be yes: {font}");
+        }
+    }
+
+    #[test]
+    fn text_extracts_with_french_characters() {
+        let path = write_pdf("text", &render(&sample_invoice()));
+        // Raw mode keeps content-stream order: cell by cell, line by line.
+        if tool_stdout("pdftotext", &["-enc", "UTF-8", "-raw"], &path).is_none() {
+            return;
+        }
+        let text = std::fs::read_to_string(path.with_extension("txt")).expect("pdftotext output");
+        let text = normalise(&text);
+        for expected in [
+            "Commune de Wambrechies",
+            "FAC-MEL-2026-00001",
+            "1 234,56 €",
+            "Désignation",
+            "Base de liquidation",
+            "Prix unitaire",
+            "Net à payer",
+            "œuvre commune",
+            "TVA non applicable – article 256 B",
+            "Détail du calcul",
+            "page 1/2",
+            "page 2/2",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not found in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn pdfinfo_shows_a4_pages_and_metadata() {
+        let path = write_pdf("info", &render(&long_invoice()));
+        let expected_pages = layout(&long_invoice(), &FONTS).expect("lays out").len();
+        assert!(expected_pages >= 3, "60 lines and an annex need at least 3 pages");
+        let Some(info) = tool_stdout("pdfinfo", &[], &path) else { return };
+        assert!(info.contains(&format!("Pages:           {expected_pages}\n")), "{info}");
+        assert!(info.contains("Page size:       595.28 x 841.89 pts (A4)"), "{info}");
+        assert!(info.contains("Title:           Facture FAC-MEL-2026-00001"), "{info}");
+        assert!(info.contains("Author:          Métropole Européenne de Lille"), "{info}");
+        assert!(info.contains("Producer:        mutua-invoice"), "{info}");
+    }
+
+    #[test]
+    fn attachments_are_embedded_as_associated_files() {
+        let attachment = factur_x_attachment();
+        let options = RenderOptions {
+            pdfa: true,
+            attachments: vec![attachment.clone()],
+            xmp_extensions: vec![XmpExtension {
+                schema: "Factur-X PDFA Extension Schema".into(),
+                namespace_uri: "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#".into(),
+                prefix: "fx".into(),
+                properties: vec![XmpProperty {
+                    name: "DocumentFileName".into(),
+                    value: "factur-x.xml".into(),
+                    description: "The name of the embedded XML document".into(),
+                }],
+            }],
+        };
+        let pdf = render_pdf(&sample_invoice(), &FONTS, &options).expect("renders");
+        assert!(find(&pdf, b"/AFRelationship/Data"));
+        assert!(find(&pdf, b"/Subtype/text#2Fxml"));
+        assert!(find(&pdf, b"/AF["));
+        assert!(find(&pdf, b"<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>"));
+        let path = write_pdf("attachment", &pdf);
+        check_qpdf(&path);
+        let Some(listing) = tool_stdout("qpdf", &["--list-attachments"], &path) else { return };
+        assert!(listing.contains("factur-x.xml"), "{listing}");
+        let Some(content) = tool_stdout("qpdf", &["--show-attachment=factur-x.xml"], &path) else { return };
+        assert_eq!(content.as_bytes(), attachment.data.as_slice());
+    }
+}
