@@ -164,11 +164,13 @@ pub struct Terms {
     /// The reference of the act that set these terms ("Avenant n° 1 du 12/12/2025").
     pub reference: String,
     /// First day in force.
+    #[serde(deserialize_with = "crate::period::strict_date::deserialize")]
     pub from: NaiveDate,
     /// Last day in force; `None` until the next terms or the end of the convention.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::period::strict_date::optional")]
     pub until: Option<NaiveDate>,
-    /// The tariff components.
+    /// The tariff components (none for a convention whose flow is `none`).
+    #[serde(default)]
     pub components: Vec<Component>,
 }
 

@@ -32,13 +32,39 @@ pub enum PeriodError {
     YearOutOfRange(i32),
 }
 
-/// Parses an ISO date (`2026-03-15`) strictly.
+/// Parses an ISO date (`2026-03-15`) strictly: exactly `YYYY-MM-DD`, digits only (chrono alone would accept
+/// `2026- 1-01` or `+026-01-01`).
 pub fn parse_date(text: &str) -> Result<NaiveDate, PeriodError> {
     let bad = || PeriodError::BadDate(text.to_owned());
-    if text.len() != 10 {
+    let shape_ok = text.len() == 10
+        && text.bytes().enumerate().all(|(index, byte)| match index {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    if !shape_ok {
         return Err(bad());
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())
+}
+
+/// Serde helpers for dates in input files: a string parsed by [`parse_date`], so that TOML accepts exactly
+/// the dates CSV does (chrono's own deserializer accepts `2026-1-1` and surrounding spaces).
+pub(crate) mod strict_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer};
+
+    /// A required date.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::parse_date(&text).map_err(serde::de::Error::custom)
+    }
+
+    /// An optional date (with `#[serde(default)]`: absent is `None`).
+    pub(crate) fn optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<NaiveDate>, D::Error> {
+        deserialize(deserializer).map(Some)
+    }
 }
 
 /// Which half of a calendar year.
@@ -378,5 +404,30 @@ mod tests {
         assert!(!closed.overlaps(later) && open.overlaps(later));
         assert!(DateRange::new(d("2026-01-02"), Some(d("2026-01-01"))).is_err());
         assert!(parse_date("2026-02-30").is_err() && parse_date("2026-2-3").is_err());
+    }
+
+    #[test]
+    fn dates_are_strictly_iso() {
+        assert_eq!(parse_date("2026-03-15"), Ok(d("2026-03-15")));
+        assert_eq!(parse_date("2024-02-29").map(|date| date.to_string()), Ok("2024-02-29".to_owned()));
+        // Same length as an ISO date, and accepted by chrono's "%Y-%m-%d", but not ISO.
+        for text in
+            [" 2026-01-1", "2026- 1-01", "2026-01- 1", "+026-01-01", "2026/01/01", "2026-01-01 ", "2026-1-1"]
+        {
+            assert_eq!(parse_date(text), Err(PeriodError::BadDate(text.to_owned())), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn strict_date_serde() {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error, StrDeserializer};
+        let parse = |text: &str| {
+            let deserializer: StrDeserializer<'_, Error> = text.into_deserializer();
+            strict_date::deserialize(deserializer).map_err(|e| e.to_string())
+        };
+        assert_eq!(parse("2026-01-01"), Ok(d("2026-01-01")));
+        // chrono's own deserializer accepts this one.
+        assert_eq!(parse("2026-1-1"), Err("`2026-1-1` is not a date (expected YYYY-MM-DD)".to_owned()));
     }
 }

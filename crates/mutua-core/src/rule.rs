@@ -252,6 +252,7 @@ pub struct IndexRevision {
     /// The base month `YYYY-MM` whose value the convention's prices are expressed in.
     pub base: String,
     /// First day the revision applies.
+    #[serde(deserialize_with = "crate::period::strict_date::deserialize")]
     pub from: chrono::NaiveDate,
     /// Decimals kept in the revision coefficient (4 is usual).
     pub coefficient_decimals: u32,

@@ -251,8 +251,27 @@ fn check_parties(report: &mut Report<'_>) {
                 )),
             );
         }
-        if party.kind == PartyKind::Commune && party.insee.is_none() {
-            report.push(&party.source, "insee", Problem::OutOfRange("a commune needs its INSEE code".into()));
+        match (&party.insee, party.kind == PartyKind::Commune) {
+            (None, true) => report.push(
+                &party.source,
+                "insee",
+                Problem::OutOfRange("a commune needs its INSEE code".into()),
+            ),
+            (Some(insee), true) if insee.as_str() != party.id.as_str() => report.push(
+                &party.source,
+                "id",
+                Problem::OutOfRange(format!("a commune's id must be its INSEE code `{insee}`")),
+            ),
+            (Some(_), false) => report.push(
+                &party.source,
+                "insee",
+                Problem::OutOfRange(format!(
+                    "only a commune has an INSEE code, and `{}` is a {}",
+                    party.id,
+                    party.kind.as_str()
+                )),
+            ),
+            _ => {}
         }
         if party.invoicing.commitment_required && party.invoicing.commitment_number.is_none() {
             report.push(
@@ -346,7 +365,8 @@ fn check_convention(report: &mut Report<'_>, convention: &Convention) {
             }
         }
         previous = Some((terms.from, terms.until));
-        if terms.components.is_empty() {
+        // A convention through which no money flows (UGAP partnership) has terms but no components.
+        if terms.components.is_empty() && convention.flow != Flow::None {
             report.push(
                 source,
                 format!("{field}.components"),
