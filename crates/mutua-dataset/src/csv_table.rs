@@ -1,0 +1,306 @@
+//! CSV files: header checked against a schema, rows read with their file line, cells parsed with located errors.
+
+use std::path::Path;
+
+use csv::StringRecord;
+use mutua_core::Source;
+
+use crate::error::{ErrorKind, LoadError};
+use crate::text::{self, Presence, line_number};
+
+/// A column of a CSV file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Column {
+    /// Its name in the header.
+    pub name: &'static str,
+    /// Whether the header may leave it out (every cell of such a column is optional).
+    pub header: Presence,
+}
+
+/// A column the header must have.
+pub(crate) const fn required(name: &'static str) -> Column {
+    Column { name, header: Presence::Required }
+}
+
+/// A column the header may leave out.
+pub(crate) const fn optional(name: &'static str) -> Column {
+    Column { name, header: Presence::Optional }
+}
+
+/// What a CSV file of the format looks like.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Schema {
+    /// The file name, relative to the dataset directory.
+    pub file: &'static str,
+    /// Whether the file must exist.
+    pub presence: Presence,
+    /// Its columns, in the documented order (the file may order them differently).
+    pub columns: &'static [Column],
+}
+
+/// A CSV file whose header matched its schema: its rows, with the position of each schema column.
+pub(crate) struct Table {
+    schema: Schema,
+    /// For each schema column, its index in the file's records (`None` for an optional column left out).
+    positions: Vec<Option<usize>>,
+    rows: Vec<(u32, StringRecord)>,
+}
+
+/// Reads a CSV file of the dataset. Returns `None` after pushing errors when the file is missing, unreadable,
+/// not UTF-8 or has a bad header (its rows are then not read: they could not be interpreted reliably), or
+/// without error when an optional file is absent. Rows with the wrong number of cells are reported and left out.
+pub(crate) fn read(dir: &Path, schema: Schema, errors: &mut Vec<LoadError>) -> Option<Table> {
+    let text = text::read(dir, schema.file, schema.presence, errors)?;
+    parse(&text, schema, errors)
+}
+
+pub(crate) fn parse(text: &str, schema: Schema, errors: &mut Vec<LoadError>) -> Option<Table> {
+    let file = schema.file;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::None)
+        .from_reader(text.as_bytes());
+    let header = match reader.headers() {
+        Ok(header) => header.clone(),
+        Err(error) => {
+            errors.push(LoadError::new(file, line_of(text, error.position()), "header", csv_error(&error)));
+            return None;
+        }
+    };
+    let header_line = line_of(text, header.position()).max(1);
+    if header.is_empty() {
+        errors.push(LoadError::new(file, 1, "header", ErrorKind::NoHeader));
+        return None;
+    }
+    let positions = match check_header(&header, schema) {
+        Ok(positions) => positions,
+        Err(kinds) => {
+            errors.extend(kinds.into_iter().map(|kind| LoadError::new(file, header_line, "header", kind)));
+            return None;
+        }
+    };
+    let mut rows = Vec::new();
+    for result in reader.records() {
+        match result {
+            Ok(record) => rows.push((line_of(text, record.position()), record)),
+            Err(error) => {
+                let stop = !matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. });
+                errors.push(LoadError::new(file, line_of(text, error.position()), "row", csv_error(&error)));
+                if stop {
+                    // Any other CSV error (there are no I/O errors on text in memory) leaves the reader in an
+                    // unknown state: stop rather than report noise.
+                    break;
+                }
+            }
+        }
+    }
+    Some(Table { schema, positions, rows })
+}
+
+/// The 1-based file line a record starts on.
+///
+/// csv's own `Position::line` does not count the empty lines it skips, and its byte offset is where the
+/// previous record ended; so count the line breaks up to that offset, then those of the empty lines skipped.
+fn line_of(text: &str, position: Option<&csv::Position>) -> u32 {
+    let Some(position) = position else { return 0 };
+    let offset = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(text.len());
+    let bytes = text.as_bytes();
+    let before = bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+    let skipped =
+        bytes[offset..].iter().take_while(|&&b| b == b'\n' || b == b'\r').filter(|&&b| b == b'\n').count();
+    line_number(before + skipped)
+}
+
+fn csv_error(error: &csv::Error) -> ErrorKind {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => ErrorKind::CellCount {
+            expected: usize::try_from(*expected_len).unwrap_or(usize::MAX),
+            found: usize::try_from(*len).unwrap_or(usize::MAX),
+        },
+        _ => ErrorKind::Csv(error.to_string()),
+    }
+}
+
+/// Matches the header against the schema: every column known, none twice, every required one present.
+fn check_header(header: &StringRecord, schema: Schema) -> Result<Vec<Option<usize>>, Vec<ErrorKind>> {
+    let mut problems = Vec::new();
+    let mut positions = vec![None; schema.columns.len()];
+    for (index, name) in header.iter().enumerate() {
+        match schema.columns.iter().position(|column| column.name == name) {
+            None => problems.push(ErrorKind::UnknownColumn {
+                column: name.to_owned(),
+                expected: schema.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+            }),
+            Some(column) => {
+                if positions[column].is_some() {
+                    problems.push(ErrorKind::DuplicateColumn(name.to_owned()));
+                }
+                positions[column] = Some(index);
+            }
+        }
+    }
+    for (column, position) in schema.columns.iter().zip(&positions) {
+        if position.is_none() && column.header == Presence::Required {
+            problems.push(ErrorKind::MissingColumn(column.name.to_owned()));
+        }
+    }
+    if problems.is_empty() { Ok(positions) } else { Err(problems) }
+}
+
+impl Table {
+    /// The rows, each with its 1-based file line.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (u32, &StringRecord)> {
+        self.rows.iter().map(|(line, record)| (*line, record))
+    }
+
+    /// A row, ready to have its cells parsed, reporting into `errors`.
+    pub(crate) fn row<'t, 'e>(
+        &'t self,
+        line: u32,
+        record: &'t StringRecord,
+        errors: &'e mut Vec<LoadError>,
+    ) -> Row<'t, 'e> {
+        Row { table: self, line, record, errors }
+    }
+
+    fn cell<'r>(&self, record: &'r StringRecord, column: &str) -> &'r str {
+        let index = self.schema.columns.iter().position(|c| c.name == column);
+        debug_assert!(index.is_some(), "column `{column}` is not in the schema of {}", self.schema.file);
+        index.and_then(|index| self.positions[index]).and_then(|position| record.get(position)).unwrap_or("")
+    }
+}
+
+/// One row of a table, whose cells are parsed one by one; each failure is reported and gives `None`.
+pub(crate) struct Row<'t, 'e> {
+    table: &'t Table,
+    line: u32,
+    record: &'t StringRecord,
+    errors: &'e mut Vec<LoadError>,
+}
+
+impl Row<'_, '_> {
+    /// Where the row's record comes from.
+    pub(crate) fn source(&self) -> Source {
+        Source::at(self.table.schema.file, self.line)
+    }
+
+    /// Reports an error about a column of this row.
+    pub(crate) fn error(&mut self, column: &str, kind: ErrorKind) {
+        self.errors.push(LoadError::new(self.table.schema.file, self.line, column, kind));
+    }
+
+    /// A cell that must not be empty, parsed.
+    pub(crate) fn required<T, E: Into<ErrorKind>>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let text = self.table.cell(self.record, column);
+        if text.is_empty() {
+            self.error(column, ErrorKind::MissingValue);
+            return None;
+        }
+        match parse(text) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.error(column, error.into());
+                None
+            }
+        }
+    }
+
+    /// A cell that may be empty: `Some(None)` when it is, `None` when it does not parse.
+    pub(crate) fn optional<T, E: Into<ErrorKind>>(
+        &mut self,
+        column: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        let text = self.table.cell(self.record, column);
+        if text.is_empty() {
+            return Some(None);
+        }
+        match parse(text) {
+            Ok(value) => Some(Some(value)),
+            Err(error) => {
+                self.error(column, error.into());
+                None
+            }
+        }
+    }
+
+    /// A required text cell, as is.
+    pub(crate) fn text(&mut self, column: &str) -> Option<String> {
+        self.required(column, |text| Ok::<_, ErrorKind>(text.to_owned()))
+    }
+
+    /// An optional text cell, as is.
+    pub(crate) fn optional_text(&mut self, column: &str) -> Option<String> {
+        let text = self.table.cell(self.record, column);
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: Schema = Schema {
+        file: "t.csv",
+        presence: Presence::Required,
+        columns: &[required("a"), required("b"), optional("c")],
+    };
+
+    fn run(text: &str) -> (Vec<(u32, String, Option<String>)>, Vec<String>) {
+        let mut errors = Vec::new();
+        let mut out = Vec::new();
+        if let Some(table) = parse(text, SCHEMA, &mut errors) {
+            for (line, record) in table.rows() {
+                let mut row = table.row(line, record, &mut errors);
+                let a = row.text("a");
+                let c = row.optional_text("c");
+                if let Some(a) = a {
+                    out.push((line, a, c));
+                }
+            }
+        }
+        (out, errors.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn header_and_rows_table() {
+        let row = |line: u32, a: &str, c: Option<&str>| (line, a.to_owned(), c.map(str::to_owned));
+        let cases: Vec<(&str, Vec<(u32, String, Option<String>)>, Vec<&str>)> = vec![
+            // Columns in any order; an optional column may be left out; empty lines are skipped.
+            ("b,a\n1,x\n\n2,y\n", vec![row(2, "x", None), row(4, "y", None)], vec![]),
+            ("a,b,c\nx,1,\nx,2,z\n", vec![row(2, "x", None), row(3, "x", Some("z"))], vec![]),
+            // Quoted cells, one of them over two lines: the next row's line is still its file line.
+            ("a,b\n\"x,1\",\"two\nlines\"\ny,2\n", vec![row(2, "x,1", None), row(4, "y", None)], vec![]),
+            // Surrounding spaces are kept.
+            ("a,b\n x ,1\n", vec![row(2, " x ", None)], vec![]),
+            ("", vec![], vec!["t.csv:1: header: empty file: the header line is missing"]),
+            ("a\nx\n", vec![], vec!["t.csv:1: header: missing column `b`"]),
+            ("a,b,d\nx,1,2\n", vec![], vec!["t.csv:1: header: unknown column `d` (expected: a, b, c)"]),
+            ("a,b,a\nx,1,2\n", vec![], vec!["t.csv:1: header: column `a` appears twice"]),
+            (
+                "a,b\nx,1\ny\nz,3,4\nw,5\n",
+                vec![row(2, "x", None), row(5, "w", None)],
+                vec![
+                    "t.csv:3: row: expected 2 cells as in the header, found 1",
+                    "t.csv:4: row: expected 2 cells as in the header, found 3",
+                ],
+            ),
+            ("a,b\n,1\n", vec![], vec!["t.csv:2: a: missing value"]),
+            // CRLF line ends.
+            ("a,b\r\nx,1\r\ny,2\r\n", vec![row(2, "x", None), row(3, "y", None)], vec![]),
+            // Empty lines before the header and between rows, with CRLF or LF line ends.
+            ("\n\na,b\r\n\r\nx,1\r\n\n\ny,2", vec![row(5, "x", None), row(8, "y", None)], vec![]),
+            ("\na\n", vec![], vec!["t.csv:2: header: missing column `b`"]),
+        ];
+        for (text, rows, errors) in cases {
+            let (got_rows, got_errors) = run(text);
+            assert_eq!(got_rows, rows, "{text:?}");
+            assert_eq!(got_errors, errors, "{text:?}");
+        }
+    }
+}
