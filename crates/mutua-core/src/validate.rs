@@ -635,9 +635,11 @@ fn check_memberships(report: &mut Report<'_>) {
             continue;
         };
         if !convention.validity.covers(membership.range) {
+            // Name the end that falls outside: joining too early, or leaving (or staying) too late.
+            let field = if membership.range.start < convention.validity.start { "joined" } else { "left" };
             report.push(
                 source,
-                "joined",
+                field,
                 Problem::MembershipOutsideValidity {
                     membership: membership.range.to_string(),
                     convention: convention.id.to_string(),
@@ -888,8 +890,10 @@ fn check_valuations(report: &mut Report<'_>) {
                 "basis",
                 Problem::Duplicate {
                     what: format!(
-                        "valuation of `{}` {} ({:?})",
-                        valuation.dispositif, valuation.year, valuation.basis
+                        "{} valuation of `{}` for {}",
+                        valuation.basis.as_str(),
+                        valuation.dispositif,
+                        valuation.year
                     ),
                     first_line,
                 },

@@ -52,6 +52,15 @@ pub enum ValuationBasis {
 }
 
 impl ValuationBasis {
+    /// The spelling used in data files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValuationBasis::Forecast => "forecast",
+            ValuationBasis::Actual => "actual",
+        }
+    }
+
     /// The French label.
     #[must_use]
     pub fn label_fr(self) -> &'static str {
