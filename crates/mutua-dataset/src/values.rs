@@ -66,11 +66,10 @@ pub(crate) fn grade_category(text: &str) -> Result<GradeCategory, ErrorKind> {
 
 /// A valuation basis: `forecast` or `actual`.
 pub(crate) fn valuation_basis(text: &str) -> Result<ValuationBasis, ErrorKind> {
-    match text {
-        "forecast" => Ok(ValuationBasis::Forecast),
-        "actual" => Ok(ValuationBasis::Actual),
-        _ => Err(invalid(format!("`{text}` is not a valuation basis (expected forecast or actual)"))),
-    }
+    [ValuationBasis::Forecast, ValuationBasis::Actual]
+        .into_iter()
+        .find(|basis| basis.as_str() == text)
+        .ok_or_else(|| invalid(format!("`{text}` is not a valuation basis (expected forecast or actual)")))
 }
 
 /// A kind of CEE certificate: `classique` or `precarite`.
