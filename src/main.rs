@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod explain;
+mod run;
 
 /// Value, split and bill the shared services of a French métropole.
 #[derive(Debug, Parser)]
@@ -24,12 +26,52 @@ enum Command {
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
     },
+    /// Run the semester batch: one consolidated document per debtor, as PDF, with manifest.json, lines.csv and
+    /// carried.csv, written atomically into the output directory.
+    Run {
+        /// The dataset directory.
+        #[arg(long, default_value = "fixtures/mel")]
+        data: PathBuf,
+        /// The semester (`2026-S1`); by default the dataset's current semester.
+        #[arg(long)]
+        semester: Option<String>,
+        /// The output directory, replaced as a whole on success.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// The issue date printed on the documents (`YYYY-MM-DD`); by default today.
+        #[arg(long)]
+        issue_date: Option<String>,
+        /// Render drafts marked "PROJET" instead of numbered documents.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Explain, in French, how every amount of a commune for a semester was computed.
+    Explain {
+        /// The commune's INSEE code (or a party id such as MEL).
+        #[arg(long)]
+        commune: String,
+        /// The semester (`2026-S1`); by default the dataset's current semester.
+        #[arg(long)]
+        semester: Option<String>,
+        /// Only this dispositif (`cep`, `sim-ads`…).
+        #[arg(long)]
+        dispositif: Option<String>,
+        /// The dataset directory.
+        #[arg(long, default_value = "fixtures/mel")]
+        data: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check { data } => check::run(&data),
+        Command::Run { data, semester, out, issue_date, dry_run } => {
+            run::run(run::RunArgs { data, semester, out, issue_date, draft: dry_run })
+        }
+        Command::Explain { commune, semester, dispositif, data } => {
+            explain::run(explain::ExplainArgs { commune, semester, dispositif, data })
+        }
     };
     match outcome {
         Ok(code) => code,

@@ -1,2 +1,43 @@
 //! Allocation: split every shared cost exactly to the cent.
+//!
+//! # The splitter contract
+//!
+//! [`split`] shares a total among targets in proportion to exact decimal weights, by the largest remainder
+//! method computed in integer cents: each target first gets its quota `total × weight / Σweight` truncated
+//! toward zero to the cent, and the cents left over go one each to the targets with the largest remainders.
+//! **Equal remainders are ordered by ascending key, never by input order**, so a key's part does not depend
+//! on where its target sits in the list. The parts add up to the total exactly (checked in release builds
+//! too), each lies within one cent of its exact quota, a credit splits like the charge with every part
+//! negated, a zero total gives zero parts, and a zero-weight target gets nothing. Results come back in input
+//! order, as [`Share`]s that keep the exact quota, the floor and the cent added, for the trace. Duplicate
+//! keys, negative weights, all-zero weights and totals beyond 128-bit integer arithmetic are refused with a
+//! [`SplitError`]. [`split_equal`] is the same with every weight 1; [`split_capped`] keeps every part within
+//! its cap and redistributes the excess to the other targets by weight (water-filling), still exact.
+//!
+//! ```
+//! use mutua_alloc::{split, SplitTarget};
+//! use mutua_core::Amount;
+//! use rust_decimal::Decimal;
+//!
+//! let targets = [SplitTarget::new(2, Decimal::ONE), SplitTarget::new(1, Decimal::ONE)];
+//! let shares = split(Amount::from_cents(-1_01), &targets)?;
+//! assert_eq!(shares[0].amount, Amount::from_cents(-50));
+//! assert_eq!(shares[1].amount, Amount::from_cents(-51)); // key 1 < key 2 takes the odd cent
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
+
+mod allocation;
+mod cee;
+mod engine;
+mod error;
+mod split;
+
+pub use allocation::{
+    Allocation, Charge, ChargeKind, LineBasis, PoolSummary, Trace, TraceStep, decimal_fr, price_fr,
+    rule_label_fr,
+};
+pub use cee::PROCEEDS_ROUNDING;
+pub use engine::{MEMBER_ROUNDING, allocate};
+pub use error::AllocError;
+pub use split::{CappedTarget, Share, SplitError, SplitTarget, split, split_capped, split_equal};

@@ -1,0 +1,114 @@
+//! Why an allocation cannot be computed.
+
+use mutua_core::{MoneyError, TariffError, ValuationError};
+
+use crate::split::SplitError;
+
+/// Why an allocation cannot be computed. Each names the convention, member or dispositif concerned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AllocError {
+    /// A population needed by a rule is missing.
+    #[error("no population of millésime {millesime} for `{member}` (needed by convention `{convention}`)")]
+    MissingPopulation {
+        /// Member.
+        member: String,
+        /// Millésime.
+        millesime: i32,
+        /// Convention.
+        convention: String,
+    },
+    /// A member is not eligible on the billed period.
+    #[error("`{member}` is not eligible to convention `{convention}`: {reason}")]
+    Ineligible {
+        /// Member.
+        member: String,
+        /// Convention.
+        convention: String,
+        /// Why.
+        reason: String,
+    },
+    /// A valuation needed by a rule is missing.
+    #[error("dispositif `{dispositif}` has no {basis} valuation for {year}")]
+    MissingValuation {
+        /// Dispositif.
+        dispositif: String,
+        /// Year.
+        year: i32,
+        /// Forecast or actual, in French.
+        basis: String,
+    },
+    /// A valuation cannot be computed.
+    #[error("valuation of `{dispositif}` for {year}: {source}")]
+    Valuation {
+        /// Dispositif.
+        dispositif: String,
+        /// Year.
+        year: i32,
+        /// Why.
+        source: ValuationError,
+    },
+    /// An index value needed by a revision is missing.
+    #[error("index `{index}` has no value for {month} or before")]
+    MissingIndex {
+        /// Index.
+        index: String,
+        /// Month.
+        month: String,
+    },
+    /// A pool could not be split.
+    #[error("cannot split `{component}` of convention `{convention}`: {source}")]
+    Split {
+        /// Convention.
+        convention: String,
+        /// Component.
+        component: String,
+        /// Why.
+        source: SplitError,
+    },
+    /// A tariff could not be applied.
+    #[error("cannot apply `{component}` of convention `{convention}`: {source}")]
+    Tariff {
+        /// Convention.
+        convention: String,
+        /// Component.
+        component: String,
+        /// Why.
+        source: TariffError,
+    },
+    /// A member of a fixed-percentage key has no percentage.
+    #[error("member `{member}` of `{convention}` has no fixed percentage")]
+    MissingPercentage {
+        /// Convention.
+        convention: String,
+        /// Member.
+        member: String,
+    },
+    /// An activity unit has no weight (the dataset was not validated).
+    #[error("unit `{unit}` has no weight in convention `{convention}`")]
+    UnknownUnit {
+        /// Convention.
+        convention: String,
+        /// Unit.
+        unit: String,
+    },
+    /// A party is referenced but missing (the dataset was not validated).
+    #[error("unknown party `{0}`")]
+    UnknownParty(String),
+    /// A convention is referenced but missing (the dataset was not validated).
+    #[error("unknown convention `{0}`")]
+    UnknownConvention(String),
+    /// A rule or option this engine does not apply in that position.
+    #[error("`{rule}` is not supported for component `{component}` of `{convention}`")]
+    UnsupportedRule {
+        /// Convention.
+        convention: String,
+        /// Component.
+        component: String,
+        /// The rule or option.
+        rule: String,
+    },
+    /// Arithmetic overflow or division by zero.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}

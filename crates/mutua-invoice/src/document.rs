@@ -1,0 +1,336 @@
+//! Documents of a semester: consolidated invoices, payment notices and statements on the attribution de
+//! compensation, numbered in continuous series, built from an [`Allocation`].
+//!
+//! - **Invoices** (`FAC`): one per debtor and issuer, every charge it owes that issuer for the semester.
+//! - **Payment notices** (`AVI`, avis de versement): what an issuer owes a beneficiary (CEE shares, housing files).
+//!   Never netted against an invoice (non-compensation): they are separate documents.
+//! - **Statements** (`AC`): dispositifs settled by imputation on the attribution de compensation.
+//! - **Credit notes** (`AVO`): a debtor whose charges net to a credit (a regularisation larger than the semester's
+//!   charges) gets a credit note instead of an invoice.
+//!
+//! A debtor's invoice (or credit note) whose total is under the titre threshold (D1611-1: 15 €) is not issued:
+//! its charges are carried to the next semester and listed in the batch.
+//!
+//! Numbers are `KIND-ISSUER-YEAR-NNNNN` (`FAC-MEL-2026-00001`), one continuous series per kind, issuer and year of
+//! issue, starting from the dataset's `series_start` (or the caller's), assigned in ascending order of the
+//! recipient's party id (the INSEE code for communes; letters sort after digits).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use mutua_alloc::{Allocation, Charge, ChargeKind};
+use mutua_core::{
+    Amount, CarriedAmount, Dataset, DispositifId, PartyId, Semester, Settlement, Source, VatRegime,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::error::InvoiceError;
+
+/// The kinds of documents a batch issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// A consolidated invoice (facture).
+    Invoice,
+    /// A credit note (avoir).
+    CreditNote,
+    /// A payment notice (avis de versement): the issuer pays the recipient.
+    PaymentNotice,
+    /// A statement of amounts imputed on the attribution de compensation.
+    AcStatement,
+}
+
+impl DocumentKind {
+    /// The code that starts the document's series and number.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "FAC",
+            DocumentKind::CreditNote => "AVO",
+            DocumentKind::PaymentNotice => "AVI",
+            DocumentKind::AcStatement => "AC",
+        }
+    }
+
+    /// The French title printed on the document.
+    #[must_use]
+    pub fn title_fr(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "FACTURE",
+            DocumentKind::CreditNote => "AVOIR",
+            DocumentKind::PaymentNotice => "AVIS DE VERSEMENT",
+            DocumentKind::AcStatement => "ÉTAT D'IMPUTATION SUR L'ATTRIBUTION DE COMPENSATION",
+        }
+    }
+
+    /// The French name, lower case ("facture").
+    #[must_use]
+    pub fn name_fr(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "facture",
+            DocumentKind::CreditNote => "avoir",
+            DocumentKind::PaymentNotice => "avis de versement",
+            DocumentKind::AcStatement => "état d'imputation",
+        }
+    }
+}
+
+/// One document of the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Document {
+    /// What it is.
+    pub kind: DocumentKind,
+    /// Its series (`FAC-MEL-2026`).
+    pub series: String,
+    /// Its position in the series (1, 2, …).
+    pub sequence: u64,
+    /// Its number (`FAC-MEL-2026-00001`).
+    pub number: String,
+    /// Who issues it: the party owed for an invoice, the party paying for a notice.
+    pub issuer: PartyId,
+    /// Who receives it.
+    pub recipient: PartyId,
+    /// The semester billed.
+    pub semester: Semester,
+    /// The issue date.
+    pub issue_date: NaiveDate,
+    /// The charges it lists, grouped by dispositif in the batch order.
+    pub lines: Vec<Charge>,
+    /// Σ lines, excluding VAT.
+    pub total_net: Amount,
+    /// VAT, per taxable rate (0 when every line is outside VAT's scope).
+    pub total_vat: Amount,
+    /// Net + VAT: the amount due (or paid, or imputed).
+    pub total: Amount,
+}
+
+impl Document {
+    /// Whether the document's amounts are owed by the recipient (an invoice or a statement) rather than paid to it.
+    #[must_use]
+    pub fn is_receivable(&self) -> bool {
+        matches!(self.kind, DocumentKind::Invoice | DocumentKind::AcStatement | DocumentKind::CreditNote)
+    }
+
+    /// The file name of the rendered PDF: the number and the recipient (`FAC-MEL-2026-00001_59005.pdf`).
+    #[must_use]
+    pub fn file_name(&self, extension: &str) -> String {
+        format!("{}_{}.{extension}", self.number, self.recipient)
+    }
+}
+
+/// What a batch did with each dispositif's amounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct DispositifSummary {
+    /// The dispositif.
+    pub dispositif: String,
+    /// Σ of the allocation's charges to members for the semester (current, regularisations and amounts carried in).
+    pub computed: Amount,
+    /// Σ of those charges on issued invoices and credit notes.
+    pub invoiced: Amount,
+    /// Σ of those charges imputed on attributions de compensation.
+    pub imputed: Amount,
+    /// Σ of those charges carried to the next semester (documents under the titre threshold).
+    pub carried_forward: Amount,
+    /// Σ paid to beneficiaries on payment notices.
+    pub paid: Amount,
+    /// Σ of shares the provider keeps for its own operations (CEE).
+    pub retained: Amount,
+}
+
+/// The documents of a semester, and what was carried forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    /// The semester.
+    pub semester: Semester,
+    /// The issue date of every document.
+    pub issue_date: NaiveDate,
+    /// The documents, ordered by kind, issuer, then number.
+    pub documents: Vec<Document>,
+    /// Charges not issued because their document would have been under the titre threshold: they are owed
+    /// next semester (write them to the next dataset's `carried.csv`).
+    pub carried_forward: Vec<CarriedAmount>,
+    /// Per dispositif, what was computed, invoiced, imputed, carried, paid and retained.
+    pub dispositifs: Vec<DispositifSummary>,
+}
+
+/// Options of a batch: the issue date and where series start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// The issue date printed on every document (never read from the clock by the library).
+    pub issue_date: NaiveDate,
+    /// First numbers by series, overriding the dataset's `series_start`.
+    pub series_start: BTreeMap<String, u64>,
+}
+
+/// The threshold check of D1611-1 applies to titres de recettes: invoices and credit notes.
+fn under_threshold(kind: DocumentKind, total: Amount, threshold: Amount) -> bool {
+    matches!(kind, DocumentKind::Invoice | DocumentKind::CreditNote) && total.abs() < threshold
+}
+
+/// VAT of a set of charges: each taxable rate's base × rate, rounded half up to the cent per rate.
+fn vat_of(lines: &[Charge]) -> Result<Amount, InvoiceError> {
+    let mut bases: BTreeMap<Decimal, Amount> = BTreeMap::new();
+    for line in lines {
+        if let VatRegime::Taxable { rate_percent } = &line.vat {
+            let base = bases.entry(rate_percent.value()).or_insert(Amount::ZERO);
+            *base = base.checked_add(line.amount)?;
+        }
+    }
+    let mut vat = Amount::ZERO;
+    for (rate, base) in bases {
+        let tax = Amount::from_decimal(
+            base.to_decimal() * rate / Decimal::ONE_HUNDRED,
+            mutua_core::Rounding::HalfUp,
+        );
+        vat = vat.checked_add(tax)?;
+    }
+    Ok(vat)
+}
+
+/// The order of lines on a document: by dispositif, then current charges before regularisations and amounts
+/// carried in, then component and label (the allocation's order already is).
+fn line_order(a: &Charge, b: &Charge) -> std::cmp::Ordering {
+    (&a.dispositif, &a.convention, &a.kind, &a.component, &a.label).cmp(&(
+        &b.dispositif,
+        &b.convention,
+        &b.kind,
+        &b.component,
+        &b.label,
+    ))
+}
+
+/// Builds the documents of a semester from its allocation.
+pub fn build_batch(
+    dataset: &Dataset,
+    allocation: &Allocation,
+    options: &BatchOptions,
+) -> Result<Batch, InvoiceError> {
+    let threshold = dataset.meta.titre_threshold;
+    // 1. Group the charges by document: (kind family, issuer, recipient).
+    let mut groups: BTreeMap<(DocumentKind, PartyId, PartyId), Vec<Charge>> = BTreeMap::new();
+    let mut summaries: BTreeMap<DispositifId, DispositifSummary> = BTreeMap::new();
+    for charge in &allocation.charges {
+        let summary = summaries.entry(charge.dispositif.clone()).or_insert_with(|| DispositifSummary {
+            dispositif: charge.dispositif.to_string(),
+            ..DispositifSummary::default()
+        });
+        if charge.payer == charge.payee {
+            summary.retained = summary.retained.checked_add(charge.amount)?;
+            continue;
+        }
+        let key = if charge.provider_pays {
+            (DocumentKind::PaymentNotice, charge.payer.clone(), charge.payee.clone())
+        } else {
+            summary.computed = summary.computed.checked_add(charge.amount)?;
+            match charge.settlement {
+                Settlement::Invoice => (DocumentKind::Invoice, charge.payee.clone(), charge.payer.clone()),
+                Settlement::AttributionCompensation => {
+                    (DocumentKind::AcStatement, charge.payee.clone(), charge.payer.clone())
+                }
+            }
+        };
+        groups.entry(key).or_default().push(charge.clone());
+    }
+    // 2. Totals, the threshold, credit notes.
+    let mut drafts: Vec<(DocumentKind, PartyId, PartyId, Vec<Charge>, Amount, Amount)> = Vec::new();
+    let mut carried_forward = Vec::new();
+    for ((family, issuer, recipient), mut lines) in groups {
+        lines.sort_by(line_order);
+        let net = Amount::checked_sum(lines.iter().map(|c| c.amount))?;
+        let vat = vat_of(&lines)?;
+        let total = net.checked_add(vat)?;
+        let kind = if family == DocumentKind::Invoice && total.is_negative() {
+            DocumentKind::CreditNote
+        } else {
+            family
+        };
+        if total.is_zero() {
+            continue;
+        }
+        if under_threshold(kind, total, threshold) {
+            for line in &lines {
+                let summary = summaries.entry(line.dispositif.clone()).or_default();
+                summary.carried_forward = summary.carried_forward.checked_add(line.amount)?;
+                carried_forward.push(CarriedAmount {
+                    semester: allocation.semester,
+                    issuer: issuer.clone(),
+                    debtor: recipient.clone(),
+                    convention: line.convention.clone(),
+                    label: line.label.clone(),
+                    amount: line.amount,
+                    source: Source::code(),
+                });
+            }
+            continue;
+        }
+        drafts.push((kind, issuer, recipient, lines, net, vat));
+    }
+    // 3. Numbers: per series, ascending recipient id.
+    drafts.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+    let year = options.issue_date.year();
+    let mut next_in_series: BTreeMap<String, u64> = BTreeMap::new();
+    let mut documents = Vec::with_capacity(drafts.len());
+    for (kind, issuer, recipient, lines, net, vat) in drafts {
+        let series = format!("{}-{}-{year}", kind.code(), issuer);
+        let next = next_in_series.entry(series.clone()).or_insert_with(|| {
+            options
+                .series_start
+                .get(&series)
+                .or_else(|| dataset.meta.series_start.get(&series))
+                .copied()
+                .unwrap_or(1)
+        });
+        let sequence = *next;
+        *next += 1;
+        for line in &lines {
+            let summary = summaries.entry(line.dispositif.clone()).or_default();
+            match kind {
+                DocumentKind::Invoice | DocumentKind::CreditNote => {
+                    summary.invoiced = summary.invoiced.checked_add(line.amount)?
+                }
+                DocumentKind::AcStatement => summary.imputed = summary.imputed.checked_add(line.amount)?,
+                DocumentKind::PaymentNotice => summary.paid = summary.paid.checked_add(line.amount)?,
+            }
+        }
+        let total = net.checked_add(vat)?;
+        documents.push(Document {
+            kind,
+            number: format!("{series}-{sequence:05}"),
+            series,
+            sequence,
+            issuer,
+            recipient,
+            semester: allocation.semester,
+            issue_date: options.issue_date,
+            lines,
+            total_net: net,
+            total_vat: vat,
+            total,
+        });
+    }
+    for summary in summaries.values() {
+        let accounted =
+            summary.invoiced.checked_add(summary.imputed)?.checked_add(summary.carried_forward)?;
+        if accounted != summary.computed {
+            return Err(InvoiceError::Unbalanced {
+                dispositif: summary.dispositif.clone(),
+                computed: summary.computed,
+                accounted,
+            });
+        }
+    }
+    Ok(Batch {
+        semester: allocation.semester,
+        issue_date: options.issue_date,
+        documents,
+        carried_forward,
+        dispositifs: summaries.into_values().collect(),
+    })
+}
+
+/// Whether a charge is a regularisation or an amount carried in (printed after the semester's charges).
+#[must_use]
+pub fn is_adjustment(charge: &Charge) -> bool {
+    matches!(charge.kind, ChargeKind::Regularisation { .. } | ChargeKind::Carried { .. })
+}

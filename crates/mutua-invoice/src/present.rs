@@ -1,0 +1,305 @@
+//! From a [`Document`] to the [`DocumentView`] the renderer prints: every French mention, every formatted figure.
+
+use chrono::{Datelike, NaiveDate};
+use mutua_alloc::{Charge, decimal_fr, price_fr};
+use mutua_core::{Amount, Dataset, Party, PartyKind, VatRegime};
+
+use crate::document::{Document, DocumentKind};
+use crate::error::InvoiceError;
+use crate::render::{
+    AnnexSection, AnnexView, DocumentMetadata, DocumentView, LineView, PartyBlock, TotalView,
+};
+
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// A date in French words: "1er mars 2026", "15 janvier 2026".
+#[must_use]
+pub fn date_fr(date: NaiveDate) -> String {
+    let day = if date.day() == 1 { "1er".to_owned() } else { date.day().to_string() };
+    format!("{day} {} {}", MONTHS_FR[date.month0() as usize], date.year())
+}
+
+/// A SIRET grouped for reading: "200 093 201 00016".
+fn siret_fr(siret: &str) -> String {
+    if siret.len() == 14 {
+        format!("{} {} {} {}", &siret[..3], &siret[3..6], &siret[6..9], &siret[9..])
+    } else {
+        siret.to_owned()
+    }
+}
+
+fn party_lines(party: &Party) -> Vec<String> {
+    let mut lines: Vec<String> = party.address.lines.iter().filter(|l| !l.is_empty()).cloned().collect();
+    let city = format!("{} {}", party.address.postcode, party.address.city).trim().to_owned();
+    if !city.is_empty() {
+        lines.push(city);
+    }
+    lines.push(format!("SIRET {}", siret_fr(party.siret.as_str())));
+    if let Some(insee) = &party.insee {
+        lines.push(format!("Code INSEE {insee}"));
+    }
+    lines
+}
+
+fn party<'a>(dataset: &'a Dataset, id: &mutua_core::PartyId) -> Result<&'a Party, InvoiceError> {
+    dataset.party(id).ok_or_else(|| InvoiceError::UnknownParty(id.to_string()))
+}
+
+fn recipient_name(party: &Party) -> String {
+    match party.kind {
+        PartyKind::Commune => format!("Mairie de {}", party.name),
+        _ => party.name.clone(),
+    }
+}
+
+/// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice).
+#[must_use]
+pub fn line_account(kind: DocumentKind, charge: &Charge) -> &str {
+    match kind {
+        DocumentKind::PaymentNotice => &charge.expense_account,
+        _ => &charge.revenue_account,
+    }
+}
+
+fn item(kind: DocumentKind, charge: &Charge) -> LineView {
+    let quantity = charge
+        .basis
+        .quantity
+        .map(|q| format!("{} {}", decimal_fr(q, 4), charge.basis.unit))
+        .unwrap_or_default();
+    let unit_price = charge.basis.unit_price.map(price_fr).unwrap_or_default();
+    LineView::Item {
+        description: format!(
+            "{}\nConvention : {} — compte {}",
+            charge.label,
+            charge.convention_reference,
+            line_account(kind, charge)
+        ),
+        basis: charge.basis.description.clone(),
+        quantity,
+        unit_price,
+        amount: charge.amount.format_fr(),
+    }
+}
+
+fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Vec<AnnexSection>) {
+    let mut lines = Vec::with_capacity(document.lines.len() * 2 + 4);
+    let mut sections = Vec::with_capacity(document.lines.len());
+    let mut index = 0;
+    while index < document.lines.len() {
+        let dispositif = &document.lines[index].dispositif;
+        let name =
+            dataset.dispositifs.get(dispositif).map_or_else(|| dispositif.to_string(), |d| d.name.clone());
+        let end = document.lines[index..]
+            .iter()
+            .position(|c| &c.dispositif != dispositif)
+            .map_or(document.lines.len(), |n| index + n);
+        let group = &document.lines[index..end];
+        lines.push(LineView::Group { title: name.clone() });
+        for charge in group {
+            lines.push(item(document.kind, charge));
+            sections.push(AnnexSection {
+                heading: format!("{name} — {}", charge.label),
+                lines: charge.explain_fr(),
+            });
+        }
+        if group.len() > 1 {
+            let subtotal = Amount::checked_sum(group.iter().map(|c| c.amount)).unwrap_or(Amount::ZERO);
+            lines.push(LineView::Subtotal {
+                label: format!("Sous-total {name}"),
+                amount: subtotal.format_fr(),
+            });
+        }
+        index = end;
+    }
+    (lines, sections)
+}
+
+fn vat_mention(document: &Document) -> String {
+    let taxable = document.lines.iter().any(|c| matches!(c.vat, VatRegime::Taxable { .. }));
+    if taxable {
+        "TVA appliquée aux seuls dispositifs assujettis ; les autres lignes : TVA non applicable – article 256 B du CGI."
+            .to_owned()
+    } else {
+        "TVA non applicable – article 256 B du CGI.".to_owned()
+    }
+}
+
+fn totals(document: &Document) -> Vec<TotalView> {
+    let vat_text = if document.total_vat.is_zero() {
+        "non applicable".to_owned()
+    } else {
+        document.total_vat.format_fr()
+    };
+    match document.kind {
+        DocumentKind::Invoice => vec![
+            TotalView {
+                label: "Total hors taxes".into(),
+                amount: document.total_net.format_fr(),
+                emphasis: false,
+            },
+            TotalView { label: "TVA".into(), amount: vat_text, emphasis: false },
+            TotalView { label: "Net à payer".into(), amount: document.total.format_fr(), emphasis: true },
+        ],
+        DocumentKind::CreditNote => vec![
+            TotalView {
+                label: "Total hors taxes".into(),
+                amount: document.total_net.format_fr(),
+                emphasis: false,
+            },
+            TotalView { label: "TVA".into(), amount: vat_text, emphasis: false },
+            TotalView {
+                label: "Montant de l'avoir en votre faveur".into(),
+                amount: document.total.abs().format_fr(),
+                emphasis: true,
+            },
+        ],
+        DocumentKind::PaymentNotice => {
+            vec![TotalView {
+                label: "Montant versé".into(),
+                amount: document.total.format_fr(),
+                emphasis: true,
+            }]
+        }
+        DocumentKind::AcStatement => vec![TotalView {
+            label: "Montant imputé sur l'attribution de compensation".into(),
+            amount: document.total.format_fr(),
+            emphasis: true,
+        }],
+    }
+}
+
+fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: Amount) -> Vec<String> {
+    let mut mentions = Vec::new();
+    match document.kind {
+        DocumentKind::Invoice | DocumentKind::CreditNote => {
+            mentions.push(vat_mention(document));
+            if document.kind == DocumentKind::Invoice {
+                mentions.push(format!(
+                    "Conditions de paiement : à réception du titre de recettes émis par {}, par virement au comptable \
+                     public assignataire, dans le délai global de paiement de 30 jours. Aucun escompte pour paiement \
+                     anticipé ; aucune pénalité de retard entre collectivités publiques.",
+                    issuer.name
+                ));
+                mentions.push(
+                    "Voies et délais de recours : le débiteur peut contester la créance dans un délai de deux mois \
+                     à compter de la réception du titre de recettes (article L1617-5 du CGCT)."
+                        .to_owned(),
+                );
+            } else {
+                mentions.push(format!(
+                    "Le montant de cet avoir sera mandaté ou imputé par le comptable public de {} ; il ne peut être \
+                     compensé avec une autre créance.",
+                    issuer.name
+                ));
+            }
+            mentions.push(format!(
+                "Montants établis selon les conventions citées et, pour les services mis à disposition, l'article \
+                 D5211-16 du CGCT (coût unitaire de fonctionnement × unités de fonctionnement). Aucun titre n'est émis \
+                 pour un montant inférieur à {} (article D1611-1 du CGCT) : les montants inférieurs sont reportés au \
+                 semestre suivant.",
+                threshold.format_fr()
+            ));
+        }
+        DocumentKind::PaymentNotice => {
+            mentions.push(format!(
+                "{} verse ce montant à {} par mandat administratif. Conformément à la règle de non-compensation de \
+                 la comptabilité publique, ce versement est distinct de toute facture adressée à votre collectivité.",
+                issuer.name, recipient.name
+            ));
+            mentions.push("Opération hors du champ de la TVA – article 256 B du CGI.".to_owned());
+        }
+        DocumentKind::AcStatement => {
+            mentions.push(format!(
+                "Ce document n'est pas une facture : les montants ci-dessus sont imputés sur l'attribution de \
+                 compensation versée par {} (article 1609 nonies C du CGI et convention de service commun).",
+                issuer.name
+            ));
+            mentions.push(vat_mention(document));
+        }
+    }
+    mentions
+}
+
+/// Builds the printed view of a document.
+pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<DocumentView, InvoiceError> {
+    let issuer = party(dataset, &document.issuer)?;
+    let recipient = party(dataset, &document.recipient)?;
+    let period = document.semester.period();
+    let mut meta = vec![
+        ("Date d'émission".to_owned(), date_fr(document.issue_date)),
+        (
+            "Période d'exécution".to_owned(),
+            format!("{} ({})", period.label_fr(), document.semester.label_fr()),
+        ),
+        ("Objet".to_owned(), "Services mutualisés — facturation consolidée semestrielle".to_owned()),
+    ];
+    if document.is_receivable() {
+        if let Some(code) = &recipient.invoicing.service_code {
+            meta.push(("Code service".to_owned(), code.clone()));
+        }
+        if let Some(number) = &recipient.invoicing.commitment_number {
+            meta.push(("N° d'engagement".to_owned(), number.clone()));
+        }
+    }
+    let (lines, sections) = lines_and_annex(dataset, document);
+    let number = if draft { "PROJET".to_owned() } else { document.number.clone() };
+    let title = document.kind.title_fr().to_owned();
+    Ok(DocumentView {
+        kind_title: title,
+        number: number.clone(),
+        draft_watermark: draft.then(|| "PROJET".to_owned()),
+        issuer: PartyBlock { name: issuer.name.clone(), lines: party_lines(issuer) },
+        recipient: PartyBlock { name: recipient_name(recipient), lines: party_lines(recipient) },
+        meta,
+        lines,
+        totals: totals(document),
+        mentions: mentions(document, issuer, recipient, dataset.meta.titre_threshold),
+        annex: Some(AnnexView { title: "Détail du calcul".to_owned(), sections }),
+        metadata: DocumentMetadata {
+            title: format!("{} {}", capitalise(document.kind.name_fr()), number),
+            author: issuer.name.clone(),
+            subject: format!("Services mutualisés — {} — {}", document.semester.label_fr(), recipient.name),
+            keywords: vec![
+                document.kind.name_fr().to_owned(),
+                "mutualisation".to_owned(),
+                document.semester.to_string(),
+                recipient.id.to_string(),
+            ],
+            creation_date: document.issue_date.and_hms_opt(0, 0, 0).unwrap_or_default(),
+            language: "fr-FR".to_owned(),
+        },
+    })
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_dates() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date_fr(d(2026, 3, 1)), "1er mars 2026");
+        assert_eq!(date_fr(d(2026, 1, 15)), "15 janvier 2026");
+        assert_eq!(date_fr(d(2026, 8, 31)), "31 août 2026");
+        assert_eq!(siret_fr("20009320100016"), "200 093 201 00016");
+    }
+}

@@ -1,0 +1,107 @@
+//! `mutua explain`: a commune's computation for a semester, in French, line by line.
+#![allow(clippy::print_stdout, clippy::print_stderr, reason = "printing is the CLI's job")]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use mutua_alloc::ChargeKind;
+use mutua_core::{Amount, DispositifId, PartyId, Settlement};
+
+use crate::run::{check_semester_covered, load, parse_semester};
+
+/// What `mutua explain` was asked to explain.
+#[derive(Debug)]
+pub struct ExplainArgs {
+    /// The commune's INSEE code (or any party id).
+    pub commune: String,
+    /// The semester, or the dataset's current one.
+    pub semester: Option<String>,
+    /// Only this dispositif.
+    pub dispositif: Option<String>,
+    /// The dataset directory.
+    pub data: PathBuf,
+}
+
+/// Prints the explanation.
+pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let dataset = match load(&args.data) {
+        Ok(dataset) => dataset,
+        Err(code) => return Ok(code),
+    };
+    let semester = match &args.semester {
+        Some(text) => parse_semester(text)?,
+        None => dataset.meta.current_semester,
+    };
+    check_semester_covered(&dataset, semester)?;
+    let Some(party) = PartyId::parse(&args.commune).ok().and_then(|id| dataset.party(&id)) else {
+        bail!("unknown commune `{}`: no party with that INSEE code or id in {}", args.commune, args.data.display());
+    };
+    let dispositif = match &args.dispositif {
+        Some(text) => {
+            let id = DispositifId::parse(text).ok().filter(|id| dataset.dispositifs.contains_key(id));
+            let Some(id) = id else {
+                let known: Vec<&str> = dataset.dispositifs.keys().map(DispositifId::as_str).collect();
+                bail!("unknown dispositif `{text}` (known: {})", known.join(", "));
+            };
+            Some(id)
+        }
+        None => None,
+    };
+    let allocation = mutua_alloc::allocate(&dataset, semester).context("allocation failed")?;
+    let name = match &party.insee {
+        Some(insee) => format!("{} (INSEE {insee})", party.name),
+        None => party.name.clone(),
+    };
+    println!("{name} — {} ({})", semester.label_fr(), semester.period().label_fr());
+    println!("Jeu de données : {}", dataset.meta.name);
+    println!();
+    let mut owed = Amount::ZERO;
+    let mut paid_to = Amount::ZERO;
+    let mut imputed = Amount::ZERO;
+    let mut count = 0;
+    let mut current_dispositif: Option<&DispositifId> = None;
+    for charge in allocation.charges_of(&party.id, dispositif.as_ref()) {
+        if charge.payer == charge.payee {
+            continue;
+        }
+        if current_dispositif != Some(&charge.dispositif) {
+            let title = dataset.dispositifs.get(&charge.dispositif).map_or(charge.dispositif.as_str(), |d| d.name.as_str());
+            println!("■ {title}");
+            current_dispositif = Some(&charge.dispositif);
+        }
+        for line in charge.explain_fr() {
+            println!("  {line}");
+        }
+        println!();
+        count += 1;
+        let receivable = charge.payer == party.id;
+        match (receivable, charge.settlement) {
+            (true, Settlement::AttributionCompensation) => imputed = imputed.checked_add(charge.amount)?,
+            (true, Settlement::Invoice) => owed = owed.checked_add(charge.amount)?,
+            (false, _) => paid_to = paid_to.checked_add(charge.amount)?,
+        }
+        if let ChargeKind::Regularisation { year } = charge.kind {
+            println!("  (régularisation de l'exercice {year})");
+            println!();
+        }
+    }
+    if count == 0 {
+        println!("Aucun montant pour cette période.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Total à facturer à {} : {}", party.name, owed.format_fr());
+    if !imputed.is_zero() {
+        println!("Total imputé sur l'attribution de compensation : {}", imputed.format_fr());
+    }
+    if !paid_to.is_zero() {
+        println!("Total versé à {} (avis de versement, sans compensation) : {}", party.name, paid_to.format_fr());
+    }
+    if owed.is_positive() && owed < dataset.meta.titre_threshold {
+        println!(
+            "Montant inférieur au seuil de {} (art. D1611-1 CGCT) : aucun titre n'est émis, le montant est reporté au semestre suivant.",
+            dataset.meta.titre_threshold.format_fr()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
