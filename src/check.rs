@@ -1,10 +1,140 @@
 //! `mutua check`: validate a dataset and summarise it.
+#![allow(clippy::print_stdout, reason = "printing the summary is the CLI's job")]
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Loads and validates the dataset in `data`; prints a summary (exit 0) or every error (exit 1).
+use anyhow::bail;
+use mutua_core::{Dataset, PopulationKind, ValuationBasis};
+
+/// Loads and validates the dataset in `data`; prints a summary to stdout (exit 0) or every error to stderr,
+/// one `file:line: field: message` per line followed by their count (exit 1).
 pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
-    let _ = data;
-    Ok(ExitCode::FAILURE)
+    if !data.is_dir() {
+        bail!("no dataset directory at `{}`", data.display());
+    }
+    match mutua_dataset::load(data) {
+        Ok(dataset) => {
+            print!("{}", summary(&dataset, data));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            eprintln!("{} in {}", counted(errors.len(), "error"), data.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The summary of a valid dataset, in English, one fact per line.
+fn summary(dataset: &Dataset, data: &Path) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail; the results are ignored rather than unwrapped.
+    let _ = writeln!(out, "Dataset: {} ({})", dataset.meta.name, data.display());
+    let current = dataset.meta.current_semester;
+    let _ = writeln!(out, "Current semester: {current}");
+
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for party in dataset.parties.values() {
+        *kinds.entry(party.kind.as_str()).or_default() += 1;
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(kind, count)| format!("{kind} {count}")).collect();
+    let _ = writeln!(out, "Parties: {} ({})", dataset.parties.len(), kinds.join(", "));
+
+    let millesimes = dataset.populations.millesimes();
+    if millesimes.is_empty() {
+        let _ = writeln!(out, "Populations: none");
+    } else {
+        let _ = writeln!(out, "Populations:");
+        for millesime in millesimes {
+            let communes = dataset.populations.records().filter(|r| r.millesime == millesime).count();
+            let municipale = dataset.populations.total(millesime, PopulationKind::Municipale);
+            let _ = writeln!(
+                out,
+                "  millésime {millesime}: {communes} communes, population municipale {municipale}"
+            );
+        }
+    }
+    let _ = writeln!(out, "Dispositifs: {}", dataset.dispositifs.len());
+    let _ = writeln!(out, "Conventions: {}", dataset.conventions.len());
+
+    let _ = writeln!(out, "Memberships: {}", dataset.memberships.len());
+    let period = current.period();
+    let active_header = format!("active in {current}");
+    let rows: Vec<[String; 4]> = dataset
+        .conventions
+        .values()
+        .map(|convention| {
+            let mut active: Vec<&str> = dataset
+                .members_of(&convention.id)
+                .filter(|m| period.intersect(m.range).is_some())
+                .map(|m| m.member.as_str())
+                .collect();
+            active.sort_unstable();
+            active.dedup();
+            [
+                convention.id.to_string(),
+                convention.dispositif.to_string(),
+                active.len().to_string(),
+                dataset.member_count(&convention.id).to_string(),
+            ]
+        })
+        .collect();
+    let header = ["convention".to_owned(), "dispositif".to_owned(), active_header, "ever".to_owned()];
+    let mut widths = header.clone().map(|cell| cell.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let _ = writeln!(
+            out,
+            "  {:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        );
+    }
+
+    let years = dataset.years_covered();
+    let years = match (years.first(), years.last()) {
+        (Some(first), Some(last)) if first == last => first.to_string(),
+        (Some(first), Some(last)) => format!("{first}–{last}"),
+        _ => "none".to_owned(),
+    };
+    let _ = writeln!(out, "Years covered: {years}");
+    let _ = writeln!(out, "Activity: {}", counted(dataset.activity.len(), "row"));
+    let forecasts = dataset.valuations.iter().filter(|v| v.basis == ValuationBasis::Forecast).count();
+    let _ = writeln!(
+        out,
+        "Valuations: {} ({forecasts} forecast, {} actual); loaded FTE costs: {}",
+        dataset.valuations.len(),
+        dataset.valuations.len() - forecasts,
+        dataset.fte_costs.len()
+    );
+    let _ = writeln!(
+        out,
+        "CEE: {}, {}",
+        counted(dataset.cee_deposits.len(), "deposit"),
+        counted(dataset.cee_operations.len(), "operation")
+    );
+    let _ =
+        writeln!(out, "Index values: {}; carried amounts: {}", dataset.indices.len(), dataset.carried.len());
+    let _ = writeln!(out, "No errors.");
+    out
+}
+
+/// `1 error`, `2 errors`.
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }
