@@ -26,9 +26,9 @@
 //! )?;
 //! fs::write(
 //!     path.join("parties.csv"),
-//!     "id,kind,name,siren,siret,insee,address_line1,postcode,city,commitment_required\n\
+//!     "id,kind,name,siren,siret,insee,address_line1,postcode,city,commitment_required,commitment_number\n\
 //!      MEL,metropole,Métropole Européenne de Lille,200093201,20009320100016,,\
-//!      2 boulevard des Cités Unies,59040,Lille,no\n",
+//!      2 boulevard des Cités Unies,59040,Lille,no,\n",
 //! )?;
 //! fs::create_dir(path.join("conventions"))?;
 //! for (file, header) in [

@@ -62,7 +62,7 @@ pub(crate) const PARTIES: Schema = Schema {
         required("city"),
         optional("service_code"),
         required("commitment_required"),
-        optional("commitment_number"),
+        required("commitment_number"),
     ],
 };
 
