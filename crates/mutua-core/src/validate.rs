@@ -634,7 +634,12 @@ fn check_memberships(report: &mut Report<'_>) {
             report.push(source, "convention", Problem::UnknownConvention(membership.convention.to_string()));
             continue;
         };
-        if !convention.validity.covers(membership.range) {
+        // A membership without a leaving date lasts as long as the convention: only its start must be inside.
+        let inside = match membership.range.end {
+            Some(_) => convention.validity.covers(membership.range),
+            None => convention.validity.contains(membership.range.start),
+        };
+        if !inside {
             // Name the end that falls outside: joining too early, or leaving (or staying) too late.
             let field = if membership.range.start < convention.validity.start { "joined" } else { "left" };
             report.push(
