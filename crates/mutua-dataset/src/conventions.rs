@@ -544,6 +544,28 @@ rule = { kind = "pool_share", pool = { source = "fixed", amount_per_year = "10" 
                 "conventions/cep.toml:38: terms[0].components[1].revision.coefficient_decimals: invalid value: integer `-4`, expected a whole number, not negative",
             ),
             (
+                BASE.replace("threshold = 15000", "threshold = 15000.0"),
+                "conventions/cep.toml:19: eligibility[0].threshold: invalid type: floating point `15000.0`, expected a whole number, not negative",
+            ),
+            (
+                BASE.replace("threshold = 15000", "threshold = 2026-01-01"),
+                "conventions/cep.toml:19: eligibility[0].threshold: expected a whole number, not negative, found a TOML date",
+            ),
+            (
+                BASE.replace(
+                    "title = \"Convention de Conseil en Énergie Partagé\"",
+                    "title = 2026-01-01T10:00:00",
+                ),
+                "conventions/cep.toml:3: title: write dates as strings (\"2026-01-01T10:00:00\"), not as TOML dates",
+            ),
+            (
+                BASE.replace(
+                    "title = \"Convention de Conseil en Énergie Partagé\"",
+                    "title = { fr = \"x\" }",
+                ),
+                "conventions/cep.toml:3: title: expected a string, found a table",
+            ),
+            (
                 BASE.replace("vat = { regime = \"out_of_scope\" }", "vat = \"out_of_scope\""),
                 "conventions/cep.toml:9: vat: invalid type: string \"out_of_scope\", expected internally tagged enum VatRegime",
             ),

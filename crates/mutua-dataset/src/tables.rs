@@ -744,6 +744,13 @@ sim-ads,2026,actual,x,,,1,1,1,1,\n",
     }
 
     #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (records, errors) =
+            load_one("fte_costs.csv", "\u{feff}year,category,loaded_cost\r\n2026,A,62000.00\r\n", fte_costs);
+        assert_eq!((records.len(), errors.len()), (1, 0), "{errors:?}");
+    }
+
+    #[test]
     fn optional_files_may_be_absent() {
         let dir = tempfile::tempdir().unwrap();
         let mut errors = Vec::new();

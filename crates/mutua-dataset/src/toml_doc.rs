@@ -158,23 +158,28 @@ impl<'a> Document<'a> {
             field: if node.path.is_empty() { "document".to_owned() } else { node.path.clone() },
             kind,
         };
+        // A float or a TOML date where the format wants a string: say how to write it. (Where it wants a whole
+        // number, the generic message below says so.)
+        let wants_string = message.ends_with("expected a string") || message.ends_with("date string");
         if message.contains("floating point")
             && let Some(node) = subtree.iter().find(|node| matches!(node.value, NodeValue::Float(_)))
         {
-            let literal = &self.text[node.value_span.clone()];
-            return located(
-                node,
-                ErrorKind::Toml(format!("write decimals as strings (\"{literal}\"), not as TOML floats")),
-            );
+            if let (true, NodeValue::Float(literal)) = (wants_string, &node.value) {
+                let advice = format!("write decimals as strings (\"{literal}\"), not as TOML floats");
+                return located(node, ErrorKind::Toml(advice));
+            }
+            return located(node, ErrorKind::Toml(reword(message, node)));
         }
-        let about_dates = message.contains("date string") || message.starts_with("invalid type: map");
-        if about_dates
+        if message.starts_with("invalid type: map")
             && let Some(node) = subtree.iter().find(|node| matches!(node.value, NodeValue::Datetime(_)))
         {
-            let literal = &self.text[node.value_span.clone()];
+            if let (true, NodeValue::Datetime(literal)) = (wants_string, &node.value) {
+                let advice = format!("write dates as strings (\"{literal}\"), not as TOML dates");
+                return located(node, ErrorKind::Toml(advice));
+            }
             return located(
                 node,
-                ErrorKind::Toml(format!("write dates as strings (\"{literal}\"), not as TOML dates")),
+                ErrorKind::Toml(format!("expected {}, found a TOML date", expected(message))),
             );
         }
         if let Some(rest) = message.strip_prefix("missing field `")
@@ -321,7 +326,14 @@ fn quoted_tokens(message: &str) -> Vec<String> {
     tokens
 }
 
-/// Rewrites serde's vocabulary into the format's: TOML has keys, strings and whole numbers.
+/// What serde says it expected, in the format's words (`invalid type: map, expected u64` → `a whole number,
+/// not negative`).
+fn expected(message: &str) -> String {
+    let expected = message.rsplit_once("expected ").map_or(message, |(_, expected)| expected);
+    vocabulary(&format!("expected {expected}")).trim_start_matches("expected ").to_owned()
+}
+
+/// Rewrites serde's message about a node into the format's words.
 fn reword(message: &str, node: &Node) -> String {
     if let NodeValue::Integer(literal) = &node.value
         && message.ends_with("expected a string")
@@ -331,6 +343,11 @@ fn reword(message: &str, node: &Node) -> String {
     if message == "invalid type: map, expected a string" {
         return "expected a string, found a table".to_owned();
     }
+    vocabulary(message)
+}
+
+/// TOML has whole numbers, not `u64` and `i32`.
+fn vocabulary(message: &str) -> String {
     let mut message = message.to_owned();
     for (from, to) in [
         ("expected u64", "expected a whole number, not negative"),
