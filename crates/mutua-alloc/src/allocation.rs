@@ -213,8 +213,8 @@ impl Charge {
             lines.push(format!("  {} : {}", step.label, step.value));
         }
         let mut rounding = format!(
-            "  Montant exact : {} € ; arrondi ({}) : {}",
-            decimal_fr(self.trace.exact, 6),
+            "  Montant exact : {} ; arrondi ({}) : {}",
+            price_fr(self.trace.exact),
             rounding_label_fr(self.trace.rounding),
             self.amount.format_fr()
         );

@@ -776,12 +776,21 @@ impl Engine<'_> {
                     ),
                 );
             }
+            // Weights are basis × presence measure (integers, so the split stays exact); for reading, show them
+            // per full period: a full member's weighted basis is its basis.
+            let per_period = |weight: Decimal| {
+                if matches!(rule.key, Key::Activity(_)) {
+                    weight
+                } else {
+                    weight / Decimal::from(context.period_measure)
+                }
+            };
             trace.step(
-                "Base pondérée / base totale",
+                "Base du membre / base totale (au prorata de la présence)",
                 format!(
                     "{} / {} = {}",
-                    decimal_fr(share.weight, 4),
-                    decimal_fr(total_weight, 4),
+                    decimal_fr(per_period(share.weight), 4),
+                    decimal_fr(per_period(total_weight), 4),
                     decimal_fr(ratio, 8)
                 ),
             );
@@ -797,8 +806,8 @@ impl Engine<'_> {
                 unit_price,
                 description: format!(
                     "{} / {} ({}) × {}",
-                    decimal_fr(share.weight, 4),
-                    decimal_fr(total_weight, 4),
+                    decimal_fr(per_period(share.weight), 4),
+                    decimal_fr(per_period(total_weight), 4),
                     key_text,
                     pool.format_fr()
                 ),

@@ -104,8 +104,15 @@ pub fn parse_decimal_exact(text: &str) -> Result<Decimal, MoneyError> {
 ///
 /// Arithmetic is checked: an overflow is an error, never a wrap or a panic. Building one from an exact
 /// decimal requires a [`Rounding`].
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Amount(Decimal);
+
+impl Default for Amount {
+    /// Zero euros, at scale 2 (`0.00`).
+    fn default() -> Amount {
+        Amount::ZERO
+    }
+}
 
 impl Amount {
     /// Zero euros.
@@ -465,6 +472,7 @@ mod tests {
         assert_eq!(a.checked_sub(b).unwrap().cents(), 425);
         assert_eq!(Amount::checked_sum([a, b, a]).unwrap().cents(), 25);
         assert!(b.is_negative() && a.is_positive() && Amount::ZERO.is_zero());
+        assert_eq!((Amount::ZERO.to_string(), Amount::default().to_string()), ("0.00".into(), "0.00".into()));
         let huge = Amount::try_from_cents(70_000_000_000_000_000_000_000_000_000).expect("fits 96 bits");
         assert_eq!(huge.checked_add(huge), Err(MoneyError::Overflow("Amount addition")));
         assert!(Amount::try_from_cents(i128::MAX).is_err());

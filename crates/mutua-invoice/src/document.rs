@@ -53,6 +53,18 @@ impl DocumentKind {
         }
     }
 
+    /// The machine name used in `manifest.json` and `lines.csv` (`invoice`, `credit_note`, `payment_notice`,
+    /// `ac_statement`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Invoice => "invoice",
+            DocumentKind::CreditNote => "credit_note",
+            DocumentKind::PaymentNotice => "payment_notice",
+            DocumentKind::AcStatement => "ac_statement",
+        }
+    }
+
     /// The French title printed on the document.
     #[must_use]
     pub fn title_fr(self) -> &'static str {

@@ -148,7 +148,7 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
             };
             let cells = [
                 document.number.clone(),
-                format!("{:?}", document.kind).to_lowercase(),
+                document.kind.as_str().to_owned(),
                 document.issuer.to_string(),
                 document.recipient.to_string(),
                 recipient.siren.to_string(),

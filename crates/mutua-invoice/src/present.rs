@@ -58,11 +58,20 @@ fn party<'a>(dataset: &'a Dataset, id: &mutua_core::PartyId) -> Result<&'a Party
     dataset.party(id).ok_or_else(|| InvoiceError::UnknownParty(id.to_string()))
 }
 
+/// "Mairie de Lille", "Mairie d'Armentières", "Mairie du Maisnil", "Mairie des Rues-des-Vignes".
 fn recipient_name(party: &Party) -> String {
-    match party.kind {
-        PartyKind::Commune => format!("Mairie de {}", party.name),
-        _ => party.name.clone(),
+    if party.kind != PartyKind::Commune {
+        return party.name.clone();
     }
+    let name = &party.name;
+    if let Some(rest) = name.strip_prefix("Le ") {
+        return format!("Mairie du {rest}");
+    }
+    if let Some(rest) = name.strip_prefix("Les ") {
+        return format!("Mairie des {rest}");
+    }
+    let elides = name.chars().next().is_some_and(|c| "AEIOUYÉÈÊÎÔŒaeiouyéèêîôœ".contains(c));
+    if elides { format!("Mairie d'{name}") } else { format!("Mairie de {name}") }
 }
 
 /// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice).
@@ -301,5 +310,33 @@ mod tests {
         assert_eq!(date_fr(d(2026, 1, 15)), "15 janvier 2026");
         assert_eq!(date_fr(d(2026, 8, 31)), "31 août 2026");
         assert_eq!(siret_fr("20009320100016"), "200 093 201 00016");
+    }
+
+    #[test]
+    fn mairie_names_elide() {
+        let mut party = Party {
+            id: mutua_core::PartyId::parse("59005").unwrap(),
+            kind: PartyKind::Commune,
+            name: String::new(),
+            siren: mutua_core::Siren::parse("215900051").unwrap(),
+            siret: mutua_core::Siret::parse("21590005100016").unwrap(),
+            insee: None,
+            territoire: None,
+            address: mutua_core::Address::default(),
+            invoicing: mutua_core::InvoicingRequirements::default(),
+            source: mutua_core::Source::code(),
+        };
+        let cases = [
+            ("Lille", "Mairie de Lille"),
+            ("Allennes-les-Marais", "Mairie d'Allennes-les-Marais"),
+            ("Erquinghem-Lys", "Mairie d'Erquinghem-Lys"),
+            ("Le Maisnil", "Mairie du Maisnil"),
+            ("La Bassée", "Mairie de La Bassée"),
+            ("Les Rues-des-Vignes", "Mairie des Rues-des-Vignes"),
+        ];
+        for (name, expected) in cases {
+            party.name = name.to_owned();
+            assert_eq!(recipient_name(&party), expected);
+        }
     }
 }
