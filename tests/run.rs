@@ -339,13 +339,13 @@ fn a_broken_dataset_exits_1_and_leaves_the_output_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     copy_dir(&fixtures(), &data);
-    // A float in a convention and an unknown commune in the memberships.
+    // A float in a convention and an impossible date in the memberships: both reported, nothing written.
     let cep = data.join("conventions/cep-2021.toml");
     let text = std::fs::read_to_string(&cep).unwrap();
     std::fs::write(&cep, text.replacen("rate_per_year = \"1.20\"", "rate_per_year = 1.20", 1)).unwrap();
     let memberships = data.join("memberships.csv");
     let mut text = std::fs::read_to_string(&memberships).unwrap();
-    text.push_str("cep-2021,59999,2026-01-01,\n");
+    text.push_str("cep-2021,59005,2026-13-01,\n");
     std::fs::write(&memberships, text).unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
