@@ -35,7 +35,11 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     };
     check_semester_covered(&dataset, semester)?;
     let Some(party) = PartyId::parse(&args.commune).ok().and_then(|id| dataset.party(&id)) else {
-        bail!("unknown commune `{}`: no party with that INSEE code or id in {}", args.commune, args.data.display());
+        bail!(
+            "unknown commune `{}`: no party with that INSEE code or id in {}",
+            args.commune,
+            args.data.display()
+        );
     };
     let dispositif = match &args.dispositif {
         Some(text) => {
@@ -66,7 +70,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         if current_dispositif != Some(&charge.dispositif) {
-            let title = dataset.dispositifs.get(&charge.dispositif).map_or(charge.dispositif.as_str(), |d| d.name.as_str());
+            let title = dataset
+                .dispositifs
+                .get(&charge.dispositif)
+                .map_or(charge.dispositif.as_str(), |d| d.name.as_str());
             println!("■ {title}");
             current_dispositif = Some(&charge.dispositif);
         }
@@ -95,7 +102,11 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         println!("Total imputé sur l'attribution de compensation : {}", imputed.format_fr());
     }
     if !paid_to.is_zero() {
-        println!("Total versé à {} (avis de versement, sans compensation) : {}", party.name, paid_to.format_fr());
+        println!(
+            "Total versé à {} (avis de versement, sans compensation) : {}",
+            party.name,
+            paid_to.format_fr()
+        );
     }
     if owed.is_positive() && owed < dataset.meta.titre_threshold {
         println!(

@@ -33,7 +33,10 @@ pub struct RunArgs {
 }
 
 /// Today's date in UTC: the CLI is the only place that reads the clock.
-#[allow(clippy::disallowed_methods, reason = "the CLI is where the clock is read, once, for the default issue date")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the CLI is where the clock is read, once, for the default issue date"
+)]
 pub fn today() -> NaiveDate {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -108,7 +111,11 @@ fn render_all(dataset: &Dataset, batch: &Batch, draft: bool) -> anyhow::Result<V
         .map(|document| {
             let bytes = render_document(dataset, document, &fonts, &options, draft)?;
             bar.inc(1);
-            let name = if draft { format!("PROJET_{}_{}.pdf", document.kind.code(), document.recipient) } else { document.file_name("pdf") };
+            let name = if draft {
+                format!("PROJET_{}_{}.pdf", document.kind.code(), document.recipient)
+            } else {
+                document.file_name("pdf")
+            };
             Ok::<_, mutua_invoice::InvoiceError>(Rendered {
                 file: RenderedFile { file: name, sha256: sha256_hex(&bytes), format: "pdf".to_owned() },
                 bytes,
@@ -159,7 +166,8 @@ fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<(
         return Err(error).with_context(|| format!("moving the new output into {}", out.display()));
     }
     if previous.exists() {
-        fs::remove_dir_all(&previous).with_context(|| format!("removing the earlier output {}", previous.display()))?;
+        fs::remove_dir_all(&previous)
+            .with_context(|| format!("removing the earlier output {}", previous.display()))?;
     }
     Ok(())
 }
@@ -176,12 +184,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     check_semester_covered(&dataset, semester)?;
     let issue_date = match &args.issue_date {
-        Some(text) => mutua_core::parse_date(text).with_context(|| format!("invalid --issue-date `{text}`"))?,
+        Some(text) => {
+            mutua_core::parse_date(text).with_context(|| format!("invalid --issue-date `{text}`"))?
+        }
         None => today(),
     };
     let allocation = mutua_alloc::allocate(&dataset, semester).context("allocation failed")?;
-    let batch = build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: Default::default() })
-        .context("building the documents failed")?;
+    let batch =
+        build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: Default::default() })
+            .context("building the documents failed")?;
     let rendered = render_all(&dataset, &batch, args.draft)?;
     let files_meta: Vec<RenderedFile> = rendered.iter().map(|r| r.file.clone()).collect();
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::with_capacity(rendered.len() + 3);
@@ -195,7 +206,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_summary(batch: &Batch, out: &Path) {
-    let mut by_kind: std::collections::BTreeMap<&str, (usize, mutua_core::Amount)> = std::collections::BTreeMap::new();
+    let mut by_kind: std::collections::BTreeMap<&str, (usize, mutua_core::Amount)> =
+        std::collections::BTreeMap::new();
     for document in &batch.documents {
         let entry = by_kind.entry(document.kind.name_fr()).or_insert((0, mutua_core::Amount::ZERO));
         entry.0 += 1;
@@ -205,7 +217,8 @@ fn print_summary(batch: &Batch, out: &Path) {
     for (kind, (count, total)) in by_kind {
         println!("  {count:>4} × {kind:<20} total {total:>14}");
     }
-    let carried = mutua_core::Amount::checked_sum(batch.carried_forward.iter().map(|c| c.amount)).unwrap_or_default();
+    let carried =
+        mutua_core::Amount::checked_sum(batch.carried_forward.iter().map(|c| c.amount)).unwrap_or_default();
     println!("  carried to the next semester: {} line(s), {carried}", batch.carried_forward.len());
     println!("written to {}", out.display());
 }
