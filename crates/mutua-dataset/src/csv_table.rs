@@ -61,14 +61,15 @@ pub(crate) fn parse(text: &str, schema: Schema, errors: &mut Vec<LoadError>) -> 
         .flexible(false)
         .trim(csv::Trim::None)
         .from_reader(text.as_bytes());
+    let mut lines = LineFinder::new(text);
     let header = match reader.headers() {
         Ok(header) => header.clone(),
         Err(error) => {
-            errors.push(LoadError::new(file, line_of(text, error.position()), "header", csv_error(&error)));
+            errors.push(LoadError::new(file, lines.line(error.position()), "header", csv_error(&error)));
             return None;
         }
     };
-    let header_line = line_of(text, header.position()).max(1);
+    let header_line = lines.line(header.position()).max(1);
     if header.is_empty() {
         errors.push(LoadError::new(file, 1, "header", ErrorKind::NoHeader));
         return None;
@@ -83,10 +84,10 @@ pub(crate) fn parse(text: &str, schema: Schema, errors: &mut Vec<LoadError>) -> 
     let mut rows = Vec::new();
     for result in reader.records() {
         match result {
-            Ok(record) => rows.push((line_of(text, record.position()), record)),
+            Ok(record) => rows.push((lines.line(record.position()), record)),
             Err(error) => {
                 let stop = !matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. });
-                errors.push(LoadError::new(file, line_of(text, error.position()), "row", csv_error(&error)));
+                errors.push(LoadError::new(file, lines.line(error.position()), "row", csv_error(&error)));
                 if stop {
                     // Any other CSV error (there are no I/O errors on text in memory) leaves the reader in an
                     // unknown state: stop rather than report noise.
@@ -98,18 +99,40 @@ pub(crate) fn parse(text: &str, schema: Schema, errors: &mut Vec<LoadError>) -> 
     Some(Table { schema, positions, rows })
 }
 
-/// The 1-based file line a record starts on.
+/// Finds the 1-based file line a record starts on.
 ///
 /// csv's own `Position::line` does not count the empty lines it skips, and its byte offset is where the
 /// previous record ended; so count the line breaks up to that offset, then those of the empty lines skipped.
-fn line_of(text: &str, position: Option<&csv::Position>) -> u32 {
-    let Some(position) = position else { return 0 };
-    let offset = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(text.len());
-    let bytes = text.as_bytes();
-    let before = bytes[..offset].iter().filter(|&&b| b == b'\n').count();
-    let skipped =
-        bytes[offset..].iter().take_while(|&&b| b == b'\n' || b == b'\r').filter(|&&b| b == b'\n').count();
-    line_number(before + skipped)
+/// Records come in file order, so the count goes on from the previous record rather than from the start
+/// (which would make reading a file quadratic in its size).
+struct LineFinder<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    newlines: usize,
+}
+
+impl<'a> LineFinder<'a> {
+    fn new(text: &'a str) -> Self {
+        LineFinder { bytes: text.as_bytes(), offset: 0, newlines: 0 }
+    }
+
+    fn line(&mut self, position: Option<&csv::Position>) -> u32 {
+        let Some(position) = position else { return 0 };
+        let target = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(self.bytes.len());
+        if target < self.offset {
+            // Never happens with csv's increasing positions; recount rather than assume.
+            self.offset = 0;
+            self.newlines = 0;
+        }
+        self.newlines += self.bytes[self.offset..target].iter().filter(|&&b| b == b'\n').count();
+        self.offset = target;
+        let skipped = self.bytes[target..]
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .filter(|&&b| b == b'\n')
+            .count();
+        line_number(self.newlines + skipped)
+    }
 }
 
 fn csv_error(error: &csv::Error) -> ErrorKind {

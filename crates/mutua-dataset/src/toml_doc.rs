@@ -35,6 +35,8 @@ struct Node {
     key_span: Option<Range<usize>>,
     value_span: Range<usize>,
     value: NodeValue,
+    /// The 1-based line of its key when it has one, else of its value.
+    line: u32,
 }
 
 impl Node {
@@ -72,7 +74,6 @@ pub(crate) struct Located {
 
 /// A TOML document, parsed and indexed by key path.
 pub(crate) struct Document<'a> {
-    text: &'a str,
     tree: Spanned<DeTable<'a>>,
     nodes: Vec<Node>,
 }
@@ -81,11 +82,12 @@ impl<'a> Document<'a> {
     /// Parses `text`; on syntax errors returns them all, located.
     pub(crate) fn parse(text: &'a str) -> Result<Document<'a>, Vec<Located>> {
         let (tree, errors) = DeTable::parse_recoverable(text);
+        let lines = LineStarts::new(text);
         if !errors.is_empty() {
             return Err(errors
                 .iter()
                 .map(|error| Located {
-                    line: line_at(text, error.span().map_or(0, |span| span.start)),
+                    line: lines.line(error.span().map_or(0, |span| span.start)),
                     field: "syntax".to_owned(),
                     kind: ErrorKind::Syntax(error.message().to_owned()),
                 })
@@ -98,9 +100,10 @@ impl<'a> Document<'a> {
             key_span: None,
             value_span: 0..text.len(),
             value: NodeValue::Table,
+            line: 1,
         });
-        index_table(text, tree.get_ref(), "", &mut nodes);
-        Ok(Document { text, tree, nodes })
+        index_table(&Indexer { text, lines }, tree.get_ref(), "", &mut nodes);
+        Ok(Document { tree, nodes })
     }
 
     /// Deserializes the document; on failure returns the error, located.
@@ -111,14 +114,21 @@ impl<'a> Document<'a> {
 
     /// The 1-based line of a key path, or of its nearest ancestor the document has.
     pub(crate) fn line_of_path(&self, path: &str) -> u32 {
-        self.path_lines().line_of_path(path)
+        let mut path = path;
+        loop {
+            if let Some(node) = self.nodes.iter().find(|node| node.path == path) {
+                return node.line;
+            }
+            if path.is_empty() {
+                return 1;
+            }
+            path = parent(path);
+        }
     }
 
     /// The line of every key path, kept once the document is gone.
     pub(crate) fn path_lines(&self) -> PathLines {
-        PathLines(
-            self.nodes.iter().map(|node| (node.path.clone(), line_at(self.text, node.offset()))).collect(),
-        )
+        PathLines(self.nodes.iter().map(|node| (node.path.clone(), node.line)).collect())
     }
 
     /// The string at a key path, if that node is a string.
@@ -154,7 +164,7 @@ impl<'a> Document<'a> {
             nodes
         };
         let located = |node: &Node, kind: ErrorKind| Located {
-            line: line_at(self.text, node.offset()),
+            line: node.line,
             field: if node.path.is_empty() { "document".to_owned() } else { node.path.clone() },
             kind,
         };
@@ -190,11 +200,7 @@ impl<'a> Document<'a> {
                 // The key is there, so the missing one is in a table inside (serde lost track of which).
                 located(base, ErrorKind::Toml(format!("missing key `{key}` in a table inside")))
             } else {
-                Located {
-                    line: line_at(self.text, base.offset()),
-                    field: path,
-                    kind: ErrorKind::Toml("missing key".to_owned()),
-                }
+                Located { line: base.line, field: path, kind: ErrorKind::Toml("missing key".to_owned()) }
             };
         }
         if let Some(rest) = message.strip_prefix("unknown field `")
@@ -261,10 +267,24 @@ impl PathLines {
     }
 }
 
-/// The 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> u32 {
-    let end = offset.min(text.len());
-    line_number(text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count())
+/// The offsets of the line breaks of a text, to find the line of a byte offset in logarithmic time.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> LineStarts {
+        LineStarts(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect())
+    }
+
+    /// The 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> u32 {
+        line_number(self.0.partition_point(|&newline| newline < offset))
+    }
+}
+
+/// What indexing needs: the text (for literals) and its line breaks.
+struct Indexer<'t> {
+    text: &'t str,
+    lines: LineStarts,
 }
 
 fn join(base: &str, key: &str) -> String {
@@ -276,22 +296,22 @@ fn parent(path: &str) -> &str {
     path.rfind(['.', '[']).map_or("", |index| &path[..index])
 }
 
-fn index_table(text: &str, table: &DeTable<'_>, base: &str, nodes: &mut Vec<Node>) {
+fn index_table(indexer: &Indexer<'_>, table: &DeTable<'_>, base: &str, nodes: &mut Vec<Node>) {
     for (key, value) in table.iter() {
         let path = join(base, key.get_ref());
-        index_value(text, value, path, Some(key.span()), nodes);
+        index_value(indexer, value, path, Some(key.span()), nodes);
     }
 }
 
 fn index_value(
-    text: &str,
+    indexer: &Indexer<'_>,
     value: &Spanned<DeValue<'_>>,
     path: String,
     key_span: Option<Range<usize>>,
     nodes: &mut Vec<Node>,
 ) {
     let value_span = value.span();
-    let literal = || text.get(value_span.clone()).unwrap_or("").to_owned();
+    let literal = || indexer.text.get(value_span.clone()).unwrap_or("").to_owned();
     let node_value = match value.get_ref() {
         DeValue::String(text) => NodeValue::String(text.to_string()),
         DeValue::Integer(_) => NodeValue::Integer(literal()),
@@ -301,12 +321,13 @@ fn index_value(
         DeValue::Array(_) => NodeValue::Array,
         DeValue::Table(_) => NodeValue::Table,
     };
-    nodes.push(Node { path: path.clone(), key_span, value_span, value: node_value });
+    let line = indexer.lines.line(key_span.as_ref().map_or(value_span.start, |span| span.start));
+    nodes.push(Node { path: path.clone(), key_span, value_span, value: node_value, line });
     match value.get_ref() {
-        DeValue::Table(table) => index_table(text, table, &path, nodes),
+        DeValue::Table(table) => index_table(indexer, table, &path, nodes),
         DeValue::Array(array) => {
             for (index, item) in array.iter().enumerate() {
-                index_value(text, item, format!("{path}[{index}]"), None, nodes);
+                index_value(indexer, item, format!("{path}[{index}]"), None, nodes);
             }
         }
         _ => {}
