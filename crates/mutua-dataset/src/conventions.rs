@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{ErrorKind, LoadError};
 use crate::text::{self, Presence};
-use crate::toml_doc::{Document, Located, PathLines};
+use crate::toml_doc::{Document, Located, PathLines, without_indices};
 
 /// The directory of convention files, relative to the dataset directory.
 pub(crate) const CONVENTIONS_DIR: &str = "conventions";
@@ -210,27 +210,6 @@ fn unit_variant_extras(document: &Document<'_>) -> Vec<Located> {
         }
     }
     found
-}
-
-/// `terms[0].components[12].rule` → `terms[].components[].rule`.
-fn without_indices(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut inside = false;
-    for character in path.chars() {
-        match character {
-            '[' => {
-                inside = true;
-                out.push('[');
-            }
-            ']' => {
-                inside = false;
-                out.push(']');
-            }
-            _ if inside => {}
-            _ => out.push(character),
-        }
-    }
-    out
 }
 
 /// The file of the dataset's settings.
@@ -503,6 +482,22 @@ rule = { kind = "pool_share", pool = { source = "fixed", amount_per_year = "10" 
             (
                 BASE.replace("reference = \"Avenant n° 1\"\n", ""),
                 "conventions/cep.toml:44: terms[1].reference: missing key",
+            ),
+            (
+                BASE.replace("rate_per_year = \"1.10\", ", ""),
+                "conventions/cep.toml:33: terms[0].components[0].rule: missing key `rate_per_year` (in this table or one inside it)",
+            ),
+            (
+                BASE.replace("{ from = 1000, value = \"2\" }", "{ from = 1000 }"),
+                "conventions/cep.toml:51: terms[1].components[0].rule: missing key `value` (in this table or one inside it)",
+            ),
+            (
+                BASE.replace("kind = \"flat_fee\", amount_per_year = \"1200.00\"", "kind = \"flat_fee\""),
+                "conventions/cep.toml:73: terms[1].components[3].rule.amount_per_year: missing key",
+            ),
+            (
+                BASE.replace("id = \"flat\"\n", ""),
+                "conventions/cep.toml:70: terms[1].components[3].id: missing key",
             ),
             (BASE.replace("provider = \"MEL\"\n", ""), "conventions/cep.toml:1: provider: missing key"),
             (

@@ -195,12 +195,17 @@ impl<'a> Document<'a> {
         if let Some(rest) = message.strip_prefix("missing field `")
             && let Some((key, _)) = rest.split_once('`')
         {
-            let path = join(&base.path, key);
-            return if subtree.iter().any(|node| node.path == path) {
-                // The key is there, so the missing one is in a table inside (serde lost track of which).
-                located(base, ErrorKind::Toml(format!("missing key `{key}` in a table inside")))
+            // Inside an internally tagged enum serde only knows the enclosing table: the key may be missing
+            // from it or from any table inside it.
+            let nested = subtree.iter().any(|node| node.path != base.path && node.value == NodeValue::Table);
+            return if is_tagged_enum(&base.path) && nested {
+                located(
+                    base,
+                    ErrorKind::Toml(format!("missing key `{key}` (in this table or one inside it)")),
+                )
             } else {
-                Located { line: base.line, field: path, kind: ErrorKind::Toml("missing key".to_owned()) }
+                let field = join(&base.path, key);
+                Located { line: base.line, field, kind: ErrorKind::Toml("missing key".to_owned()) }
             };
         }
         if let Some(rest) = message.strip_prefix("unknown field `")
@@ -245,6 +250,38 @@ impl<'a> Document<'a> {
             })
             .unwrap_or(&self.nodes[0])
     }
+}
+
+/// Whether the table at `path` is deserialized as an internally tagged enum (`rule`, `key`, `pool`, `vat`,
+/// `eligibility[i]`), whose errors serde can only place on the whole table.
+fn is_tagged_enum(path: &str) -> bool {
+    let path = without_indices(path);
+    path == "vat"
+        || path == "eligibility[]"
+        || path.ends_with(".rule")
+        || path.ends_with(".rule.key")
+        || path.ends_with(".rule.pool")
+}
+
+/// `terms[0].components[12].rule` → `terms[].components[].rule`.
+pub(crate) fn without_indices(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut inside = false;
+    for character in path.chars() {
+        match character {
+            '[' => {
+                inside = true;
+                out.push('[');
+            }
+            ']' => {
+                inside = false;
+                out.push(']');
+            }
+            _ if inside => {}
+            _ => out.push(character),
+        }
+    }
+    out
 }
 
 /// The line of each key path of a document.
@@ -408,6 +445,10 @@ mod tests {
         assert_eq!(document.string_at("terms[0].components[0].rule.kind"), Some("flat_fee"));
         assert_eq!(document.children("terms[1]"), ["terms[1].from", "terms[1].components", "terms[1].extra"]);
         assert_eq!(parent("a.b[2]"), "a.b");
+        assert_eq!(without_indices("terms[0].components[12].rule"), "terms[].components[].rule");
+        assert!(
+            is_tagged_enum("terms[1].components[0].rule.key") && !is_tagged_enum("terms[1].components[0]")
+        );
         assert_eq!(parent("a"), "");
     }
 
