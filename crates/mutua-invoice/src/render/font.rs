@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 use subsetter::GlyphRemapper;
 
 use super::RenderError;
-use super::pdf::{deflate, pdf_settings};
+use super::compress::deflate_once;
+use super::pdf::pdf_settings;
 
 /// The character repertoire of a [`FontSet`], as inclusive ranges, in ascending order.
 ///
@@ -362,7 +363,7 @@ fn write_font_objects(
         .stem_v(metrics.stem_v as f32)
         .font_file2(file_ref);
 
-    let compressed = deflate(subset);
+    let compressed = deflate_once(subset);
     chunk
         .stream(file_ref, &compressed)
         .filter(Filter::FlateDecode)
@@ -373,7 +374,7 @@ fn write_font_objects(
     for &(cid, character, _) in cids {
         cmap.pair(cid, character);
     }
-    let cmap = deflate(cmap.finish().as_slice());
+    let cmap = deflate_once(cmap.finish().as_slice());
     chunk.cmap(cmap_ref, &cmap).filter(Filter::FlateDecode);
 }
 

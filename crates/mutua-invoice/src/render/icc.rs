@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use super::pdf::deflate;
+use super::compress::deflate_once;
 
 /// The profile's description, also used as the output condition of the PDF output intent.
 pub(crate) const DESCRIPTION: &str = "sRGB IEC61966-2.1";
@@ -25,7 +25,7 @@ pub(crate) fn srgb_profile() -> &'static [u8] {
 /// The profile, deflated, built on first use.
 pub(crate) fn srgb_profile_deflated() -> &'static [u8] {
     static DEFLATED: OnceLock<Vec<u8>> = OnceLock::new();
-    DEFLATED.get_or_init(|| deflate(srgb_profile()))
+    DEFLATED.get_or_init(|| deflate_once(srgb_profile()))
 }
 
 /// An XYZ number given in hundred-thousandths, as s15Fixed16.

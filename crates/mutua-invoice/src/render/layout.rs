@@ -55,7 +55,7 @@ pub(crate) const CAP_HEIGHT_EM: f32 = 0.729;
 const TABLE_SIZE: f32 = 8.5;
 const TABLE_LEADING: f32 = 10.5;
 const CELL_PADDING_X: f32 = 4.0;
-const CELL_PADDING_Y: f32 = 3.5;
+const CELL_PADDING_Y: f32 = 3.0;
 
 /// Column headers, widths (summing to the content width) and alignments of the lines table.
 /// Every header fits on one line; the amount column holds "9 999 999,99 €" at the table size.
@@ -71,6 +71,7 @@ const TOTALS_WIDTH: f32 = 250.0;
 /// Annex entries are indented under their heading, with a hanging indent for wrapped lines.
 const ANNEX_INDENT: f32 = 10.0;
 const ANNEX_HANG: f32 = 10.0;
+const HEADING_GAP: f32 = 1.5;
 
 const INK: Rgb = Rgb { r: 26, g: 26, b: 26 };
 const MUTED: Rgb = Rgb { r: 96, g: 96, b: 96 };
@@ -487,8 +488,8 @@ impl<'a> Composer<'a> {
             "recipient",
         )?;
 
-        let mut y = issuer_bottom.max(recipient_bottom) + 30.0;
-        let title = TextStyle::new(FontStyle::Bold, 16.0, 19.0, INK);
+        let mut y = issuer_bottom.max(recipient_bottom) + 24.0;
+        let title = TextStyle::new(FontStyle::Bold, 16.0, 18.0, INK);
         let set = &self.typesetter;
         y += set.text_box(
             &mut block,
@@ -541,7 +542,7 @@ impl<'a> Composer<'a> {
             )?;
             y += label_height.max(value_height);
         }
-        block.height = y + 18.0;
+        block.height = y + 14.0;
         self.place(&block);
         Ok(())
     }
@@ -781,15 +782,35 @@ impl<'a> Composer<'a> {
         if self.view.mentions.is_empty() {
             return Ok(());
         }
-        self.y += 18.0;
+        self.y += 16.0;
         let style = TextStyle::new(FontStyle::Regular, 7.5, 9.5, INK);
         for (index, mention) in self.view.mentions.iter().enumerate() {
             let lines =
                 self.typesetter.wrap(mention, style, CONTENT_WIDTH, &format!("mention {}", index + 1))?;
-            for line in lines {
-                self.line(line, style, MARGIN_LEFT)?;
-            }
+            self.paragraph(lines, style, MARGIN_LEFT, 0.0, 0.0)?;
             self.y += 3.5;
+        }
+        Ok(())
+    }
+
+    /// Places a wrapped paragraph, first line at `x`, the others indented by `hang`. The
+    /// paragraph moves to a new page whole when it does not fit (with `keep_before` points of
+    /// preceding material, e.g. its heading) but would fit on a fresh page; a paragraph longer
+    /// than a page breaks between lines.
+    fn paragraph(
+        &mut self,
+        lines: Vec<Line>,
+        style: TextStyle,
+        x: f32,
+        hang: f32,
+        keep_before: f32,
+    ) -> Result<(), RenderError> {
+        let height = lines.len() as f32 * style.leading;
+        if keep_before + height <= self.fresh_page_height() {
+            self.ensure(keep_before + height, "a paragraph")?;
+        }
+        for (number, line) in lines.into_iter().enumerate() {
+            self.line(line, style, if number == 0 { x } else { x + hang })?;
         }
         Ok(())
     }
@@ -830,21 +851,28 @@ impl<'a> Composer<'a> {
         for (index, section) in annex.sections.iter().enumerate() {
             let context = format!("annex section {}", index + 1);
             let heading_lines = self.typesetter.wrap(&section.heading, heading, CONTENT_WIDTH, &context)?;
-            // Keep the heading with the first line of its section.
-            let first_line = if section.lines.is_empty() { 0.0 } else { body.leading };
-            self.ensure(heading_lines.len() as f32 * heading.leading + first_line, &context)?;
+            let heading_height = heading_lines.len() as f32 * heading.leading + HEADING_GAP;
+            // Each entry is a paragraph with a hanging indent, so a wrapped entry reads as one.
+            let entry_width = CONTENT_WIDTH - ANNEX_INDENT - ANNEX_HANG;
+            let entries = section
+                .lines
+                .iter()
+                .map(|text| self.typesetter.wrap(text, body, entry_width, &context))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Keep the heading with its first entry (or at least that entry's first line).
+            let first_entry = entries.first().map_or(0.0, |lines| lines.len() as f32 * body.leading);
+            let keep = if heading_height + first_entry <= self.fresh_page_height() {
+                heading_height + first_entry
+            } else {
+                heading_height + body.leading
+            };
+            self.ensure(keep, &context)?;
             for line in heading_lines {
                 self.line(line, heading, MARGIN_LEFT)?;
             }
-            self.y += 1.5;
-            // Each entry is a paragraph with a hanging indent, so a wrapped entry reads as one.
-            for text in &section.lines {
-                let lines =
-                    self.typesetter.wrap(text, body, CONTENT_WIDTH - ANNEX_INDENT - ANNEX_HANG, &context)?;
-                for (number, line) in lines.into_iter().enumerate() {
-                    let x = MARGIN_LEFT + ANNEX_INDENT + if number == 0 { 0.0 } else { ANNEX_HANG };
-                    self.line(line, body, x)?;
-                }
+            self.y += HEADING_GAP;
+            for lines in entries {
+                self.paragraph(lines, body, MARGIN_LEFT + ANNEX_INDENT, ANNEX_HANG, 0.0)?;
                 self.y += 2.0;
             }
             self.y += 7.0;
@@ -1179,6 +1207,53 @@ mod tests {
         assert!(
             layout(&view(12, true), &FONTS).expect("lays out").iter().all(|page| page.watermark.is_none())
         );
+    }
+
+    #[test]
+    fn group_headings_stay_with_their_first_row() {
+        // Shifting the table down a line at a time puts some heading at the foot of page 1.
+        for extra_meta in 0..24 {
+            let mut document = view(40, false);
+            document.meta.extend((0..extra_meta).map(|index| (format!("Référence {index}"), "x".to_owned())));
+            let pages = layout(&document, &FONTS).expect("lays out");
+            for group in 0..4 {
+                let heading_page = page_of(&pages, &format!("Dispositif {}", group + 1));
+                let first_row_page = page_of(&pages, &format!("Q{}", group * 10 + 1));
+                assert_eq!(
+                    heading_page,
+                    first_row_page,
+                    "group {} with {extra_meta} extra meta lines",
+                    group + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn mention_paragraphs_move_to_the_next_page_whole() {
+        let paragraph =
+            |word: &str| (1..=70).map(|index| format!("{word}{index}")).collect::<Vec<_>>().join(" ");
+        let mut straddled = false;
+        for items in 10..=30 {
+            let mut document = view(items, false);
+            document.mentions = vec![paragraph("Alpha"), paragraph("Beta"), paragraph("Gamma")];
+            let pages = layout(&document, &FONTS).expect("lays out");
+            for word in ["Alpha", "Beta", "Gamma"] {
+                let mut on_pages: Vec<usize> = pages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, page)| page.texts.iter().any(|run| run.text.contains(word)))
+                    .map(|(index, _)| index)
+                    .collect();
+                on_pages.dedup();
+                assert_eq!(on_pages.len(), 1, "{word} split across pages {on_pages:?} with {items} items");
+            }
+            let first_page = |word: &str| {
+                pages.iter().position(|page| page.texts.iter().any(|run| run.text.contains(word)))
+            };
+            straddled |= first_page("Alpha") != first_page("Gamma");
+        }
+        assert!(straddled, "some item count must push a paragraph to the next page");
     }
 
     #[test]

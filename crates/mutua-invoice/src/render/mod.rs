@@ -59,6 +59,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod compress;
+mod content;
 mod font;
 mod icc;
 mod layout;

@@ -11,11 +11,13 @@ use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use pdf_writer::types::{AssociationKind, OutputIntentSubtype};
-use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr};
+use pdf_writer::{Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr};
 use sha2::{Digest, Sha256};
 
+use super::compress::deflate_per_document;
+use super::content::ContentWriter;
 use super::font::{FontSet, FontStyle};
-use super::layout::{CAP_HEIGHT_EM, PAGE_HEIGHT, PAGE_WIDTH, PageLayout, Rgb, Watermark};
+use super::layout::{CAP_HEIGHT_EM, PAGE_HEIGHT, PAGE_WIDTH, PageLayout, Watermark};
 use super::view::DocumentView;
 use super::xmp::{self, CREATOR, MetadataText, PRODUCER};
 use super::{AfRelationship, Attachment, RenderError, RenderOptions, icc};
@@ -25,22 +27,16 @@ pub(crate) fn pdf_settings() -> Settings {
     Settings { pretty: false }
 }
 
-/// zlib/deflate compression for `/FlateDecode` streams, at miniz level 6 (a good speed/size
-/// balance for text-heavy content).
-pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
-}
-
 /// The one place where layout's top-down y becomes PDF's bottom-up y.
 fn pdf_y(top_down: f32) -> f32 {
     PAGE_HEIGHT - top_down
 }
 
 /// The resource name of a font in every page's `/Font` dictionary.
-fn font_name(style: FontStyle) -> Name<'static> {
+fn font_resource(style: FontStyle) -> &'static [u8] {
     match style {
-        FontStyle::Regular => Name(b"F1"),
-        FontStyle::Bold => Name(b"F2"),
+        FontStyle::Regular => b"F1",
+        FontStyle::Bold => b"F2",
     }
 }
 
@@ -81,7 +77,7 @@ pub(crate) fn encode(
         &attachment_refs,
     );
     pdf.pages(page_tree_ref).kids(page_refs.iter().map(|&(page, _)| page)).count(page_refs.len() as i32);
-    let mut content_buffer = Vec::new();
+    let mut codes = Vec::new();
     for (page, &(page_ref, content_ref)) in pages.iter().zip(&page_refs) {
         let mut page_writer = pdf.page(page_ref);
         page_writer
@@ -91,11 +87,11 @@ pub(crate) fn encode(
         page_writer
             .resources()
             .fonts()
-            .pair(font_name(FontStyle::Regular), fonts.pdf_ref(FontStyle::Regular))
-            .pair(font_name(FontStyle::Bold), fonts.pdf_ref(FontStyle::Bold));
+            .pair(Name(font_resource(FontStyle::Regular)), fonts.pdf_ref(FontStyle::Regular))
+            .pair(Name(font_resource(FontStyle::Bold)), fonts.pdf_ref(FontStyle::Bold));
         page_writer.finish();
-        let content = page_content(page, fonts, &mut content_buffer)?;
-        pdf.stream(content_ref, &deflate(&content)).filter(Filter::FlateDecode);
+        let content = page_content(page, fonts, &mut codes)?;
+        pdf.stream(content_ref, &deflate_per_document(&content)).filter(Filter::FlateDecode);
     }
     write_info(&mut pdf, info_ref, &metadata, date);
     let packet = xmp::packet(&metadata, options.pdfa, &options.xmp_extensions);
@@ -234,24 +230,12 @@ fn write_attachment(
         .description(TextStr(&attachment.description))
         .association_kind(relationship)
         .embedded_file_with_unicode(file_ref);
-    let compressed = deflate(&attachment.data);
+    let compressed = deflate_per_document(&attachment.data);
     let mut file = pdf.embedded_file(file_ref, &compressed);
     // pdf-writer escapes the name itself: `text/xml` is written `/text#2Fxml`.
     file.subtype(Name(attachment.mime_type.as_bytes())).filter(Filter::FlateDecode);
     file.params().size(size).modification_date(date);
     Ok(())
-}
-
-fn set_fill(content: &mut Content, color: Rgb) {
-    content.set_fill_rgb(channel(color.r), channel(color.g), channel(color.b));
-}
-
-fn set_stroke(content: &mut Content, color: Rgb) {
-    content.set_stroke_rgb(channel(color.r), channel(color.g), channel(color.b));
-}
-
-fn channel(value: u8) -> f32 {
-    f32::from(value) / 255.0
 }
 
 /// Encodes `text` into `buffer` as CIDs. Layout measured every string with the same fonts, so
@@ -270,55 +254,55 @@ fn encode_text(
 }
 
 /// The content stream of one page: watermark, shaded areas, rules, then text.
-fn page_content(page: &PageLayout, fonts: &FontSet, buffer: &mut Vec<u8>) -> Result<Vec<u8>, RenderError> {
-    let mut content = Content::new();
+fn page_content(page: &PageLayout, fonts: &FontSet, codes: &mut Vec<u8>) -> Result<Vec<u8>, RenderError> {
+    let mut content = ContentWriter::with_capacity(16 * 1024);
     if let Some(watermark) = &page.watermark {
-        draw_watermark(&mut content, watermark, fonts, buffer)?;
+        draw_watermark(&mut content, watermark, fonts, codes)?;
     }
     let mut fill = None;
     for rect in &page.rects {
         if fill != Some(rect.color) {
-            set_fill(&mut content, rect.color);
+            content.fill_color(rect.color);
             fill = Some(rect.color);
         }
-        content.rect(rect.x, pdf_y(rect.top + rect.height), rect.width, rect.height).fill_nonzero();
+        content.fill_rect(rect.x, pdf_y(rect.top + rect.height), rect.width, rect.height);
     }
     let mut stroke = None;
     for rule in &page.rules {
         if stroke != Some((rule.color, rule.thickness.to_bits())) {
-            set_stroke(&mut content, rule.color);
-            content.set_line_width(rule.thickness);
+            content.stroke_color(rule.color);
+            content.line_width(rule.thickness);
             stroke = Some((rule.color, rule.thickness.to_bits()));
         }
-        content.move_to(rule.x1, pdf_y(rule.y1)).line_to(rule.x2, pdf_y(rule.y2)).stroke();
+        content.line(rule.x1, pdf_y(rule.y1), rule.x2, pdf_y(rule.y2));
     }
     content.begin_text();
     let mut font = None;
     for run in &page.texts {
-        encode_text(fonts, run.style, &run.text, buffer)?;
+        encode_text(fonts, run.style, &run.text, codes)?;
         if font != Some((run.style, run.size.to_bits())) {
-            content.set_font(font_name(run.style), run.size);
+            content.font(font_resource(run.style), run.size);
             font = Some((run.style, run.size.to_bits()));
         }
         if fill != Some(run.color) {
-            set_fill(&mut content, run.color);
+            content.fill_color(run.color);
             fill = Some(run.color);
         }
-        content.set_text_matrix([1.0, 0.0, 0.0, 1.0, run.x, pdf_y(run.baseline)]);
-        content.show(Str(buffer));
+        content.start_line(run.x, pdf_y(run.baseline));
+        content.show(codes);
     }
     content.end_text();
-    Ok(content.finish().into_vec())
+    Ok(content.finish())
 }
 
 /// The watermark, rotated about its centre, painted first so the content stays on top.
 fn draw_watermark(
-    content: &mut Content,
+    content: &mut ContentWriter,
     watermark: &Watermark,
     fonts: &FontSet,
-    buffer: &mut Vec<u8>,
+    codes: &mut Vec<u8>,
 ) -> Result<(), RenderError> {
-    encode_text(fonts, FontStyle::Bold, &watermark.text, buffer)?;
+    encode_text(fonts, FontStyle::Bold, &watermark.text, codes)?;
     let (sin, cos) = watermark.angle_degrees.to_radians().sin_cos();
     // Start half a width back along the baseline and half a cap height down, so the text's
     // visual centre lands on the requested centre.
@@ -326,11 +310,11 @@ fn draw_watermark(
     let x = watermark.center_x + along * cos - across * sin;
     let y = pdf_y(watermark.center_y) + along * sin + across * cos;
     content.save_state();
-    set_fill(content, watermark.color);
+    content.fill_color(watermark.color);
     content.begin_text();
-    content.set_font(font_name(FontStyle::Bold), watermark.size);
-    content.set_text_matrix([cos, sin, -sin, cos, x, y]);
-    content.show(Str(buffer));
+    content.font(font_resource(FontStyle::Bold), watermark.size);
+    content.text_matrix([cos, sin, -sin, cos, x, y]);
+    content.show(codes);
     content.end_text();
     content.restore_state();
     Ok(())
