@@ -80,13 +80,25 @@ impl Builder {
     }
 
     /// A commune with the same population for millésimes 2022 and 2023.
-    pub fn commune(mut self, insee: &str, index: usize, population: u64) -> Builder {
+    pub fn commune(self, insee: &str, index: usize, population: u64) -> Builder {
+        let siren = SIRENS[index].to_owned();
+        self.commune_with_siren(insee, &siren, population)
+    }
+
+    /// A commune numbered `n` (INSEE `59n`, a made-up SIREN with a valid key).
+    pub fn numbered_commune(self, n: usize, population: u64) -> Builder {
+        let prefix = format!("2159{n:04}");
+        let siren = (0..10).map(|key| format!("{prefix}{key}")).find(|s| Siren::parse(s).is_ok()).unwrap();
+        self.commune_with_siren(&format!("59{n:03}"), &siren, population)
+    }
+
+    fn commune_with_siren(mut self, insee: &str, siren: &str, population: u64) -> Builder {
         let party = Party {
             id: pid(insee),
             kind: PartyKind::Commune,
             name: format!("Commune {insee}"),
-            siren: Siren::parse(SIRENS[index]).unwrap(),
-            siret: siret_for(SIRENS[index]),
+            siren: Siren::parse(siren).unwrap(),
+            siret: siret_for(siren),
             insee: Some(InseeCode::parse(insee).unwrap()),
             territoire: None,
             address: Address::default(),
