@@ -17,7 +17,7 @@ pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
     }
     match mutua_dataset::load(data) {
         Ok(dataset) => {
-            print!("{}", summary(&dataset, data));
+            crate::output::print_out(&summary(&dataset, data))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(errors) => {

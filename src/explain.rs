@@ -1,6 +1,7 @@
 //! `mutua explain`: a commune's computation for a semester, in French, line by line.
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "printing is the CLI's job")]
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,16 +54,19 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let allocation = mutua_alloc::allocate(&dataset, semester).context("allocation failed")?;
+    let mut out = String::new();
     let name = match &party.insee {
         Some(insee) => format!("{} (INSEE {insee})", party.name),
         None => party.name.clone(),
     };
-    println!("{name} — {} ({})", semester.label_fr(), semester.period().label_fr());
-    println!("Jeu de données : {}", dataset.meta.name);
-    println!();
+    writeln!(out, "{name} — {} ({})", semester.label_fr(), semester.period().label_fr())?;
+    writeln!(out, "Jeu de données : {}", dataset.meta.name)?;
+    writeln!(out)?;
     let mut owed = Amount::ZERO;
     let mut paid_to = Amount::ZERO;
     let mut imputed = Amount::ZERO;
+    let mut billed_by = Amount::ZERO;
+    let mut paid_by = Amount::ZERO;
     let mut count = 0;
     let mut current_dispositif: Option<&DispositifId> = None;
     for charge in allocation.charges_of(&party.id, dispositif.as_ref()) {
@@ -74,45 +78,68 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
                 .dispositifs
                 .get(&charge.dispositif)
                 .map_or(charge.dispositif.as_str(), |d| d.name.as_str());
-            println!("■ {title}");
+            writeln!(out, "■ {title}")?;
             current_dispositif = Some(&charge.dispositif);
         }
         for line in charge.explain_fr() {
-            println!("  {line}");
+            writeln!(out, "  {line}")?;
         }
-        println!();
+        writeln!(out)?;
         count += 1;
-        let receivable = charge.payer == party.id;
-        match (receivable, charge.settlement) {
-            (true, Settlement::AttributionCompensation) => imputed = imputed.checked_add(charge.amount)?,
-            (true, Settlement::Invoice) => owed = owed.checked_add(charge.amount)?,
-            (false, _) => paid_to = paid_to.checked_add(charge.amount)?,
+        let pays = charge.payer == party.id;
+        match (pays, charge.provider_pays, charge.settlement) {
+            // The party owes a provider: on an invoice, or imputed on its attribution de compensation.
+            (true, false, Settlement::AttributionCompensation) => {
+                imputed = imputed.checked_add(charge.amount)?
+            }
+            (true, false, Settlement::Invoice) => owed = owed.checked_add(charge.amount)?,
+            // The party, as a provider, pays a member (payment notices).
+            (true, true, _) => paid_by = paid_by.checked_add(charge.amount)?,
+            // A provider pays the party (payment notices).
+            (false, true, _) => paid_to = paid_to.checked_add(charge.amount)?,
+            // The party, as a provider, bills a member.
+            (false, false, _) => billed_by = billed_by.checked_add(charge.amount)?,
         }
         if let ChargeKind::Regularisation { year } = charge.kind {
-            println!("  (régularisation de l'exercice {year})");
-            println!();
+            writeln!(out, "  (régularisation de l'exercice {year})")?;
+            writeln!(out)?;
         }
     }
     if count == 0 {
-        println!("Aucun montant pour cette période.");
+        writeln!(out, "Aucun montant pour cette période.")?;
+        crate::output::print_out(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Total à facturer à {} : {}", party.name, owed.format_fr());
+    writeln!(out, "Total à facturer à {} : {}", party.name, owed.format_fr())?;
     if !imputed.is_zero() {
-        println!("Total imputé sur l'attribution de compensation : {}", imputed.format_fr());
+        writeln!(out, "Total imputé sur l'attribution de compensation : {}", imputed.format_fr())?;
     }
     if !paid_to.is_zero() {
-        println!(
+        writeln!(
+            out,
             "Total versé à {} (avis de versement, sans compensation) : {}",
             party.name,
             paid_to.format_fr()
-        );
+        )?;
+    }
+    if !billed_by.is_zero() {
+        writeln!(
+            out,
+            "Total facturé par {} aux membres de ses services : {}",
+            party.name,
+            billed_by.format_fr()
+        )?;
+    }
+    if !paid_by.is_zero() {
+        writeln!(out, "Total versé par {} (avis de versement) : {}", party.name, paid_by.format_fr())?;
     }
     if owed.is_positive() && owed < dataset.meta.titre_threshold {
-        println!(
+        writeln!(
+            out,
             "Montant inférieur au seuil de {} (art. D1611-1 CGCT) : aucun titre n'est émis, le montant est reporté au semestre suivant.",
             dataset.meta.titre_threshold.format_fr()
-        );
+        )?;
     }
+    crate::output::print_out(&out)?;
     Ok(ExitCode::SUCCESS)
 }

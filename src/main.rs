@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod explain;
+mod output;
 mod run;
 
 /// Value, split and bill the shared services of a French métropole.

@@ -240,7 +240,7 @@ fn french(amount: &Value) -> String {
     let units = (c.abs() / 100).to_string();
     let mut grouped = String::new();
     for (index, digit) in units.chars().enumerate() {
-        if index > 0 && (units.len() - index) % 3 == 0 {
+        if index > 0 && (units.len() - index).is_multiple_of(3) {
             grouped.push(' ');
         }
         grouped.push(digit);

@@ -379,7 +379,7 @@ impl Engine<'_> {
                     format!("{} hab.", decimal_fr(Decimal::from(figure.inhabitants), 0)),
                 );
                 trace.step("Tarif annuel", format!("{} par habitant", price_fr(rule.rate_per_year.value())));
-                trace.step("Montant annuel", format!("{} €", decimal_fr(annual, 6)));
+                trace.step("Montant annuel", price_fr(annual));
                 let line = LineBasis {
                     quantity: Some(Decimal::from(figure.inhabitants)),
                     unit: "hab.".into(),
@@ -413,7 +413,7 @@ impl Engine<'_> {
                 );
                 let band_text = describe_band(rule, figure.inhabitants);
                 trace.step("Tranche", band_text.clone());
-                trace.step("Montant annuel", format!("{} €", decimal_fr(annual, 6)));
+                trace.step("Montant annuel", price_fr(annual));
                 let line = LineBasis {
                     quantity: Some(Decimal::ONE),
                     unit: "forfait".into(),
@@ -572,9 +572,9 @@ impl Engine<'_> {
                 trace.step(
                     "Plafond",
                     format!(
-                        "{} €/an → {} € pour la période",
+                        "{}/an → {} pour la période",
                         component.cap_per_year.map(|c| c.format_fr()).unwrap_or_default(),
-                        decimal_fr(cap, 6)
+                        price_fr(cap)
                     ),
                 );
                 exact = cap;
@@ -586,7 +586,7 @@ impl Engine<'_> {
             if exact < floor_amount {
                 trace.step(
                     "Plancher",
-                    format!("{}/an → {} € pour la période", floor.format_fr(), decimal_fr(floor_amount, 6)),
+                    format!("{}/an → {} pour la période", floor.format_fr(), price_fr(floor_amount)),
                 );
                 exact = floor_amount;
                 line.description.push_str(" (plancher)");
