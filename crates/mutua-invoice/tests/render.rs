@@ -99,6 +99,8 @@ fn sample_invoice() -> DocumentView {
         ],
         mentions: vec![
             "TVA non applicable – article 256 B du code général des impôts.".into(),
+            "Refacturation prévue par la convention « services mutualisés » ; l’état détaillé figure en annexe…"
+                .into(),
             "Paiement à réception du titre de recettes, par virement au comptable public de la Métropole \
              Européenne de Lille (IBAN FR76\u{a0}3000\u{a0}1000\u{a0}6400\u{a0}0000\u{a0}0000\u{a0}000, BIC BDFEFRPPCCT), en rappelant le \
              numéro de la facture."
@@ -209,17 +211,43 @@ fn tool_stdout(tool: &str, args: &[&str], pdf: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// Writes `bytes` to a fresh file (in `MUTUA_RENDER_OUT` when set, to keep it).
+/// A rendered PDF on disk, with the files tools write beside it; removed on drop unless kept.
+struct PdfFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl std::ops::Deref for PdfFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for PdfFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+            let _ = std::fs::remove_file(self.path.with_extension("txt"));
+            if let Some(dir) = self.path.parent() {
+                let _ = std::fs::remove_dir(dir); // only succeeds once the last file is gone
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to a fresh file: in `MUTUA_RENDER_OUT` (kept) when set, else in a
+/// per-process temporary directory (removed).
 #[allow(clippy::disallowed_methods)] // tests may read the environment; the library may not.
-fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = match std::env::var("MUTUA_RENDER_OUT") {
-        Ok(dir) => PathBuf::from(dir),
-        Err(_) => std::env::temp_dir().join(format!("mutua-render-tests-{}", std::process::id())),
+fn write_pdf(name: &str, bytes: &[u8]) -> PdfFile {
+    let (dir, keep) = match std::env::var("MUTUA_RENDER_OUT") {
+        Ok(dir) => (PathBuf::from(dir), true),
+        Err(_) => (std::env::temp_dir().join(format!("mutua-render-tests-{}", std::process::id())), false),
     };
     std::fs::create_dir_all(&dir).expect("create output directory");
     let path = dir.join(format!("{name}.pdf"));
     std::fs::write(&path, bytes).expect("write pdf");
-    path
+    PdfFile { path, keep }
 }
 
 /// Collapses every kind of whitespace (poppler prints U+202F and U+00A0 as spaces or keeps
@@ -421,6 +449,8 @@ mod tools {
             "Prix unitaire",
             "Net à payer",
             "œuvre commune",
+            "Conseil en Énergie Partagé (CEP)",
+            "convention « services mutualisés » ; l’état détaillé figure en annexe…",
             "TVA non applicable – article 256 B",
             "Détail du calcul",
             "page 1/2",

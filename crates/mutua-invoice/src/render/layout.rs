@@ -417,17 +417,16 @@ impl<'a> Composer<'a> {
         &mut self.pages[last]
     }
 
-    /// Copies `block` onto the current page at the cursor and moves the cursor below it.
-    fn place(&mut self, block: &Block) {
+    /// Moves `block` onto the current page at the cursor and moves the cursor below it.
+    fn place(&mut self, block: Block) {
         let dy = self.y;
         let page = self.page();
-        page.texts
-            .extend(block.texts.iter().map(|run| TextRun { baseline: run.baseline + dy, ..run.clone() }));
-        page.rects.extend(block.rects.iter().map(|rect| FilledRect { top: rect.top + dy, ..rect.clone() }));
-        page.rules.extend(block.rules.iter().map(|rule| Rule {
+        page.texts.extend(block.texts.into_iter().map(|run| TextRun { baseline: run.baseline + dy, ..run }));
+        page.rects.extend(block.rects.into_iter().map(|rect| FilledRect { top: rect.top + dy, ..rect }));
+        page.rules.extend(block.rules.into_iter().map(|rule| Rule {
             y1: rule.y1 + dy,
             y2: rule.y2 + dy,
-            ..rule.clone()
+            ..rule
         }));
         self.y += block.height;
     }
@@ -438,12 +437,9 @@ impl<'a> Composer<'a> {
         }
         self.pages.push(PageLayout::default());
         self.y = MARGIN_TOP;
-        let running_head = std::mem::take(&mut self.running_head);
-        self.place(&running_head);
-        self.running_head = running_head;
-        if let Some(header) = self.repeated_header.take() {
-            self.place(&header);
-            self.repeated_header = Some(header);
+        self.place(self.running_head.clone());
+        if let Some(header) = &self.repeated_header {
+            self.place(header.clone());
         }
         Ok(())
     }
@@ -543,7 +539,7 @@ impl<'a> Composer<'a> {
             y += label_height.max(value_height);
         }
         block.height = y + 14.0;
-        self.place(&block);
+        self.place(block);
         Ok(())
     }
 
@@ -583,16 +579,17 @@ impl<'a> Composer<'a> {
             .map(|(index, line)| self.table_row(index, line))
             .collect::<Result<Vec<_>, _>>()?;
         self.ensure(header.height + rows.first().map_or(0.0, |row| row.height), "the table header")?;
-        self.place(&header);
-        self.repeated_header = Some(header);
-        for (index, row) in rows.iter().enumerate() {
+        self.repeated_header = Some(header.clone());
+        self.place(header);
+        let heights: Vec<f32> = rows.iter().map(|row| row.height).collect();
+        for (index, row) in rows.into_iter().enumerate() {
             let mut needed = row.height;
             // Keep a group heading with the row after it.
             if matches!(self.view.lines.get(index), Some(LineView::Group { .. }))
-                && let Some(next) = rows.get(index + 1)
-                && row.height + next.height <= self.fresh_page_height()
+                && let Some(next) = heights.get(index + 1)
+                && row.height + next <= self.fresh_page_height()
             {
-                needed += next.height;
+                needed += next;
             }
             self.ensure(needed, &format!("table row {}", index + 1))?;
             self.place(row);
@@ -773,7 +770,7 @@ impl<'a> Composer<'a> {
         block.rules.extend(frame(left, box_top, CONTENT_RIGHT, y, 0.8, STRONG_RULE));
         block.height = y;
         self.ensure(block.height, "the totals box")?;
-        self.place(&block);
+        self.place(block);
         Ok(())
     }
 
