@@ -137,7 +137,14 @@ pub fn deposits(
                             CeeKind::Precarite => "precarite",
                         }
                     ),
-                    label: format!("{} — certificats {}", deposit.label, kind.label_fr()),
+                    label: format!(
+                        "{} — certificats {}",
+                        deposit.label,
+                        match kind {
+                            CeeKind::Classique => "classiques",
+                            CeeKind::Precarite => "« précarité énergétique »",
+                        }
+                    ),
                     kind: ChargeKind::CeeShare { deposit: deposit.id.clone() },
                     payer: convention.provider.clone(),
                     payee: share.key.clone(),

@@ -481,10 +481,11 @@ impl Engine<'_> {
                     unit: rule.basis.unit_label.clone(),
                     unit_price,
                     description: format!(
-                        "{} {} × {}",
+                        "{} × {} par {}{}",
                         decimal_fr(units, 4),
+                        price_fr(rule.price.value()),
                         rule.basis.unit_label,
-                        price_fr(rule.price.value())
+                        if rule.tiers.is_empty() { "" } else { " (tarif dégressif)" }
                     ),
                 };
                 (exact, trace, line)
@@ -522,12 +523,12 @@ impl Engine<'_> {
                     unit: rule.basis.unit_label.clone(),
                     unit_price: Some(valuation.unit_cost.value()),
                     description: format!(
-                        "{} {} × coût unitaire {} {} {}",
+                        "{} × {} par {} (coût unitaire {} {})",
                         decimal_fr(units, 4),
+                        price_fr(valuation.unit_cost.value()),
                         rule.basis.unit_label,
                         valuation.basis.label_fr(),
-                        valuation.year,
-                        price_fr(valuation.unit_cost.value())
+                        valuation.year
                     ),
                 };
                 (exact, trace, line)

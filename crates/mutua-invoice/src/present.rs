@@ -60,18 +60,27 @@ fn party<'a>(dataset: &'a Dataset, id: &mutua_core::PartyId) -> Result<&'a Party
 
 /// "Mairie de Lille", "Mairie d'Armentières", "Mairie du Maisnil", "Mairie des Rues-des-Vignes".
 fn recipient_name(party: &Party) -> String {
+    commune_title("Mairie", party)
+}
+
+/// The name a commune issues documents under: "Ville de Lille", "Ville d'Armentières".
+fn issuer_name(party: &Party) -> String {
+    commune_title("Ville", party)
+}
+
+fn commune_title(title: &str, party: &Party) -> String {
     if party.kind != PartyKind::Commune {
         return party.name.clone();
     }
     let name = &party.name;
     if let Some(rest) = name.strip_prefix("Le ") {
-        return format!("Mairie du {rest}");
+        return format!("{title} du {rest}");
     }
     if let Some(rest) = name.strip_prefix("Les ") {
-        return format!("Mairie des {rest}");
+        return format!("{title} des {rest}");
     }
     let elides = name.chars().next().is_some_and(|c| "AEIOUYÉÈÊÎÔŒaeiouyéèêîôœ".contains(c));
-    if elides { format!("Mairie d'{name}") } else { format!("Mairie de {name}") }
+    if elides { format!("{title} d'{name}") } else { format!("{title} de {name}") }
 }
 
 /// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice).
@@ -84,11 +93,8 @@ pub fn line_account(kind: DocumentKind, charge: &Charge) -> &str {
 }
 
 fn item(kind: DocumentKind, charge: &Charge) -> LineView {
-    let quantity = charge
-        .basis
-        .quantity
-        .map(|q| format!("{} {}", decimal_fr(q, 4), charge.basis.unit))
-        .unwrap_or_default();
+    // The number alone: its unit is in the basis, and a unit such as "mètre linéaire" would not fit the column.
+    let quantity = charge.basis.quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default();
     let unit_price = charge.basis.unit_price.map(price_fr).unwrap_or_default();
     LineView::Item {
         description: format!(
@@ -184,7 +190,7 @@ fn totals(document: &Document) -> Vec<TotalView> {
             }]
         }
         DocumentKind::AcStatement => vec![TotalView {
-            label: "Montant imputé sur l'attribution de compensation".into(),
+            label: "Montant imputé".into(),
             amount: document.total.format_fr(),
             emphasis: true,
         }],
@@ -201,7 +207,7 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
                     "Conditions de paiement : à réception du titre de recettes émis par {}, par virement au comptable \
                      public assignataire, dans le délai global de paiement de 30 jours. Aucun escompte pour paiement \
                      anticipé ; aucune pénalité de retard entre collectivités publiques.",
-                    issuer.name
+                    issuer_name(issuer)
                 ));
                 mentions.push(
                     "Voies et délais de recours : le débiteur peut contester la créance dans un délai de deux mois \
@@ -212,7 +218,7 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
                 mentions.push(format!(
                     "Le montant de cet avoir sera mandaté ou imputé par le comptable public de {} ; il ne peut être \
                      compensé avec une autre créance.",
-                    issuer.name
+                    issuer_name(issuer)
                 ));
             }
             mentions.push(format!(
@@ -227,7 +233,8 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
             mentions.push(format!(
                 "{} verse ce montant à {} par mandat administratif. Conformément à la règle de non-compensation de \
                  la comptabilité publique, ce versement est distinct de toute facture adressée à votre collectivité.",
-                issuer.name, recipient.name
+                issuer_name(issuer),
+                recipient_name(recipient)
             ));
             mentions.push("Opération hors du champ de la TVA – article 256 B du CGI.".to_owned());
         }
@@ -235,12 +242,22 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
             mentions.push(format!(
                 "Ce document n'est pas une facture : les montants ci-dessus sont imputés sur l'attribution de \
                  compensation versée par {} (article 1609 nonies C du CGI et convention de service commun).",
-                issuer.name
+                issuer_name(issuer)
             ));
             mentions.push(vat_mention(document));
         }
     }
     mentions
+}
+
+/// The "Objet" line of a document.
+fn object_fr(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Invoice => "Services mutualisés — facturation consolidée semestrielle",
+        DocumentKind::CreditNote => "Services mutualisés — avoir sur la facturation semestrielle",
+        DocumentKind::PaymentNotice => "Services mutualisés — sommes reversées par le prestataire",
+        DocumentKind::AcStatement => "Services communs — imputation sur l'attribution de compensation",
+    }
 }
 
 /// Builds the printed view of a document.
@@ -254,9 +271,9 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
             "Période d'exécution".to_owned(),
             format!("{} ({})", period.label_fr(), document.semester.label_fr()),
         ),
-        ("Objet".to_owned(), "Services mutualisés — facturation consolidée semestrielle".to_owned()),
+        ("Objet".to_owned(), object_fr(document.kind).to_owned()),
     ];
-    if document.is_receivable() {
+    if matches!(document.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {
         if let Some(code) = &recipient.invoicing.service_code {
             meta.push(("Code service".to_owned(), code.clone()));
         }
@@ -271,7 +288,7 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         kind_title: title,
         number: number.clone(),
         draft_watermark: draft.then(|| "PROJET".to_owned()),
-        issuer: PartyBlock { name: issuer.name.clone(), lines: party_lines(issuer) },
+        issuer: PartyBlock { name: issuer_name(issuer), lines: party_lines(issuer) },
         recipient: PartyBlock { name: recipient_name(recipient), lines: party_lines(recipient) },
         meta,
         lines,
@@ -280,7 +297,7 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         annex: Some(AnnexView { title: "Détail du calcul".to_owned(), sections }),
         metadata: DocumentMetadata {
             title: format!("{} {}", capitalise(document.kind.name_fr()), number),
-            author: issuer.name.clone(),
+            author: issuer_name(issuer),
             subject: format!("Services mutualisés — {} — {}", document.semester.label_fr(), recipient.name),
             keywords: vec![
                 document.kind.name_fr().to_owned(),
