@@ -28,7 +28,10 @@ fn semester(c: &mut Criterion) {
         b.iter(|| mutua_dataset::load(black_box(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel"))))
     });
     c.bench_function("allocate 2026-S1 (fixtures/mel)", |b| {
-        b.iter(|| mutua_alloc::allocate(black_box(&dataset), black_box(s1)).unwrap_or_else(|error| panic!("{error}")))
+        b.iter(|| {
+            mutua_alloc::allocate(black_box(&dataset), black_box(s1))
+                .unwrap_or_else(|error| panic!("{error}"))
+        })
     });
     let allocation = mutua_alloc::allocate(&dataset, s1).unwrap_or_else(|error| panic!("{error}"));
     c.bench_function("build documents 2026-S1", |b| {
@@ -39,14 +42,19 @@ fn semester(c: &mut Criterion) {
     group.bench_function("allocate + build + render all + exports, 2026-S1", |b| {
         b.iter(|| {
             let allocation = mutua_alloc::allocate(&dataset, s1).unwrap_or_else(|error| panic!("{error}"));
-            let batch = build_batch(&dataset, &allocation, &options).unwrap_or_else(|error| panic!("{error}"));
+            let batch =
+                build_batch(&dataset, &allocation, &options).unwrap_or_else(|error| panic!("{error}"));
             let files: Vec<RenderedFile> = batch
                 .documents
                 .par_iter()
                 .map(|document| {
                     let bytes = render_document(&dataset, document, &fonts, &render_options, false)
                         .unwrap_or_else(|error| panic!("{error}"));
-                    RenderedFile { file: document.file_name("pdf"), sha256: bytes.len().to_string(), format: "pdf".into() }
+                    RenderedFile {
+                        file: document.file_name("pdf"),
+                        sha256: bytes.len().to_string(),
+                        format: "pdf".into(),
+                    }
                 })
                 .collect();
             black_box(manifest_json(&dataset, &batch, &files).unwrap_or_default());

@@ -7,7 +7,8 @@ use std::path::Path;
 use mutua_core::{ConventionId, Dataset, PartyKind, PopulationKind, Semester};
 
 fn dataset() -> Dataset {
-    mutua_dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel")).unwrap_or_else(|errors| panic!("{errors}"))
+    mutua_dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel"))
+        .unwrap_or_else(|errors| panic!("{errors}"))
 }
 
 /// The reference file, parsed independently of the loader: (insee, name, siren, pmun 2023).
@@ -64,7 +65,8 @@ fn ninety_five_communes_with_the_reference_populations() {
 fn active_members(dataset: &Dataset, convention: &str, day: &str) -> Vec<mutua_core::PartyId> {
     let id = ConventionId::parse(convention).unwrap();
     let day = mutua_core::parse_date(day).unwrap();
-    let mut members: Vec<_> = dataset.members_of(&id).filter(|m| m.range.contains(day)).map(|m| m.member.clone()).collect();
+    let mut members: Vec<_> =
+        dataset.members_of(&id).filter(|m| m.range.contains(day)).map(|m| m.member.clone()).collect();
     members.sort();
     members.dedup();
     members
@@ -103,12 +105,18 @@ fn member_counts_are_the_seeds_and_thresholds_hold() {
     assert_eq!(cee.len(), 49);
     // The underground quarries: 12 communes and the MEL, billed by Lille.
     let carrieres = active_members(&dataset, "carrieres-2018", "2026-01-01");
-    assert!(carrieres.iter().any(|m| m.as_str() == "MEL") && !carrieres.iter().any(|m| m.as_str() == "59350"));
-    assert_eq!(dataset.conventions[&ConventionId::parse("carrieres-2018").unwrap()].provider.as_str(), "59350");
+    assert!(
+        carrieres.iter().any(|m| m.as_str() == "MEL") && !carrieres.iter().any(|m| m.as_str() == "59350")
+    );
+    assert_eq!(
+        dataset.conventions[&ConventionId::parse("carrieres-2018").unwrap()].provider.as_str(),
+        "59350"
+    );
     for (convention, threshold) in [("cep-2021", 15_000), ("sim-ads-2015", 10_000)] {
         for membership in dataset.members_of(&ConventionId::parse(convention).unwrap()) {
             for millesime in [2022, 2023] {
-                let population = dataset.populations.record(&membership.member, millesime).unwrap().municipale;
+                let population =
+                    dataset.populations.record(&membership.member, millesime).unwrap().municipale;
                 assert!(population < threshold, "{convention}: {} has {population}", membership.member);
             }
         }
@@ -126,12 +134,21 @@ fn the_default_semester_exercises_every_outcome() {
     assert_eq!(dataset.meta.current_semester, semester);
     let period = semester.period();
     // A mid-semester join and a leave.
-    assert!(dataset.memberships.iter().any(|m| period.contains(m.range.start) && m.range.start != period.first));
-    assert!(dataset.memberships.iter().any(|m| m.range.end.is_some_and(|end| period.contains(end) && end != period.last)));
+    assert!(
+        dataset.memberships.iter().any(|m| period.contains(m.range.start) && m.range.start != period.first)
+    );
+    assert!(
+        dataset
+            .memberships
+            .iter()
+            .any(|m| m.range.end.is_some_and(|end| period.contains(end) && end != period.last))
+    );
     // A CEE deposit sold in the semester.
     assert!(dataset.cee_deposits.iter().any(|d| period.contains(d.sold_on)));
     // The actual 2025 valuation is known.
-    assert!(dataset.valuations.iter().any(|v| v.year == 2025 && v.basis == mutua_core::ValuationBasis::Actual));
+    assert!(
+        dataset.valuations.iter().any(|v| v.year == 2025 && v.basis == mutua_core::ValuationBasis::Actual)
+    );
     let allocation = mutua_alloc::allocate(&dataset, semester).unwrap();
     // Every pool split and every CEE deposit's kind is shared out to the cent.
     assert!(allocation.pools.len() >= 3, "{:?}", allocation.pools);
@@ -141,7 +158,11 @@ fn the_default_semester_exercises_every_outcome() {
             allocation
                 .charges
                 .iter()
-                .filter(|c| c.convention == pool.convention && c.kind == mutua_alloc::ChargeKind::Current && c.component == pool.component)
+                .filter(|c| {
+                    c.convention == pool.convention
+                        && c.kind == mutua_alloc::ChargeKind::Current
+                        && c.component == pool.component
+                })
                 .map(|c| c.amount),
         )
         .unwrap();
@@ -159,13 +180,19 @@ fn the_default_semester_exercises_every_outcome() {
         )
         .unwrap();
         let net = mutua_core::Amount::checked_sum(
-            allocation.pools.iter().filter(|p| p.component.starts_with(&format!("{}/", deposit.id))).map(|p| p.pool),
+            allocation
+                .pools
+                .iter()
+                .filter(|p| p.component.starts_with(&format!("{}/", deposit.id)))
+                .map(|p| p.pool),
         )
         .unwrap();
         assert_eq!(shares, net, "deposit {}", deposit.id);
         assert!(net.is_positive());
     }
     // Regularisation lines for 2025, the Lille-provided service billed to the MEL.
-    assert!(allocation.charges.iter().any(|c| c.kind == mutua_alloc::ChargeKind::Regularisation { year: 2025 }));
+    assert!(
+        allocation.charges.iter().any(|c| c.kind == mutua_alloc::ChargeKind::Regularisation { year: 2025 })
+    );
     assert!(allocation.charges.iter().any(|c| c.payee.as_str() == "59350" && c.payer.as_str() == "MEL"));
 }
