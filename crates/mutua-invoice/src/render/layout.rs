@@ -221,10 +221,11 @@ fn wrap(fonts: &FontSet, style: FontStyle, size: f32, text: &str, max_width: f32
         let mut current_width = 0u32;
         for word in paragraph.split(' ').filter(|word| !word.is_empty()) {
             let word_width = fonts.text_advance(style, word)?;
-            if !current.is_empty() && fits(current_width + space + word_width) {
+            let joined = current_width.saturating_add(space).saturating_add(word_width);
+            if !current.is_empty() && fits(joined) {
                 current.push(' ');
                 current.push_str(word);
-                current_width += space + word_width;
+                current_width = joined;
                 continue;
             }
             if !current.is_empty() {
@@ -240,13 +241,13 @@ fn wrap(fonts: &FontSet, style: FontStyle, size: f32, text: &str, max_width: f32
             // Hard break: fill each line with as many characters as fit.
             for character in word.chars() {
                 let advance = fonts.text_advance(style, character.encode_utf8(&mut [0; 4]))?;
-                if !current.is_empty() && !fits(current_width + advance) {
+                if !current.is_empty() && !fits(current_width.saturating_add(advance)) {
                     let full = std::mem::take(&mut current);
                     lines.push(Line { width: thousandths_to_points(current_width, size), text: full });
                     current_width = 0;
                 }
                 current.push(character);
-                current_width += advance;
+                current_width = current_width.saturating_add(advance);
             }
         }
         lines.push(Line { width: thousandths_to_points(current_width, size), text: current });
@@ -1251,6 +1252,21 @@ mod tests {
             straddled |= first_page("Alpha") != first_page("Gamma");
         }
         assert!(straddled, "some item count must push a paragraph to the next page");
+    }
+
+    #[test]
+    fn an_empty_document_is_one_page_with_its_header_and_footer() {
+        let mut empty = view(0, false);
+        empty.lines.clear();
+        empty.totals.clear();
+        empty.mentions.clear();
+        empty.meta.clear();
+        empty.issuer.lines.clear();
+        let pages = layout(&empty, &FONTS).expect("lays out");
+        assert_eq!(pages.len(), 1);
+        assert_eq!(pages[0].find_texts("FACTURE").len(), 1);
+        assert_eq!(pages[0].find_texts("page 1/1").len(), 1);
+        assert!(pages[0].find_texts("Désignation").is_empty(), "no table without lines");
     }
 
     #[test]
