@@ -12,9 +12,8 @@
 //! Nothing here goes through a float or a decimal division: the only decimal computed is the trace figure
 //! [`Share::quota_exact`], and it is written out digit by digit from the same integers.
 
-use std::collections::HashSet;
 use std::collections::hash_map::DefaultHasher;
-use std::hash::{BuildHasherDefault, Hash};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash};
 
 use mutua_core::Amount;
 use rust_decimal::Decimal;
@@ -162,9 +161,10 @@ pub enum SplitError {
 /// cents go to the largest remainders, ties broken by ascending key. A zero-weight target gets nothing; a
 /// zero total gives zero parts; a negative total gives the negated parts of its magnitude.
 ///
-/// It runs in `O(n)`: the leftover cents are chosen by selection, not by sorting, and distinct keys are
-/// checked with a hash set (skipped when the keys come in ascending order). That is why keys are `Hash`
-/// as well as `Ord`; as usual, `Eq`, `Hash` and `Ord` must agree.
+/// It runs in `O(n)` (expected): the leftover cents are chosen by selection, not by sorting, and distinct
+/// keys are checked by hashing them (not at all when they come in ascending order). That is why keys are
+/// `Hash` as well as `Ord`; as usual, `Eq`, `Hash` and `Ord` must agree. A million targets split in well
+/// under a quarter of a second on one core (see `benches/split.rs`).
 ///
 /// Errors, checked in this order: [`SplitError::NoTargets`], [`SplitError::NegativeWeight`] (the first),
 /// [`SplitError::DuplicateKey`], [`SplitError::Overflow`], [`SplitError::ZeroTotalWeight`].
@@ -195,11 +195,11 @@ pub fn split<K: Ord + Hash + Clone>(
     let allocation = Allocation {
         total,
         magnitude: total.cents().unsigned_abs(),
-        weights: &prepared.scaled_weights,
         denominator: prepared.total_weight,
         fixed: None,
     };
-    build_shares(targets, key, weight, &allocation)
+    let scaled_weight = |index: usize| scaled_weight(targets[index].weight, prepared.scale);
+    build_shares(targets, key, weight, scaled_weight, &allocation)
 }
 
 /// Splits `total` equally among `keys`: [`split`] with every weight 1, so the leftover cents go to the
@@ -211,11 +211,10 @@ pub fn split_equal<K: Ord + Hash + Clone>(total: Amount, keys: &[K]) -> Result<V
     let allocation = Allocation {
         total,
         magnitude: total.cents().unsigned_abs(),
-        weights: &prepared.scaled_weights,
         denominator: prepared.total_weight,
         fixed: None,
     };
-    build_shares(keys, key, weight, &allocation)
+    build_shares(keys, key, weight, |_| Ok(1), &allocation)
 }
 
 /// Splits `total` in proportion to the weights, no part exceeding its cap, exactly to the cent.
@@ -245,21 +244,25 @@ pub fn split_capped<K: Ord + Hash + Clone>(
         };
         caps.push(cap);
     }
-    let level = water_fill(total, &prepared, &caps, |index| &targets[index].key)?;
+    let weights = targets
+        .iter()
+        .map(|target| scaled_weight(target.weight, prepared.scale))
+        .collect::<Result<Vec<u128>, SplitError>>()?;
+    let level = water_fill(total, weights, prepared.total_weight, &caps, |index| &targets[index].key)?;
     let allocation = Allocation {
         total,
         magnitude: level.remaining,
-        weights: &level.weights,
         denominator: level.denominator,
         fixed: Some(&level.fixed),
     };
-    build_shares(targets, key, weight, &allocation)
+    build_shares(targets, key, weight, |index| Ok(level.weights[index]), &allocation)
 }
 
 /// Validated targets, in integers.
 struct Prepared {
-    /// Each weight times 10^s, where s is the largest number of decimals among the (normalized) weights.
-    scaled_weights: Vec<u128>,
+    /// The largest number of significant decimals among the weights: each weight times 10^scale is an
+    /// integer (see [`scaled_weight`]).
+    scale: u32,
     /// The sum of the scaled weights, > 0.
     total_weight: u128,
 }
@@ -272,32 +275,19 @@ fn prepare<T, K: Ord + Hash>(
     if items.is_empty() {
         return Err(SplitError::NoTargets);
     }
-    let mut scaled_weights = Vec::with_capacity(items.len());
-    let mut scales = Vec::with_capacity(items.len());
-    let mut max_scale = 0;
+    let mut scale = 0;
     for (index, item) in items.iter().enumerate() {
         let weight = weight(item);
         if weight.is_sign_negative() && !weight.is_zero() {
             return Err(SplitError::NegativeWeight { index });
         }
-        // Trailing zeros ("1.000000") would only inflate the integers and bring overflow closer; the test
-        // on the low word spares the cost of normalizing the usual weights, which have none.
-        let mantissa = weight.mantissa().unsigned_abs();
-        let weight = match u64::try_from(mantissa) {
-            Ok(low) if weight.scale() == 0 || !low.is_multiple_of(10) => weight,
-            _ => weight.normalize(),
-        };
-        scaled_weights.push(weight.mantissa().unsigned_abs());
-        // A decimal's scale is at most 28.
-        scales.push(weight.scale() as u8);
-        max_scale = max_scale.max(weight.scale());
+        scale = scale.max(significant_decimals(weight));
     }
     check_distinct(items, &key)?;
     let mut total_weight: u128 = 0;
-    for (scaled, scale) in scaled_weights.iter_mut().zip(scales) {
-        let factor = POW10[(max_scale - u32::from(scale)) as usize];
-        *scaled = scaled.checked_mul(factor).ok_or(SplitError::Overflow)?;
-        total_weight = total_weight.checked_add(*scaled).ok_or(SplitError::Overflow)?;
+    for item in items {
+        let scaled = scaled_weight(weight(item), scale)?;
+        total_weight = total_weight.checked_add(scaled).ok_or(SplitError::Overflow)?;
     }
     // The quota's decimal expansion multiplies remainders (< Σw) by ten at least once.
     if total_weight > u128::MAX / 10 {
@@ -306,48 +296,107 @@ fn prepare<T, K: Ord + Hash>(
     if total_weight == 0 {
         return Err(SplitError::ZeroTotalWeight);
     }
-    Ok(Prepared { scaled_weights, total_weight })
+    Ok(Prepared { scale, total_weight })
+}
+
+/// The decimals of a weight, trailing zeros left out: "12.50" has one. Trailing zeros would only inflate
+/// the integers and bring overflow closer. The test on the last digit spares the cost of normalizing the
+/// usual weights, which have none.
+fn significant_decimals(weight: Decimal) -> u32 {
+    match u64::try_from(weight.mantissa().unsigned_abs()) {
+        Ok(mantissa) if weight.scale() == 0 || !mantissa.is_multiple_of(10) => weight.scale(),
+        _ => weight.normalize().scale(),
+    }
+}
+
+/// `weight × 10^scale` as an integer, for a weight of at most `scale` significant decimals. Computed
+/// again wherever it is needed rather than stored: a multiplication costs less than the memory.
+#[inline]
+fn scaled_weight(weight: Decimal, scale: u32) -> Result<u128, SplitError> {
+    let mantissa = weight.mantissa().unsigned_abs();
+    let decimals = weight.scale();
+    if decimals <= scale {
+        mantissa.checked_mul(POW10[(scale - decimals) as usize]).ok_or(SplitError::Overflow)
+    } else {
+        // Only trailing zeros lie beyond `scale`: the division is exact.
+        Ok(mantissa / POW10[(decimals - scale) as usize])
+    }
 }
 
 /// Refuses a repeated key, naming its first repeat in input order.
 ///
-/// A hash set, not a sort: sorting a million string keys costs a cache miss per comparison, twenty million
-/// of them, where hashing costs about two per key. The fixed hasher keeps the run time reproducible; the
-/// outcome never depends on the hash order.
+/// Equal keys have equal hashes, so the keys are hashed and the hashes grouped by a counting sort on
+/// their leading bits, into buckets of a handful each; only the keys of equal hashes are then compared.
+/// Neither a sort of the keys, which costs a cache miss per comparison (twenty million of them for a
+/// million string keys), nor a hash set, which costs one per insertion at random, comes close on large
+/// inputs. The fixed hasher keeps the run time reproducible; the outcome never depends on the hashes.
 fn check_distinct<T, K: Ord + Hash>(items: &[T], key: &impl Fn(&T) -> &K) -> Result<(), SplitError> {
-    // Keys already strictly ascending (a referential sorted by code) need no set.
+    // Keys already strictly ascending (a referential sorted by code) need no check.
     if items.windows(2).all(|pair| key(&pair[0]) < key(&pair[1])) {
         return Ok(());
     }
-    let mut seen: HashSet<&K, BuildHasherDefault<DefaultHasher>> =
-        HashSet::with_capacity_and_hasher(items.len(), BuildHasherDefault::default());
-    for (index, item) in items.iter().enumerate() {
-        let item_key = key(item);
-        if !seen.insert(item_key) {
-            let first = items.iter().position(|other| key(other) == item_key).unwrap_or(index);
-            return Err(SplitError::DuplicateKey { index, first });
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let hashes: Vec<u64> = items.iter().map(|item| hasher.hash_one(key(item))).collect();
+    // About eight hashes a bucket.
+    let bits = (usize::BITS - items.len().leading_zeros()).saturating_sub(3).clamp(1, 24);
+    let bucket_of = |hash: u64| (hash >> (u64::BITS - bits)) as usize;
+    let mut starts = vec![0_usize; (1 << bits) + 1];
+    for &hash in &hashes {
+        starts[bucket_of(hash) + 1] += 1;
+    }
+    for bucket in 1..starts.len() {
+        starts[bucket] += starts[bucket - 1];
+    }
+    let mut next = starts.clone();
+    let mut grouped = vec![(0_u64, 0_usize); items.len()];
+    for (index, &hash) in hashes.iter().enumerate() {
+        let slot = &mut next[bucket_of(hash)];
+        grouped[*slot] = (hash, index);
+        *slot += 1;
+    }
+    let mut duplicate: Option<(usize, usize)> = None;
+    for bounds in starts.windows(2) {
+        let bucket = &mut grouped[bounds[0]..bounds[1]];
+        if bucket.len() < 2 {
+            continue;
+        }
+        bucket.sort_unstable();
+        for run in bucket.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+            // Equal hashes, almost always equal keys: order them by key, then input order.
+            let mut indices: Vec<usize> = run.iter().map(|&(_, index)| index).collect();
+            indices.sort_unstable_by(|&a, &b| key(&items[a]).cmp(key(&items[b])).then(a.cmp(&b)));
+            for group in indices.chunk_by(|&a, &b| key(&items[a]) == key(&items[b])) {
+                if let [first, repeat, ..] = *group
+                    && duplicate.is_none_or(|(known, _)| repeat < known)
+                {
+                    duplicate = Some((repeat, first));
+                }
+            }
         }
     }
-    Ok(())
+    match duplicate {
+        Some((index, first)) => Err(SplitError::DuplicateKey { index, first }),
+        None => Ok(()),
+    }
 }
 
 /// What the remainder rule works on, once the inputs are validated (and the binding caps set aside).
 struct Allocation<'a> {
     /// The total to split, for its sign and the final check.
     total: Amount,
-    /// The cents to split in proportion to `weights`: the magnitude of the total, less the fixed cents.
+    /// The cents to split in proportion to the weights: the magnitude of the total, less the fixed cents.
     magnitude: u128,
-    /// Each target's integer weight in the proportional split (0 for a target whose cap binds).
-    weights: &'a [u128],
-    /// The sum of `weights`; 0 only when `magnitude` is 0.
+    /// The sum of the integer weights of the proportional split; 0 only when `magnitude` is 0.
     denominator: u128,
     /// Cents given outright before the proportional split (the binding caps), by target.
     fixed: Option<&'a [u128]>,
 }
 
-/// A target with a nonzero remainder, competing for a leftover cent.
-struct Candidate {
-    remainder: u128,
+/// A target with a nonzero remainder, competing for a leftover cent. The remainder is held in a `u64`
+/// when the denominator allows, which halves the memory the selection walks through.
+#[derive(Clone, Copy)]
+struct Candidate<R> {
+    remainder: R,
     index: usize,
 }
 
@@ -359,34 +408,29 @@ struct Threshold {
     last_tied: Option<usize>,
 }
 
+/// The largest remainder method proper, over `items` whose integer weights `scaled_weight` gives.
 fn build_shares<T, K: Ord + Clone>(
     items: &[T],
     key: impl Fn(&T) -> &K,
     weight: impl Fn(&T) -> Decimal,
+    scaled_weight: impl Fn(usize) -> Result<u128, SplitError>,
     allocation: &Allocation<'_>,
 ) -> Result<Vec<Share<K>>, SplitError> {
     let denominator = allocation.denominator;
     // A zero denominator (every positive weight capped) comes with nothing left to split.
     let divide = |index: usize| -> Result<(u128, u128), SplitError> {
         let numerator =
-            allocation.magnitude.checked_mul(allocation.weights[index]).ok_or(SplitError::Overflow)?;
+            allocation.magnitude.checked_mul(scaled_weight(index)?).ok_or(SplitError::Overflow)?;
         let floor = numerator.checked_div(denominator).unwrap_or(0);
         Ok((floor, numerator - floor * denominator))
     };
-    // First pass: the floors and the remainders competing for the leftover cents. Nothing is stored per
-    // target but the competitors; the second pass divides again, which costs less than the memory traffic.
-    let mut candidates = Vec::with_capacity(items.len());
-    let mut floors: u128 = 0;
-    for index in 0..items.len() {
-        let (floor, remainder) = divide(index)?;
-        // Each floor is at most the magnitude, and so is their sum.
-        floors += floor;
-        if remainder > 0 {
-            candidates.push(Candidate { remainder, index });
-        }
-    }
-    let leftover = allocation.magnitude - floors;
-    let threshold = leftover_threshold(items, &key, candidates, leftover);
+    // First pass: the floors, and the remainders competing for the leftover cents. Only the competitors
+    // are stored; the second pass divides again, which measured cheaper than storing every quotient.
+    let threshold = if u64::try_from(denominator).is_ok() {
+        leftover_threshold::<u64, T, K>(items, &key, &divide, allocation.magnitude)?
+    } else {
+        leftover_threshold::<u128, T, K>(items, &key, &divide, allocation.magnitude)?
+    };
     let negative = allocation.total.is_negative();
     let step: i64 = if negative { -1 } else { 1 };
     let expansion = QuotaExpansion::new(denominator);
@@ -417,17 +461,33 @@ fn build_shares<T, K: Ord + Clone>(
     Ok(shares)
 }
 
-/// Chooses which of the candidates get the `leftover` cents: the largest remainders, then the smallest
-/// keys among equal remainders. Two selections, O(n) each, no sort: the first finds the smallest remainder
-/// that gets a cent, the second, among the targets tied at that remainder, the key that closes the list.
-fn leftover_threshold<T, K: Ord>(
+/// Chooses which targets get the leftover cents: the largest remainders, then the smallest keys among
+/// equal remainders. Two selections, O(n) each, no sort: the first finds the smallest remainder that gets
+/// a cent, the second, among the targets tied at that remainder, the key that closes the list. `R` holds a
+/// remainder (below the denominator).
+fn leftover_threshold<R, T, K: Ord>(
     items: &[T],
     key: &impl Fn(&T) -> &K,
-    mut candidates: Vec<Candidate>,
-    leftover: u128,
-) -> Option<Threshold> {
+    divide: &impl Fn(usize) -> Result<(u128, u128), SplitError>,
+    magnitude: u128,
+) -> Result<Option<Threshold>, SplitError>
+where
+    R: Ord + Copy + TryFrom<u128> + Into<u128>,
+{
+    let mut candidates: Vec<Candidate<R>> = Vec::with_capacity(items.len());
+    let mut floors: u128 = 0;
+    for index in 0..items.len() {
+        let (floor, remainder) = divide(index)?;
+        // Each floor is at most the magnitude, and so is their sum.
+        floors += floor;
+        if remainder > 0 {
+            let remainder = R::try_from(remainder).map_err(|_| SplitError::Overflow)?;
+            candidates.push(Candidate { remainder, index });
+        }
+    }
     // Σremainders = leftover × denominator with every remainder < denominator, so there are always more
     // candidates than leftover cents.
+    let leftover = magnitude - floors;
     assert!(
         leftover == 0 || leftover < candidates.len() as u128,
         "split: {leftover} leftover cents for {} nonzero remainders",
@@ -436,9 +496,9 @@ fn leftover_threshold<T, K: Ord>(
     // Fewer than the candidates, which fit in memory: it fits a usize.
     let leftover = leftover as usize;
     if leftover == 0 {
-        return None;
+        return Ok(None);
     }
-    let by_remainder_descending = |a: &Candidate, b: &Candidate| b.remainder.cmp(&a.remainder);
+    let by_remainder_descending = |a: &Candidate<R>, b: &Candidate<R>| b.remainder.cmp(&a.remainder);
     let remainder = candidates.select_nth_unstable_by(leftover - 1, by_remainder_descending).1.remainder;
     // The first `leftover` candidates now hold every remainder above `remainder`, and some tied at it.
     let above = candidates[..leftover].iter().filter(|candidate| candidate.remainder > remainder).count();
@@ -447,13 +507,15 @@ fn leftover_threshold<T, K: Ord>(
         .filter(|candidate| candidate.remainder == remainder)
         .map(|candidate| candidate.index)
         .collect();
+    drop(candidates);
     let wanted = leftover - above;
+    let remainder = remainder.into();
     if wanted == tied.len() {
-        return Some(Threshold { remainder, last_tied: None });
+        return Ok(Some(Threshold { remainder, last_tied: None }));
     }
     let by_key = |a: &usize, b: &usize| key(&items[*a]).cmp(key(&items[*b]));
     let last = *tied.select_nth_unstable_by(wanted - 1, by_key).1;
-    Some(Threshold { remainder, last_tied: Some(last) })
+    Ok(Some(Threshold { remainder, last_tied: Some(last) }))
 }
 
 /// A whole number of cents, with the sign of the total, as an amount.
@@ -541,12 +603,12 @@ struct WaterLevel {
 
 fn water_fill<'a, K: Ord + 'a>(
     total: Amount,
-    prepared: &Prepared,
+    weights: Vec<u128>,
+    total_weight: u128,
     caps: &[Option<u128>],
     key: impl Fn(usize) -> &'a K,
 ) -> Result<WaterLevel, SplitError> {
     let magnitude = total.cents().unsigned_abs();
-    let weights = &prepared.scaled_weights;
     let mut unbounded = false;
     let mut capacity: u128 = 0;
     for (&weight, cap) in weights.iter().zip(caps) {
@@ -573,12 +635,12 @@ fn water_fill<'a, K: Ord + 'a>(
     });
     let mut level = WaterLevel {
         fixed: vec![0; weights.len()],
-        weights: weights.clone(),
+        weights,
         remaining: magnitude,
-        denominator: prepared.total_weight,
+        denominator: total_weight,
     };
     for (index, cap) in capped {
-        let weight = weights[index];
+        let weight = level.weights[index];
         if wide_product(level.remaining, weight) < wide_product(cap, level.denominator) {
             break;
         }
@@ -757,6 +819,30 @@ mod tests {
         // A negative zero weight is zero, not negative.
         let shares = split(euros("1"), &[SplitTarget::new("a", dec("-0")), SplitTarget::new("b", dec("1"))]);
         assert_eq!(shares.expect("valid split")[1].amount, euros("1"));
+    }
+
+    /// A key whose hashes all collide: the duplicate check must fall back on comparing keys.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    struct Colliding(u32);
+
+    impl Hash for Colliding {
+        fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+    }
+
+    #[test]
+    fn duplicate_check_survives_hash_collisions() {
+        let keys: Vec<Colliding> = [5, 3, 9, 1, 7].into_iter().map(Colliding).collect();
+        let shares = split_equal(euros("0.02"), &keys).expect("distinct keys");
+        let winners: Vec<u32> =
+            shares.iter().filter(|share| share.remainder_cents == 1).map(|share| share.key.0).collect();
+        assert_eq!(winners, [3, 1]);
+        let repeated: Vec<Colliding> = [5, 3, 9, 3, 1, 5].into_iter().map(Colliding).collect();
+        assert_eq!(split_equal(euros("1"), &repeated), Err(SplitError::DuplicateKey { index: 3, first: 1 }));
+        let many: Vec<Colliding> = (0..1_000).rev().chain([500]).map(Colliding).collect();
+        assert_eq!(
+            split_equal(euros("1"), &many),
+            Err(SplitError::DuplicateKey { index: 1_000, first: 499 })
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use rust_decimal::Decimal;
 
-/// Cases per property: each of the eight properties below runs this many random splits.
+/// Cases per property: each property below runs this many random splits.
 const CASES: u32 = 8192;
 
 /// The generated weights have at most this many decimals.
@@ -257,6 +257,24 @@ proptest! {
         for pair in pairs.windows(2) {
             prop_assert!(pair[0].1 <= pair[1].1, "weight {} gets {} but weight {} gets {}", pair[0].0, pair[0].1, pair[1].0, pair[1].1);
         }
+    }
+
+    /// A repeated key is refused, naming its first repeat in input order and the key's first appearance.
+    #[test]
+    fn a_repeated_key_is_refused((case, copied, at) in case().prop_flat_map(|case| {
+        let count = case.targets.len();
+        (Just(case), 0..count, 0..=count)
+    })) {
+        let mut targets = case.targets.clone();
+        targets.insert(at, targets[copied].clone());
+        let mut seen = BTreeMap::new();
+        let expected = targets
+            .iter()
+            .enumerate()
+            .find_map(|(index, target)| seen.insert(target.key, index).map(|_| (index, seen[&target.key])));
+        let (index, _) = expected.expect("a repeated key");
+        let first = targets.iter().position(|target| target.key == targets[index].key).expect("an earlier key");
+        prop_assert_eq!(split(case.total(), &targets), Err(SplitError::DuplicateKey { index, first }));
     }
 
     /// split_equal is split with every weight 1.
