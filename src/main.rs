@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod explain;
+mod ledger;
 mod output;
 mod run;
 
@@ -42,9 +43,21 @@ enum Command {
         /// The issue date printed on the documents (`YYYY-MM-DD`); by default today.
         #[arg(long)]
         issue_date: Option<String>,
-        /// Render drafts marked "PROJET" instead of numbered documents.
+        /// Render drafts marked "PROJET" instead of numbered documents; the ledger is not touched.
         #[arg(long)]
         dry_run: bool,
+        /// The numbering ledger; by default `mutua-ledger.jsonl` in the output directory's parent.
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// First number of a series without records yet, `SERIES=N` (e.g. `FAC-MEL-2026=412`); repeatable.
+        #[arg(long, value_parser = parse_series_start)]
+        series_start: Vec<(String, u64)>,
+    },
+    /// List the issued documents of a ledger and check it: no gap, no duplicate, every file matching its SHA-256.
+    Ledger {
+        /// The ledger file; by default `mutua-ledger.jsonl` beside the default output directory.
+        #[arg(long, default_value = "mutua-ledger.jsonl")]
+        ledger: PathBuf,
     },
     /// Explain, in French, how every amount of a commune for a semester was computed.
     Explain {
@@ -63,13 +76,23 @@ enum Command {
     },
 }
 
+fn parse_series_start(text: &str) -> Result<(String, u64), String> {
+    let (series, start) = text.split_once('=').ok_or_else(|| format!("expected SERIES=N, got `{text}`"))?;
+    let start: u64 = start.parse().map_err(|_| format!("`{start}` is not a positive number"))?;
+    if start == 0 || series.is_empty() {
+        return Err(format!("expected SERIES=N with N ≥ 1, got `{text}`"));
+    }
+    Ok((series.to_owned(), start))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check { data } => check::run(&data),
-        Command::Run { data, semester, out, issue_date, dry_run } => {
-            run::run(run::RunArgs { data, semester, out, issue_date, draft: dry_run })
+        Command::Run { data, semester, out, issue_date, dry_run, ledger, series_start } => {
+            run::run(run::RunArgs { data, semester, out, issue_date, draft: dry_run, ledger, series_start })
         }
+        Command::Ledger { ledger } => ledger::run(&ledger),
         Command::Explain { commune, semester, dispositif, data } => {
             explain::run(explain::ExplainArgs { commune, semester, dispositif, data })
         }

@@ -11,7 +11,9 @@ use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mutua_core::{Dataset, Semester};
-use mutua_invoice::export::{RenderedFile, carried_csv, lines_csv, manifest_json};
+use mutua_invoice::export::{RenderedFile, RunRecord, carried_csv, lines_csv, manifest_json};
+use mutua_invoice::issue::{self, IssueStatus};
+use mutua_invoice::ledger::{FileLedger, Ledger as _};
 use mutua_invoice::render::{FontSet, RenderOptions};
 use mutua_invoice::{Batch, BatchOptions, build_batch, render_document};
 use rayon::prelude::*;
@@ -28,8 +30,12 @@ pub struct RunArgs {
     pub out: PathBuf,
     /// The issue date, or today.
     pub issue_date: Option<String>,
-    /// Render drafts ("PROJET") instead of numbered documents.
+    /// Render drafts ("PROJET") instead of numbered documents, leaving the ledger untouched.
     pub draft: bool,
+    /// The ledger file, or the default beside the output directory.
+    pub ledger: Option<PathBuf>,
+    /// First numbers of series, overriding the dataset's `series_start`.
+    pub series_start: Vec<(String, u64)>,
 }
 
 /// Today's date in UTC: the CLI is the only place that reads the clock.
@@ -134,16 +140,22 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes every output into a fresh temporary directory beside `out`, then swaps it into place: on any error
-/// nothing is left half-written and an earlier `out` is untouched.
-fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
-    let parent = match out.parent() {
+fn parent_of(out: &Path) -> PathBuf {
+    match out.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
-    };
+    }
+}
+
+fn dir_name(out: &Path) -> String {
+    out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".to_owned())
+}
+
+/// Writes every output into a fresh temporary directory beside `out` (each file synced) and returns it.
+fn stage(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<PathBuf> {
+    let parent = parent_of(out);
     fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".to_owned());
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let staging = parent.join(format!(".{}.tmp-{}", dir_name(out), std::process::id()));
     if staging.exists() {
         fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
     }
@@ -153,16 +165,21 @@ fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<(
         let _ = fs::remove_dir_all(&staging);
         return Err(error);
     }
-    let previous = parent.join(format!(".{name}.old-{}", std::process::id()));
+    Ok(staging)
+}
+
+/// Swaps a staged directory into place: an earlier `out` is moved aside, the new one renamed in, the earlier one
+/// removed. On failure the earlier output is put back.
+fn swap(staging: &Path, out: &Path) -> anyhow::Result<()> {
+    let previous = parent_of(out).join(format!(".{}.old-{}", dir_name(out), std::process::id()));
     if out.exists() {
         fs::rename(out, &previous).with_context(|| format!("moving the earlier {} aside", out.display()))?;
     }
-    if let Err(error) = fs::rename(&staging, out) {
-        // Put the earlier output back before reporting.
+    if let Err(error) = fs::rename(staging, out) {
         if previous.exists() {
             let _ = fs::rename(&previous, out);
         }
-        let _ = fs::remove_dir_all(&staging);
+        let _ = fs::remove_dir_all(staging);
         return Err(error).with_context(|| format!("moving the new output into {}", out.display()));
     }
     if previous.exists() {
@@ -170,6 +187,32 @@ fn write_atomically(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<(
             .with_context(|| format!("removing the earlier output {}", previous.display()))?;
     }
     Ok(())
+}
+
+/// The default ledger: `mutua-ledger.jsonl` in the output directory's parent, so that it outlives the outputs.
+pub fn default_ledger(out: &Path) -> PathBuf {
+    parent_of(out).join("mutua-ledger.jsonl")
+}
+
+/// The path of an output file as the ledger records it: relative to the ledger's directory when the output is
+/// inside it, absolute otherwise.
+fn ledger_file_path(ledger: &Path, out: &Path, file: &str) -> String {
+    let absolute = |path: &Path| {
+        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    };
+    let base = absolute(&parent_of(ledger));
+    let target = absolute(out).join(file);
+    match target.strip_prefix(&base) {
+        Ok(relative) => relative.to_string_lossy().into_owned(),
+        Err(_) => target.to_string_lossy().into_owned(),
+    }
+}
+
+/// A pause between ledger appends, for the crash tests only (`MUTUA_TEST_APPEND_DELAY_MS`): it widens the window
+/// in which a test kills the process mid-issue.
+#[allow(clippy::disallowed_methods, reason = "the CLI may read the environment; this is a test hook")]
+fn test_append_delay() -> Option<std::time::Duration> {
+    std::env::var("MUTUA_TEST_APPEND_DELAY_MS").ok()?.parse().ok().map(std::time::Duration::from_millis)
 }
 
 /// Runs the batch.
@@ -190,35 +233,116 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => today(),
     };
     let allocation = mutua_alloc::allocate(&dataset, semester).context("allocation failed")?;
-    let batch =
-        build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: Default::default() })
-            .context("building the documents failed")?;
-    let rendered = render_all(&dataset, &batch, args.draft)?;
-    let files_meta: Vec<RenderedFile> = rendered.iter().map(|r| r.file.clone()).collect();
-    let mut outputs: Vec<(String, Vec<u8>)> = Vec::with_capacity(rendered.len() + 3);
-    outputs.push(("manifest.json".to_owned(), manifest_json(&dataset, &batch, &files_meta)?));
-    outputs.push(("lines.csv".to_owned(), lines_csv(&dataset, &batch.documents)?));
-    outputs.push(("carried.csv".to_owned(), carried_csv(&batch)));
-    outputs.extend(rendered.into_iter().map(|r| (r.file.file, r.bytes)));
-    write_atomically(&args.out, &outputs)?;
-    print_summary(&batch, &args.out);
+    let mut series_start = dataset.meta.series_start.clone();
+    series_start.extend(args.series_start.iter().cloned());
+    let batch = build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: series_start.clone() })
+        .context("building the documents failed")?;
+    if args.draft {
+        let rendered = render_all(&dataset, &batch, true)?;
+        let record = RunRecord { statuses: vec!["draft".to_owned(); rendered.len()], cancelled: vec![], draft: true };
+        let staging = stage(&args.out, &outputs(&dataset, &batch, rendered, &record)?)?;
+        swap(&staging, &args.out)?;
+        print_summary(&batch, &record, &args.out, None);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ledger_path = args.ledger.clone().unwrap_or_else(|| default_ledger(&args.out));
+    let (mut ledger, torn) = FileLedger::open(&ledger_path).context("opening the ledger")?;
+    if torn > 0 {
+        eprintln!(
+            "ledger {}: cut a torn last record ({torn} bytes) left by an interrupted run; its number is issued again",
+            ledger_path.display()
+        );
+    }
+    let plan = issue::plan(&batch, ledger.records(), &series_start).context("planning the issue")?;
+    let statuses: Vec<String> = plan
+        .documents
+        .iter()
+        .map(|p| match p.status {
+            IssueStatus::Issued => "issued".to_owned(),
+            IssueStatus::Kept => "kept".to_owned(),
+            IssueStatus::Cancelled => "cancelled".to_owned(),
+        })
+        .collect();
+    let planned = Batch { documents: plan.documents.iter().map(|p| p.document.clone()).collect(), ..batch };
+    let rendered = render_all(&dataset, &planned, false)?;
+    // Kept documents must come out byte for byte as issued; say so if the software changed them.
+    for (planned_document, rendered_file) in plan.documents.iter().zip(&rendered) {
+        if planned_document.status == IssueStatus::Kept
+            && let Some(record) = ledger.records().iter().find(|r| r.number == planned_document.document.number)
+            && record.sha256 != rendered_file.file.sha256
+        {
+            eprintln!(
+                "warning: {} renders differently from the issued file (recorded SHA-256 {}): keep the issued file",
+                record.number, record.sha256
+            );
+        }
+    }
+    // Records in the order the plan says (cancellations first, then by number within each series).
+    let files_by_number: std::collections::BTreeMap<&str, &RenderedFile> =
+        plan.documents.iter().zip(&rendered).map(|(p, r)| (p.document.number.as_str(), &r.file)).collect();
+    let new_records: Vec<_> = plan
+        .issued()
+        .filter_map(|document| {
+            let file = files_by_number.get(document.number.as_str())?;
+            Some(issue::record(document, file.sha256.clone(), ledger_file_path(&ledger_path, &args.out, &file.file)))
+        })
+        .collect();
+    let record = RunRecord { statuses, cancelled: plan.cancelled.clone(), draft: false };
+    // Write order: every file staged and synced, then each record appended and synced (the commit point),
+    // then the staged directory renamed into place. A crash before the appends issues nothing; a crash after
+    // some appends leaves those documents issued, and the next run keeps them with the same numbers.
+    let staging = stage(&args.out, &outputs(&dataset, &planned, rendered, &record)?)?;
+    let delay = test_append_delay();
+    for new_record in new_records {
+        if let Some(delay) = delay {
+            std::thread::sleep(delay);
+        }
+        if let Err(error) = ledger.append(new_record) {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(error).context("recording in the ledger");
+        }
+    }
+    swap(&staging, &args.out)?;
+    print_summary(&planned, &record, &args.out, Some(&ledger_path));
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(batch: &Batch, out: &Path) {
-    let mut by_kind: std::collections::BTreeMap<&str, (usize, mutua_core::Amount)> =
+/// Every output file of a run: the manifest, the exports, the documents.
+fn outputs(
+    dataset: &Dataset,
+    batch: &Batch,
+    rendered: Vec<Rendered>,
+    record: &RunRecord,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let files_meta: Vec<RenderedFile> = rendered.iter().map(|r| r.file.clone()).collect();
+    let mut outputs: Vec<(String, Vec<u8>)> = Vec::with_capacity(rendered.len() + 3);
+    outputs.push(("manifest.json".to_owned(), manifest_json(dataset, batch, &files_meta, record)?));
+    outputs.push(("lines.csv".to_owned(), lines_csv(dataset, &batch.documents)?));
+    outputs.push(("carried.csv".to_owned(), carried_csv(batch)));
+    outputs.extend(rendered.into_iter().map(|r| (r.file.file, r.bytes)));
+    Ok(outputs)
+}
+
+fn print_summary(batch: &Batch, record: &RunRecord, out: &Path, ledger: Option<&Path>) {
+    let mut by_kind: std::collections::BTreeMap<(&str, &str), (usize, mutua_core::Amount)> =
         std::collections::BTreeMap::new();
-    for document in &batch.documents {
-        let entry = by_kind.entry(document.kind.name_fr()).or_insert((0, mutua_core::Amount::ZERO));
+    for (document, status) in batch.documents.iter().zip(&record.statuses) {
+        let entry = by_kind.entry((document.kind.name_fr(), status.as_str())).or_insert((0, mutua_core::Amount::ZERO));
         entry.0 += 1;
         entry.1 = entry.1.checked_add(document.total).unwrap_or(entry.1);
     }
-    println!("mutua run — {} — issued {}", batch.semester, batch.issue_date);
-    for (kind, (count, total)) in by_kind {
-        println!("  {count:>4} × {kind:<20} total {total:>14}");
+    println!("mutua run — {} — issued {}{}", batch.semester, batch.issue_date, if record.draft { " — DRAFT (PROJET)" } else { "" });
+    for ((kind, status), (count, total)) in by_kind {
+        println!("  {count:>4} × {kind:<20} {status:<7} total {total:>14}");
+    }
+    if !record.cancelled.is_empty() {
+        println!("  cancelled: {}", record.cancelled.join(", "));
     }
     let carried =
         mutua_core::Amount::checked_sum(batch.carried_forward.iter().map(|c| c.amount)).unwrap_or_default();
     println!("  carried to the next semester: {} line(s), {carried}", batch.carried_forward.len());
-    println!("written to {}", out.display());
+    match ledger {
+        Some(ledger) => println!("written to {}; ledger {}", out.display(), ledger.display()),
+        None => println!("written to {} (dry run: the ledger is untouched)", out.display()),
+    }
 }

@@ -7,10 +7,10 @@ use mutua_core::{
     format_decimal_fr,
 };
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What an amount is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChargeKind {
     /// The charge of the semester under a tariff or key.
@@ -33,7 +33,7 @@ pub enum ChargeKind {
 }
 
 /// One step of a computation, for the trace: a French label and its value, already formatted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceStep {
     /// What the step is ("Population municipale 2023").
     pub label: String,
@@ -42,7 +42,7 @@ pub struct TraceStep {
 }
 
 /// How an amount was obtained, so that any line can be explained to a commune's finance officer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
     /// The rule kind (`per_inhabitant`, `pool_share`…).
     pub rule: String,
@@ -91,7 +91,7 @@ impl Trace {
 }
 
 /// The basis of liquidation printed on an invoice line: quantity × unit price, with its description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineBasis {
     /// The quantity billed (inhabitants, weighted files, hours, percentage…), when the line has one.
     pub quantity: Option<Decimal>,
@@ -104,7 +104,7 @@ pub struct LineBasis {
 }
 
 /// One amount owed by a payer to a payee for a semester.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charge {
     /// The convention.
     pub convention: ConventionId,

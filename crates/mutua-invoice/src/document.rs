@@ -23,12 +23,12 @@ use mutua_core::{
     Amount, CarriedAmount, Dataset, DispositifId, PartyId, Semester, Settlement, Source, VatRegime,
 };
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::InvoiceError;
 
 /// The kinds of documents a batch issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// A consolidated invoice (facture).
@@ -39,6 +39,9 @@ pub enum DocumentKind {
     PaymentNotice,
     /// A statement of amounts imputed on the attribution de compensation.
     AcStatement,
+    /// A cancellation (avis d'annulation) of an issued payment notice, statement or credit note, whose amounts
+    /// changed: the earlier document is cancelled as a whole and a new one is issued.
+    Cancellation,
 }
 
 impl DocumentKind {
@@ -50,6 +53,7 @@ impl DocumentKind {
             DocumentKind::CreditNote => "AVO",
             DocumentKind::PaymentNotice => "AVI",
             DocumentKind::AcStatement => "AC",
+            DocumentKind::Cancellation => "ANN",
         }
     }
 
@@ -62,6 +66,7 @@ impl DocumentKind {
             DocumentKind::CreditNote => "credit_note",
             DocumentKind::PaymentNotice => "payment_notice",
             DocumentKind::AcStatement => "ac_statement",
+            DocumentKind::Cancellation => "cancellation",
         }
     }
 
@@ -73,6 +78,7 @@ impl DocumentKind {
             DocumentKind::CreditNote => "AVOIR",
             DocumentKind::PaymentNotice => "AVIS DE VERSEMENT",
             DocumentKind::AcStatement => "ÉTAT D'IMPUTATION SUR L'ATTRIBUTION DE COMPENSATION",
+            DocumentKind::Cancellation => "AVIS D'ANNULATION",
         }
     }
 
@@ -84,12 +90,24 @@ impl DocumentKind {
             DocumentKind::CreditNote => "avoir",
             DocumentKind::PaymentNotice => "avis de versement",
             DocumentKind::AcStatement => "état d'imputation",
+            DocumentKind::Cancellation => "avis d'annulation",
         }
     }
 }
 
+/// A reference to an issued document: its number and issue date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRef {
+    /// Its kind.
+    pub kind: DocumentKind,
+    /// Its number.
+    pub number: String,
+    /// Its issue date.
+    pub issue_date: NaiveDate,
+}
+
 /// One document of the batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     /// What it is.
     pub kind: DocumentKind,
@@ -115,6 +133,8 @@ pub struct Document {
     pub total_vat: Amount,
     /// Net + VAT: the amount due (or paid, or imputed).
     pub total: Amount,
+    /// For a credit note or a cancellation: the document it cancels.
+    pub corrects: Option<DocumentRef>,
 }
 
 impl Document {
@@ -122,6 +142,52 @@ impl Document {
     #[must_use]
     pub fn is_receivable(&self) -> bool {
         matches!(self.kind, DocumentKind::Invoice | DocumentKind::AcStatement | DocumentKind::CreditNote)
+    }
+
+    /// A reference to this document.
+    #[must_use]
+    pub fn reference(&self) -> DocumentRef {
+        DocumentRef { kind: self.kind, number: self.number.clone(), issue_date: self.issue_date }
+    }
+
+    /// Which document "slot" this is in a semester: one per issuer, recipient and family (an invoice and a credit
+    /// note of the same debtor are the same slot, as its total may move from one to the other).
+    #[must_use]
+    pub fn slot(&self) -> (DocumentKind, PartyId, PartyId) {
+        let family = match self.kind {
+            DocumentKind::Invoice | DocumentKind::CreditNote => DocumentKind::Invoice,
+            other => other,
+        };
+        (family, self.issuer.clone(), self.recipient.clone())
+    }
+
+    /// A fingerprint of what the document bills — its kind, parties, semester and every line's substance
+    /// (convention, component, kind, label, quantity, unit price, amount) — but not its number, issue date or the
+    /// wording of traces. Two runs on the same inputs give the same fingerprint; a changed activity figure does
+    /// not.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        let mut hasher = Sha256::new();
+        let mut field = |text: &str| {
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        };
+        field(self.kind.as_str());
+        field(self.issuer.as_str());
+        field(self.recipient.as_str());
+        field(&self.semester.to_string());
+        for line in &self.lines {
+            field(line.convention.as_str());
+            field(&line.component);
+            field(&format!("{:?}", line.kind));
+            field(&line.label);
+            field(&line.basis.quantity.map(|q| q.normalize().to_string()).unwrap_or_default());
+            field(&line.basis.unit_price.map(|p| p.normalize().to_string()).unwrap_or_default());
+            field(&line.amount.to_string());
+        }
+        field(&self.total.to_string());
+        hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
     }
 
     /// The file name of the rendered PDF: the number and the recipient (`FAC-MEL-2026-00001_59005.pdf`).
@@ -303,6 +369,7 @@ pub fn build_batch(
                 }
                 DocumentKind::AcStatement => summary.imputed = summary.imputed.checked_add(line.amount)?,
                 DocumentKind::PaymentNotice => summary.paid = summary.paid.checked_add(line.amount)?,
+                DocumentKind::Cancellation => {}
             }
         }
         let total = net.checked_add(vat)?;
@@ -319,6 +386,7 @@ pub fn build_batch(
             total_net: net,
             total_vat: vat,
             total,
+            corrects: None,
         });
     }
     for summary in summaries.values() {

@@ -44,6 +44,9 @@ struct DocumentEntry<'a> {
     file: &'a str,
     format: &'a str,
     sha256: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corrects: Option<&'a str>,
     lines: usize,
     total_net: String,
     total_vat: String,
@@ -56,7 +59,9 @@ struct Manifest<'a> {
     dataset: &'a str,
     semester: String,
     issue_date: String,
+    draft: bool,
     documents: Vec<DocumentEntry<'a>>,
+    cancelled: &'a [String],
     dispositifs: &'a [DispositifSummary],
     carried_forward: &'a [mutua_core::CarriedAmount],
 }
@@ -71,15 +76,27 @@ fn party_ref<'a>(dataset: &'a Dataset, id: &'a mutua_core::PartyId) -> Result<Pa
     })
 }
 
+/// What a run did, for the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunRecord {
+    /// Per document (same order as the batch): `issued`, `kept` or `draft`.
+    pub statuses: Vec<String>,
+    /// The numbers of the documents the run cancelled.
+    pub cancelled: Vec<String>,
+    /// Whether the run was a dry run (drafts, ledger untouched).
+    pub draft: bool,
+}
+
 /// The manifest of a batch, as pretty-printed JSON ending with a newline. `files[i]` is the file of
-/// `batch.documents[i]`.
+/// `batch.documents[i]` and `run.statuses[i]` its status.
 pub fn manifest_json(
     dataset: &Dataset,
     batch: &Batch,
     files: &[RenderedFile],
+    run: &RunRecord,
 ) -> Result<Vec<u8>, InvoiceError> {
     let mut documents = Vec::with_capacity(batch.documents.len());
-    for (document, file) in batch.documents.iter().zip(files) {
+    for (index, (document, file)) in batch.documents.iter().zip(files).enumerate() {
         documents.push(DocumentEntry {
             kind: document.kind,
             number: &document.number,
@@ -89,6 +106,8 @@ pub fn manifest_json(
             file: &file.file,
             format: &file.format,
             sha256: &file.sha256,
+            status: run.statuses.get(index).map_or("issued", String::as_str),
+            corrects: document.corrects.as_ref().map(|r| r.number.as_str()),
             lines: document.lines.len(),
             total_net: document.total_net.to_string(),
             total_vat: document.total_vat.to_string(),
@@ -100,7 +119,9 @@ pub fn manifest_json(
         dataset: &dataset.meta.name,
         semester: batch.semester.to_string(),
         issue_date: batch.issue_date.to_string(),
+        draft: run.draft,
         documents,
+        cancelled: &run.cancelled,
         dispositifs: &batch.dispositifs,
         carried_forward: &batch.carried_forward,
     };

@@ -13,11 +13,13 @@
 mod document;
 mod error;
 pub mod export;
+pub mod issue;
+pub mod ledger;
 pub mod present;
 pub mod render;
 
 pub use document::{
-    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, build_batch, is_adjustment,
+    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, build_batch, is_adjustment,
 };
 pub use error::InvoiceError;
 
@@ -33,3 +35,4 @@ pub fn render_document(
     render::render_pdf(&view, fonts, options)
         .map_err(|source| InvoiceError::Render { number: document.number.clone(), source })
 }
+

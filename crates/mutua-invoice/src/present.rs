@@ -59,13 +59,33 @@ fn party<'a>(dataset: &'a Dataset, id: &mutua_core::PartyId) -> Result<&'a Party
 }
 
 /// "Mairie de Lille", "Mairie d'Armentières", "Mairie du Maisnil", "Mairie des Rues-des-Vignes".
-fn recipient_name(party: &Party) -> String {
+pub fn recipient_name(party: &Party) -> String {
     commune_title("Mairie", party)
 }
 
 /// The name a commune issues documents under: "Ville de Lille", "Ville d'Armentières".
-fn issuer_name(party: &Party) -> String {
+pub fn issuer_name(party: &Party) -> String {
     commune_title("Ville", party)
+}
+
+/// The payment terms printed on an invoice, or what happens to a credit note's amount (also the Factur-X BT-20).
+/// `None` for documents that are not invoices or credit notes.
+#[must_use]
+pub fn payment_terms_fr(kind: DocumentKind, issuer: &Party) -> Option<String> {
+    match kind {
+        DocumentKind::Invoice => Some(format!(
+            "Conditions de paiement : à réception du titre de recettes émis par {}, par virement au comptable \
+             public assignataire, dans le délai global de paiement de 30 jours. Aucun escompte pour paiement \
+             anticipé ; aucune pénalité de retard entre collectivités publiques.",
+            issuer_name(issuer)
+        )),
+        DocumentKind::CreditNote => Some(format!(
+            "Le montant de cet avoir sera mandaté ou imputé par le comptable public de {} ; il ne peut être \
+             compensé avec une autre créance.",
+            issuer_name(issuer)
+        )),
+        _ => None,
+    }
 }
 
 fn commune_title(title: &str, party: &Party) -> String {
@@ -194,6 +214,11 @@ fn totals(document: &Document) -> Vec<TotalView> {
             amount: document.total.format_fr(),
             emphasis: true,
         }],
+        DocumentKind::Cancellation => vec![TotalView {
+            label: "Montant annulé".into(),
+            amount: document.total.format_fr(),
+            emphasis: true,
+        }],
     }
 }
 
@@ -202,24 +227,13 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
     match document.kind {
         DocumentKind::Invoice | DocumentKind::CreditNote => {
             mentions.push(vat_mention(document));
+            mentions.extend(payment_terms_fr(document.kind, issuer));
             if document.kind == DocumentKind::Invoice {
-                mentions.push(format!(
-                    "Conditions de paiement : à réception du titre de recettes émis par {}, par virement au comptable \
-                     public assignataire, dans le délai global de paiement de 30 jours. Aucun escompte pour paiement \
-                     anticipé ; aucune pénalité de retard entre collectivités publiques.",
-                    issuer_name(issuer)
-                ));
                 mentions.push(
                     "Voies et délais de recours : le débiteur peut contester la créance dans un délai de deux mois \
                      à compter de la réception du titre de recettes (article L1617-5 du CGCT)."
                         .to_owned(),
                 );
-            } else {
-                mentions.push(format!(
-                    "Le montant de cet avoir sera mandaté ou imputé par le comptable public de {} ; il ne peut être \
-                     compensé avec une autre créance.",
-                    issuer_name(issuer)
-                ));
             }
             mentions.push(format!(
                 "Montants établis selon les conventions citées et, pour les services mis à disposition, l'article \
@@ -237,6 +251,15 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
                 recipient_name(recipient)
             ));
             mentions.push("Opération hors du champ de la TVA – article 256 B du CGI.".to_owned());
+        }
+        DocumentKind::Cancellation => {
+            let cancelled = document.corrects.as_ref().map_or_else(String::new, |r| {
+                format!("{} n° {} du {}", r.kind.name_fr(), r.number, date_fr(r.issue_date))
+            });
+            mentions.push(format!(
+                "Le présent avis annule en totalité {cancelled}, dont les montants ont été rectifiés ; un nouveau                  document est émis pour la même période. Un document émis n'est jamais modifié ni renuméroté."
+            ));
+            mentions.push(vat_mention(document));
         }
         DocumentKind::AcStatement => {
             mentions.push(format!(
@@ -257,6 +280,7 @@ fn object_fr(kind: DocumentKind) -> &'static str {
         DocumentKind::CreditNote => "Services mutualisés — avoir sur la facturation semestrielle",
         DocumentKind::PaymentNotice => "Services mutualisés — sommes reversées par le prestataire",
         DocumentKind::AcStatement => "Services communs — imputation sur l'attribution de compensation",
+        DocumentKind::Cancellation => "Services mutualisés — annulation d'un document émis",
     }
 }
 
@@ -273,6 +297,16 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         ),
         ("Objet".to_owned(), object_fr(document.kind).to_owned()),
     ];
+    if let Some(cancelled) = &document.corrects {
+        let label = match document.kind {
+            DocumentKind::CreditNote => "Avoir sur",
+            _ => "Annule",
+        };
+        meta.push((
+            label.to_owned(),
+            format!("{} n° {} du {}", cancelled.kind.name_fr(), cancelled.number, date_fr(cancelled.issue_date)),
+        ));
+    }
     if matches!(document.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {
         if let Some(code) = &recipient.invoicing.service_code {
             meta.push(("Code service".to_owned(), code.clone()));
