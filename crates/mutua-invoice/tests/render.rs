@@ -461,6 +461,32 @@ mod tools {
     }
 
     #[test]
+    fn a_long_invoice_repeats_the_table_header_on_every_page() {
+        let view = long_invoice();
+        let pages = layout(&view, &FONTS).expect("lays out").len();
+        let path = write_pdf("long-header", &render(&view));
+        // The table's pages are all but the annex's; read each one back on its own.
+        let mut table_pages = 0;
+        for page in 1..=pages {
+            let first = page.to_string();
+            let Some(text) = tool_stdout("pdftotext", &["-f", &first, "-l", &first, "-enc", "UTF-8"], &path)
+            else {
+                return;
+            };
+            let text = normalise(&std::fs::read_to_string(path.with_extension("txt")).unwrap_or(text));
+            assert!(text.contains(&format!("page {page}/{pages}")), "page {page}: {text}");
+            if text.contains("Prestation n°") {
+                table_pages += 1;
+                for header in ["Désignation", "Base de liquidation", "Quantité", "Prix unitaire", "Montant"]
+                {
+                    assert!(text.contains(header), "page {page} lacks the header {header:?}: {text}");
+                }
+            }
+        }
+        assert!(table_pages >= 2, "60 lines should take at least two pages of table, got {table_pages}");
+    }
+
+    #[test]
     fn pdfinfo_shows_a4_pages_and_metadata() {
         let path = write_pdf("info", &render(&long_invoice()));
         let expected_pages = layout(&long_invoice(), &FONTS).expect("lays out").len();
