@@ -23,7 +23,11 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
     };
     let cancelled: BTreeSet<&str> = contents.records.iter().filter_map(|r| r.corrects.as_deref()).collect();
     let mut out = String::new();
-    writeln!(out, "{:<22} {:<15} {:<8} {:<9} {:<8} {:<10} {:>13}  status", "number", "kind", "issuer", "recipient", "semester", "issued", "total")?;
+    writeln!(
+        out,
+        "{:<22} {:<15} {:<8} {:<9} {:<8} {:<10} {:>13}  status",
+        "number", "kind", "issuer", "recipient", "semester", "issued", "total"
+    )?;
     for record in &contents.records {
         let status = match (&record.corrects, cancelled.contains(record.number.as_str())) {
             (Some(number), _) => format!("cancels {number}"),
@@ -63,7 +67,9 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     if missing > 0 {
-        eprintln!("{missing} file(s) not found (moved or archived?); no gap, no duplicate, every file present matches");
+        eprintln!(
+            "{missing} file(s) not found (moved or archived?); no gap, no duplicate, every file present matches"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -41,7 +41,12 @@ impl Workspace {
 
     fn run_args(&self, issue_date: &str) -> Vec<String> {
         let mut args: Vec<String> = vec!["run".into(), "--data".into(), self.data().to_string_lossy().into()];
-        args.extend(["--out".into(), self.out().to_string_lossy().into(), "--issue-date".into(), issue_date.into()]);
+        args.extend([
+            "--out".into(),
+            self.out().to_string_lossy().into(),
+            "--issue-date".into(),
+            issue_date.into(),
+        ]);
         args
     }
 
@@ -106,7 +111,10 @@ fn assert_ledger_sound(records: &[Value]) {
     let mut series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for record in records {
         assert!(numbers.insert(record["number"].as_str().unwrap().to_owned()), "{} twice", record["number"]);
-        series.entry(record["series"].as_str().unwrap().to_owned()).or_default().push(record["sequence"].as_u64().unwrap());
+        series
+            .entry(record["series"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(record["sequence"].as_u64().unwrap());
     }
     for (name, sequences) in series {
         assert_eq!(sequences, (1..=sequences.len() as u64).collect::<Vec<_>>(), "series {name}");
@@ -114,12 +122,20 @@ fn assert_ledger_sound(records: &[Value]) {
     // No slot (kind family, issuer, recipient) has two documents in force.
     let cancelled: BTreeSet<&str> = records.iter().filter_map(|r| r["corrects"].as_str()).collect();
     let mut in_force = BTreeSet::new();
-    for record in records.iter().filter(|r| r["corrects"].is_null() && !cancelled.contains(r["number"].as_str().unwrap())) {
+    for record in records
+        .iter()
+        .filter(|r| r["corrects"].is_null() && !cancelled.contains(r["number"].as_str().unwrap()))
+    {
         let family = match record["kind"].as_str().unwrap() {
             "credit_note" => "invoice",
             other => other,
         };
-        let slot = (family.to_owned(), record["issuer"].to_string(), record["recipient"].to_string(), record["semester"].to_string());
+        let slot = (
+            family.to_owned(),
+            record["issuer"].to_string(),
+            record["recipient"].to_string(),
+            record["semester"].to_string(),
+        );
         assert!(in_force.insert(slot.clone()), "two documents in force for {slot:?}");
     }
 }
@@ -160,7 +176,10 @@ fn a_changed_activity_gives_one_credit_note_and_one_new_invoice() {
     let new = &records[records_before..];
     let credit = new.iter().find(|r| r["kind"] == "credit_note").unwrap();
     let invoice = new.iter().find(|r| r["kind"] == "invoice").unwrap();
-    assert_eq!((credit["recipient"].as_str(), invoice["recipient"].as_str()), (Some(debtor.as_str()), Some(debtor.as_str())));
+    assert_eq!(
+        (credit["recipient"].as_str(), invoice["recipient"].as_str()),
+        (Some(debtor.as_str()), Some(debtor.as_str()))
+    );
     let cancelled = credit["corrects"].as_str().unwrap();
     let original = records.iter().find(|r| r["number"] == cancelled).unwrap();
     assert_eq!(original["recipient"].as_str(), Some(debtor.as_str()));
@@ -176,18 +195,30 @@ fn a_changed_activity_gives_one_credit_note_and_one_new_invoice() {
     }
     let manifest = workspace.manifest();
     assert_eq!(manifest["cancelled"], serde_json::json!([cancelled]));
-    let statuses: BTreeMap<String, usize> = manifest["documents"].as_array().unwrap().iter().fold(BTreeMap::new(), |mut counts, d| {
-        *counts.entry(d["status"].as_str().unwrap().to_owned()).or_default() += 1;
-        counts
-    });
+    let statuses: BTreeMap<String, usize> =
+        manifest["documents"].as_array().unwrap().iter().fold(BTreeMap::new(), |mut counts, d| {
+            *counts.entry(d["status"].as_str().unwrap().to_owned()).or_default() += 1;
+            counts
+        });
     assert_eq!((statuses["issued"], statuses["cancelled"]), (2, 1), "{statuses:?}");
     // The credit note says what it cancels, in French, and its lines are negative in lines.csv.
-    let credit_file = workspace.out().join(manifest["documents"].as_array().unwrap().iter().find(|d| d["number"] == credit["number"]).unwrap()["file"].as_str().unwrap());
+    let credit_file =
+        workspace.out().join(
+            manifest["documents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["number"] == credit["number"])
+                .unwrap()["file"]
+                .as_str()
+                .unwrap(),
+        );
     if let Some(text) = pdftotext(&credit_file) {
         assert!(text.contains("AVOIR") && text.contains(&format!("facture n° {cancelled}")), "{text}");
     }
     let lines = std::fs::read_to_string(workspace.out().join("lines.csv")).unwrap();
-    let credit_lines: Vec<&str> = lines.lines().filter(|l| l.starts_with(credit["number"].as_str().unwrap())).collect();
+    let credit_lines: Vec<&str> =
+        lines.lines().filter(|l| l.starts_with(credit["number"].as_str().unwrap())).collect();
     assert!(!credit_lines.is_empty());
     assert!(credit_lines.iter().all(|l| l.contains(",-")), "{credit_lines:?}");
     assert!(workspace.check_ledger().status.success());
@@ -284,7 +315,10 @@ fn mutua_ledger_detects_a_tampered_pdf_and_an_edited_line() {
     let check = workspace.check_ledger();
     assert_eq!(check.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&check.stderr);
-    assert!(stderr.contains(":5: the record does not match its check: edited by hand or corrupted"), "{stderr}");
+    assert!(
+        stderr.contains(":5: the record does not match its check: edited by hand or corrupted"),
+        "{stderr}"
+    );
     // And a run refuses to issue on top of it.
     let args = workspace.run_args("2026-07-20");
     let output = mutua(&args.iter().map(String::as_str).collect::<Vec<_>>());

@@ -60,7 +60,9 @@ impl IssuePlan {
     pub fn issued(&self) -> impl Iterator<Item = &Document> {
         let mut issued: Vec<&Document> =
             self.documents.iter().filter(|p| p.status == IssueStatus::Issued).map(|p| &p.document).collect();
-        issued.sort_by(|a, b| (a.corrects.is_none(), &a.series, a.sequence).cmp(&(b.corrects.is_none(), &b.series, b.sequence)));
+        issued.sort_by(|a, b| {
+            (a.corrects.is_none(), &a.series, a.sequence).cmp(&(b.corrects.is_none(), &b.series, b.sequence))
+        });
         issued.into_iter()
     }
 }
@@ -77,10 +79,9 @@ fn slot_of(record: &LedgerRecord) -> Slot {
 fn active_records<'a>(batch: &Batch, records: &'a [LedgerRecord]) -> BTreeMap<Slot, Vec<&'a LedgerRecord>> {
     let cancelled: BTreeSet<&str> = records.iter().filter_map(|r| r.corrects.as_deref()).collect();
     let mut active: BTreeMap<Slot, Vec<&LedgerRecord>> = BTreeMap::new();
-    for record in records
-        .iter()
-        .filter(|r| r.semester == batch.semester && r.corrects.is_none() && !cancelled.contains(r.number.as_str()))
-    {
+    for record in records.iter().filter(|r| {
+        r.semester == batch.semester && r.corrects.is_none() && !cancelled.contains(r.number.as_str())
+    }) {
         active.entry(slot_of(record)).or_default().push(record);
     }
     active
@@ -89,8 +90,11 @@ fn active_records<'a>(batch: &Batch, records: &'a [LedgerRecord]) -> BTreeMap<Sl
 /// The document that cancels an issued one: every line negated, referencing it.
 fn cancellation(record: &LedgerRecord, issue_date: NaiveDate) -> Result<Document, InvoiceError> {
     let mut document = record.document.clone();
-    document.kind =
-        if record.document.kind == DocumentKind::Invoice { DocumentKind::CreditNote } else { DocumentKind::Cancellation };
+    document.kind = if record.document.kind == DocumentKind::Invoice {
+        DocumentKind::CreditNote
+    } else {
+        DocumentKind::Cancellation
+    };
     for line in &mut document.lines {
         line.amount = line.amount.negated();
         line.trace.exact = -line.trace.exact;
@@ -157,7 +161,9 @@ pub fn plan(
     let cancelled_before: BTreeSet<&str> = records.iter().filter_map(|r| r.corrects.as_deref()).collect();
     let represented: BTreeSet<&str> = planned.iter().map(|p| p.document.number.as_str()).collect();
     let mut history = Vec::new();
-    for record in records.iter().filter(|r| r.semester == batch.semester && !represented.contains(r.number.as_str())) {
+    for record in
+        records.iter().filter(|r| r.semester == batch.semester && !represented.contains(r.number.as_str()))
+    {
         let number = record.number.as_str();
         let status = if cancelled_now.contains(number) || cancelled_before.contains(number) {
             IssueStatus::Cancelled
@@ -170,7 +176,12 @@ pub fn plan(
     // Number what is issued now: continue each series after its last record.
     // Cancellations first, so that they are recorded before the documents that replace them.
     to_number.sort_by(|a, b| {
-        (a.corrects.is_none(), a.kind, &a.issuer, &a.recipient).cmp(&(b.corrects.is_none(), b.kind, &b.issuer, &b.recipient))
+        (a.corrects.is_none(), a.kind, &a.issuer, &a.recipient).cmp(&(
+            b.corrects.is_none(),
+            b.kind,
+            &b.issuer,
+            &b.recipient,
+        ))
     });
     let mut next: BTreeMap<String, u64> = BTreeMap::new();
     for mut document in to_number {

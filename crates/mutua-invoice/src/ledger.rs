@@ -195,12 +195,15 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<LedgerContents, LedgerError> {
     })?;
     for (index, line) in text.lines().enumerate() {
         let line_number = index + 1;
-        let malformed = |message: String| LedgerError::Malformed { path: path.to_path_buf(), line: line_number, message };
-        let (json, check) = line.rsplit_once('\t').ok_or_else(|| malformed("no check after the record".to_owned()))?;
+        let malformed =
+            |message: String| LedgerError::Malformed { path: path.to_path_buf(), line: line_number, message };
+        let (json, check) =
+            line.rsplit_once('\t').ok_or_else(|| malformed("no check after the record".to_owned()))?;
         if chain(&contents.last_check, json) != check {
             return Err(LedgerError::Tampered { path: path.to_path_buf(), line: line_number });
         }
-        let record: LedgerRecord = serde_json::from_str(json).map_err(|error| malformed(error.to_string()))?;
+        let record: LedgerRecord =
+            serde_json::from_str(json).map_err(|error| malformed(error.to_string()))?;
         contents.records.push(record);
         contents.last_check = check.to_owned();
     }
@@ -238,13 +241,22 @@ impl FileLedger {
             file.sync_all().map_err(io)?;
         }
         let torn = contents.torn_bytes;
-        Ok((FileLedger { path: path.to_path_buf(), file, records: contents.records, last_check: contents.last_check }, torn))
+        Ok((
+            FileLedger {
+                path: path.to_path_buf(),
+                file,
+                records: contents.records,
+                last_check: contents.last_check,
+            },
+            torn,
+        ))
     }
 
     /// Reads a ledger file without changing it (for `mutua ledger`): its verified records and the size of a torn
     /// tail, if any.
     pub fn read(path: &Path) -> Result<LedgerContents, LedgerError> {
-        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io { path: path.to_path_buf(), source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| LedgerError::Io { path: path.to_path_buf(), source })?;
         parse(path, &bytes)
     }
 
@@ -325,7 +337,11 @@ impl std::fmt::Display for LedgerProblem {
                 write!(f, "series {series} jumps from {after} to {before}: numbers are missing")
             }
             LedgerProblem::Tampered { number, file } => {
-                write!(f, "{number}: {} no longer matches its recorded SHA-256 (changed after issue)", file.display())
+                write!(
+                    f,
+                    "{number}: {} no longer matches its recorded SHA-256 (changed after issue)",
+                    file.display()
+                )
             }
             LedgerProblem::Missing { number, file } => write!(f, "{number}: {} is not there", file.display()),
         }
@@ -348,7 +364,11 @@ pub fn check(records: &[LedgerRecord], base: &Path) -> Vec<LedgerProblem> {
         sequences.sort_unstable();
         for pair in sequences.windows(2) {
             if pair[1] > pair[0] + 1 {
-                problems.push(LedgerProblem::Gap { series: name.to_owned(), after: pair[0], before: pair[1] });
+                problems.push(LedgerProblem::Gap {
+                    series: name.to_owned(),
+                    after: pair[0],
+                    before: pair[1],
+                });
             }
         }
     }
@@ -356,7 +376,8 @@ pub fn check(records: &[LedgerRecord], base: &Path) -> Vec<LedgerProblem> {
         let file = base.join(&record.file);
         match std::fs::read(&file) {
             Ok(bytes) => {
-                let digest: String = Sha256::digest(&bytes).iter().map(|byte| format!("{byte:02x}")).collect();
+                let digest: String =
+                    Sha256::digest(&bytes).iter().map(|byte| format!("{byte:02x}")).collect();
                 if digest != record.sha256 {
                     problems.push(LedgerProblem::Tampered { number: record.number.clone(), file });
                 }

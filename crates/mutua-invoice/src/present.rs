@@ -304,7 +304,12 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         };
         meta.push((
             label.to_owned(),
-            format!("{} n° {} du {}", cancelled.kind.name_fr(), cancelled.number, date_fr(cancelled.issue_date)),
+            format!(
+                "{} n° {} du {}",
+                cancelled.kind.name_fr(),
+                cancelled.number,
+                date_fr(cancelled.issue_date)
+            ),
         ));
     }
     if matches!(document.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {

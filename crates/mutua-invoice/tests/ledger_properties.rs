@@ -60,7 +60,11 @@ fn assert_invariants(records: &[LedgerRecord]) {
     let cancelled: BTreeSet<&str> = records.iter().filter_map(|r| r.corrects.as_deref()).collect();
     let mut in_force = BTreeSet::new();
     for record in records.iter().filter(|r| r.corrects.is_none() && !cancelled.contains(r.number.as_str())) {
-        assert!(in_force.insert(record.document.slot()), "two documents in force for {:?}", record.document.slot());
+        assert!(
+            in_force.insert(record.document.slot()),
+            "two documents in force for {:?}",
+            record.document.slot()
+        );
     }
 }
 
@@ -72,7 +76,8 @@ fn assert_matches(records: &[LedgerRecord], dataset: &Dataset) {
         .filter(|r| r.corrects.is_none() && !cancelled.contains(r.number.as_str()))
         .map(|r| (r.document.slot(), r.fingerprint.as_str()))
         .collect();
-    let expected: BTreeMap<_, String> = batch(dataset, 1).documents.iter().map(|d| (d.slot(), d.fingerprint())).collect();
+    let expected: BTreeMap<_, String> =
+        batch(dataset, 1).documents.iter().map(|d| (d.slot(), d.fingerprint())).collect();
     assert_eq!(in_force.len(), expected.len());
     for (slot, fingerprint) in expected {
         assert_eq!(in_force.get(&slot).copied(), Some(fingerprint.as_str()), "{slot:?}");
@@ -144,9 +149,15 @@ fn one_changed_activity_gives_one_credit_note_and_one_invoice() {
     let invoice = new.iter().find(|d| d.kind == mutua_invoice::DocumentKind::Invoice).unwrap();
     let cancelled = credit.corrects.as_ref().unwrap();
     assert_eq!(plan.cancelled, vec![cancelled.number.clone()]);
-    assert_eq!(credit.total, ledger.records().iter().find(|r| r.number == cancelled.number).unwrap().total.negated());
+    assert_eq!(
+        credit.total,
+        ledger.records().iter().find(|r| r.number == cancelled.number).unwrap().total.negated()
+    );
     assert_eq!(credit.number, "AVO-MEL-2026-00001");
-    assert_eq!(invoice.sequence, ledger.records().iter().filter(|r| r.series == invoice.series).count() as u64);
+    assert_eq!(
+        invoice.sequence,
+        ledger.records().iter().filter(|r| r.series == invoice.series).count() as u64
+    );
     assert_eq!(ledger.records().len(), issued_before + 2);
     let kept = plan.documents.iter().filter(|p| p.status == IssueStatus::Kept).count();
     assert_eq!(kept, first.documents.len() - 1);
@@ -205,7 +216,10 @@ fn check_reports_gaps_duplicates_and_changed_files() {
     broken.push(records[0].clone());
     broken[2].sequence += 5;
     let problems: Vec<String> = check(&broken, dir.path()).iter().map(ToString::to_string).collect();
-    assert!(problems.iter().any(|p| p.contains(&format!("number {} is recorded twice", records[0].number))), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains(&format!("number {} is recorded twice", records[0].number))),
+        "{problems:?}"
+    );
     assert!(problems.iter().any(|p| p.contains("jumps from")), "{problems:?}");
     assert!(problems.iter().any(|p| p.contains("no longer matches its recorded SHA-256")), "{problems:?}");
     // Appends refuse duplicates and gaps outright.
