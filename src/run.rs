@@ -197,9 +197,7 @@ pub fn default_ledger(out: &Path) -> PathBuf {
 /// The path of an output file as the ledger records it: relative to the ledger's directory when the output is
 /// inside it, absolute otherwise.
 fn ledger_file_path(ledger: &Path, out: &Path, file: &str) -> String {
-    let absolute = |path: &Path| {
-        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-    };
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let base = absolute(&parent_of(ledger));
     let target = absolute(out).join(file);
     match target.strip_prefix(&base) {
@@ -235,11 +233,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let allocation = mutua_alloc::allocate(&dataset, semester).context("allocation failed")?;
     let mut series_start = dataset.meta.series_start.clone();
     series_start.extend(args.series_start.iter().cloned());
-    let batch = build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: series_start.clone() })
-        .context("building the documents failed")?;
+    let batch =
+        build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: series_start.clone() })
+            .context("building the documents failed")?;
     if args.draft {
         let rendered = render_all(&dataset, &batch, true)?;
-        let record = RunRecord { statuses: vec!["draft".to_owned(); rendered.len()], cancelled: vec![], draft: true };
+        let record =
+            RunRecord { statuses: vec!["draft".to_owned(); rendered.len()], cancelled: vec![], draft: true };
         let staging = stage(&args.out, &outputs(&dataset, &batch, rendered, &record)?)?;
         swap(&staging, &args.out)?;
         print_summary(&batch, &record, &args.out, None);
@@ -268,7 +268,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Kept documents must come out byte for byte as issued; say so if the software changed them.
     for (planned_document, rendered_file) in plan.documents.iter().zip(&rendered) {
         if planned_document.status == IssueStatus::Kept
-            && let Some(record) = ledger.records().iter().find(|r| r.number == planned_document.document.number)
+            && let Some(record) =
+                ledger.records().iter().find(|r| r.number == planned_document.document.number)
             && record.sha256 != rendered_file.file.sha256
         {
             eprintln!(
@@ -284,7 +285,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .issued()
         .filter_map(|document| {
             let file = files_by_number.get(document.number.as_str())?;
-            Some(issue::record(document, file.sha256.clone(), ledger_file_path(&ledger_path, &args.out, &file.file)))
+            Some(issue::record(
+                document,
+                file.sha256.clone(),
+                ledger_file_path(&ledger_path, &args.out, &file.file),
+            ))
         })
         .collect();
     let record = RunRecord { statuses, cancelled: plan.cancelled.clone(), draft: false };
@@ -327,11 +332,18 @@ fn print_summary(batch: &Batch, record: &RunRecord, out: &Path, ledger: Option<&
     let mut by_kind: std::collections::BTreeMap<(&str, &str), (usize, mutua_core::Amount)> =
         std::collections::BTreeMap::new();
     for (document, status) in batch.documents.iter().zip(&record.statuses) {
-        let entry = by_kind.entry((document.kind.name_fr(), status.as_str())).or_insert((0, mutua_core::Amount::ZERO));
+        let entry = by_kind
+            .entry((document.kind.name_fr(), status.as_str()))
+            .or_insert((0, mutua_core::Amount::ZERO));
         entry.0 += 1;
         entry.1 = entry.1.checked_add(document.total).unwrap_or(entry.1);
     }
-    println!("mutua run — {} — issued {}{}", batch.semester, batch.issue_date, if record.draft { " — DRAFT (PROJET)" } else { "" });
+    println!(
+        "mutua run — {} — issued {}{}",
+        batch.semester,
+        batch.issue_date,
+        if record.draft { " — DRAFT (PROJET)" } else { "" }
+    );
     for ((kind, status), (count, total)) in by_kind {
         println!("  {count:>4} × {kind:<20} {status:<7} total {total:>14}");
     }
