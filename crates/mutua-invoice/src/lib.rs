@@ -35,4 +35,3 @@ pub fn render_document(
     render::render_pdf(&view, fonts, options)
         .map_err(|source| InvoiceError::Render { number: document.number.clone(), source })
 }
-
