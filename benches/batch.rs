@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use mutua_core::Semester;
-use mutua_invoice::export::{RenderedFile, lines_csv, manifest_json};
+use mutua_invoice::export::{RenderedFile, RunRecord, lines_csv, manifest_json};
 use mutua_invoice::render::{FontSet, RenderOptions};
 use mutua_invoice::{BatchOptions, build_batch, render_document};
 use rayon::prelude::*;
@@ -54,10 +54,11 @@ fn semester(c: &mut Criterion) {
                         file: document.file_name("pdf"),
                         sha256: bytes.len().to_string(),
                         format: "pdf".into(),
+                        cii: None,
                     }
                 })
                 .collect();
-            black_box(manifest_json(&dataset, &batch, &files).unwrap_or_default());
+            black_box(manifest_json(&dataset, &batch, &files, &RunRecord::default()).unwrap_or_default());
             black_box(lines_csv(&dataset, &batch.documents).unwrap_or_default());
         })
     });

@@ -52,6 +52,10 @@ enum Command {
         /// First number of a series without records yet, `SERIES=N` (e.g. `FAC-MEL-2026=412`); repeatable.
         #[arg(long, value_parser = parse_series_start)]
         series_start: Vec<(String, u64)>,
+        /// How invoices and credit notes are written: `facturx` (PDF/A-3 with the CII XML embedded), `pdf` (plain
+        /// PDF/A), `cii` (plain PDF/A and the CII XML beside it). Other documents are always plain PDF/A.
+        #[arg(long, default_value = "facturx", value_parser = ["facturx", "pdf", "cii"])]
+        format: String,
     },
     /// List the issued documents of a ledger and check it: no gap, no duplicate, every file matching its SHA-256.
     Ledger {
@@ -89,8 +93,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check { data } => check::run(&data),
-        Command::Run { data, semester, out, issue_date, dry_run, ledger, series_start } => {
-            run::run(run::RunArgs { data, semester, out, issue_date, draft: dry_run, ledger, series_start })
+        Command::Run { data, semester, out, issue_date, dry_run, ledger, series_start, format } => {
+            match format.parse() {
+                Ok(format) => run::run(run::RunArgs {
+                    data,
+                    semester,
+                    out,
+                    issue_date,
+                    draft: dry_run,
+                    ledger,
+                    series_start,
+                    format,
+                }),
+                Err(error) => Err(anyhow::Error::new(error)),
+            }
         }
         Command::Ledger { ledger } => ledger::run(&ledger),
         Command::Explain { commune, semester, dispositif, data } => {

@@ -11,11 +11,12 @@ use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mutua_core::{Dataset, Semester};
-use mutua_invoice::export::{RenderedFile, RunRecord, carried_csv, lines_csv, manifest_json};
+use mutua_invoice::export::{CiiFile, RenderedFile, RunRecord, carried_csv, lines_csv, manifest_json};
+use mutua_invoice::facturx::{OutputFormat, render_in_format};
 use mutua_invoice::issue::{self, IssueStatus};
 use mutua_invoice::ledger::{FileLedger, Ledger as _};
-use mutua_invoice::render::{FontSet, RenderOptions};
-use mutua_invoice::{Batch, BatchOptions, build_batch, render_document};
+use mutua_invoice::render::FontSet;
+use mutua_invoice::{Batch, BatchOptions, build_batch};
 use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
 
@@ -36,6 +37,8 @@ pub struct RunArgs {
     pub ledger: Option<PathBuf>,
     /// First numbers of series, overriding the dataset's `series_start`.
     pub series_start: Vec<(String, u64)>,
+    /// How invoices and credit notes are written: Factur-X, plain PDF, or PDF + CII XML.
+    pub format: OutputFormat,
 }
 
 /// Today's date in UTC: the CLI is the only place that reads the clock.
@@ -85,6 +88,8 @@ pub fn load(data: &Path) -> Result<Dataset, ExitCode> {
 struct Rendered {
     file: RenderedFile,
     bytes: Vec<u8>,
+    /// The CII XML written beside the PDF (`--format cii`).
+    xml: Option<Vec<u8>>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -107,24 +112,39 @@ fn progress_bar(len: usize) -> ProgressBar {
     bar
 }
 
-fn render_all(dataset: &Dataset, batch: &Batch, draft: bool) -> anyhow::Result<Vec<Rendered>> {
+fn render_all(
+    dataset: &Dataset,
+    batch: &Batch,
+    draft: bool,
+    format: OutputFormat,
+) -> anyhow::Result<Vec<Rendered>> {
     let fonts = FontSet::dejavu().context("loading the fonts")?;
-    let options = RenderOptions { pdfa: true, attachments: vec![], xmp_extensions: vec![] };
     let bar = progress_bar(batch.documents.len());
     let rendered: Result<Vec<Rendered>, _> = batch
         .documents
         .par_iter()
         .map(|document| {
-            let bytes = render_document(dataset, document, &fonts, &options, draft)?;
+            let rendered = render_in_format(dataset, document, &fonts, format, draft)?;
+            let bytes = rendered.pdf;
             bar.inc(1);
             let name = if draft {
                 format!("PROJET_{}_{}.pdf", document.kind.code(), document.recipient)
             } else {
                 document.file_name("pdf")
             };
-            Ok::<_, mutua_invoice::InvoiceError>(Rendered {
-                file: RenderedFile { file: name, sha256: sha256_hex(&bytes), format: "pdf".to_owned() },
+            let cii = rendered
+                .xml
+                .as_ref()
+                .map(|xml| CiiFile { file: document.file_name("xml"), sha256: sha256_hex(xml) });
+            Ok::<_, mutua_invoice::cii::EInvoiceError>(Rendered {
+                file: RenderedFile {
+                    file: name,
+                    sha256: sha256_hex(&bytes),
+                    format: rendered.format.as_str().to_owned(),
+                    cii,
+                },
                 bytes,
+                xml: rendered.xml,
             })
         })
         .collect();
@@ -237,7 +257,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: series_start.clone() })
             .context("building the documents failed")?;
     if args.draft {
-        let rendered = render_all(&dataset, &batch, true)?;
+        let rendered = render_all(&dataset, &batch, true, args.format)?;
         let record =
             RunRecord { statuses: vec!["draft".to_owned(); rendered.len()], cancelled: vec![], draft: true };
         let staging = stage(&args.out, &outputs(&dataset, &batch, rendered, &record)?)?;
@@ -264,7 +284,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let planned = Batch { documents: plan.documents.iter().map(|p| p.document.clone()).collect(), ..batch };
-    let rendered = render_all(&dataset, &planned, false)?;
+    let rendered = render_all(&dataset, &planned, false, args.format)?;
     // Kept documents must come out byte for byte as issued; say so if the software changed them.
     for (planned_document, rendered_file) in plan.documents.iter().zip(&rendered) {
         if planned_document.status == IssueStatus::Kept
@@ -324,7 +344,12 @@ fn outputs(
     outputs.push(("manifest.json".to_owned(), manifest_json(dataset, batch, &files_meta, record)?));
     outputs.push(("lines.csv".to_owned(), lines_csv(dataset, &batch.documents)?));
     outputs.push(("carried.csv".to_owned(), carried_csv(batch)));
-    outputs.extend(rendered.into_iter().map(|r| (r.file.file, r.bytes)));
+    for rendered in rendered {
+        if let (Some(cii), Some(xml)) = (rendered.file.cii, rendered.xml) {
+            outputs.push((cii.file, xml));
+        }
+        outputs.push((rendered.file.file, rendered.bytes));
+    }
     Ok(outputs)
 }
 

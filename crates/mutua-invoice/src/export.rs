@@ -15,14 +15,25 @@ use crate::present::line_account;
 pub const MANIFEST_SCHEMA: &str = "mutua-manifest/1";
 
 /// A rendered file of a document: its name in the output directory and the SHA-256 of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct RenderedFile {
     /// File name, relative to the output directory.
     pub file: String,
     /// Lower-case hex SHA-256 of the file's bytes.
     pub sha256: String,
-    /// The format (`pdf`).
+    /// The format: `facturx` (a Factur-X PDF), `pdf` or `cii` (a PDF with the CII XML beside it).
     pub format: String,
+    /// With the `cii` format, the CII XML written beside the PDF.
+    pub cii: Option<CiiFile>,
+}
+
+/// The CII XML of a document, written beside its PDF (`FAC-MEL-2026-00001_59005.xml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct CiiFile {
+    /// File name, relative to the output directory.
+    pub file: String,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
 }
 
 #[derive(Serialize)]
@@ -47,6 +58,8 @@ struct DocumentEntry<'a> {
     status: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     corrects: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cii: Option<&'a CiiFile>,
     lines: usize,
     total_net: String,
     total_vat: String,
@@ -108,6 +121,7 @@ pub fn manifest_json(
             sha256: &file.sha256,
             status: run.statuses.get(index).map_or("issued", String::as_str),
             corrects: document.corrects.as_ref().map(|r| r.number.as_str()),
+            cii: file.cii.as_ref(),
             lines: document.lines.len(),
             total_net: document.total_net.to_string(),
             total_vat: document.total_vat.to_string(),

@@ -35,3 +35,9 @@ pub fn render_document(
     render::render_pdf(&view, fonts, options)
         .map_err(|source| InvoiceError::Render { number: document.number.clone(), source })
 }
+
+// E-invoicing (Chorus Pro): the CII form of invoices and credit notes, the EN 16931 rule check, and the output
+// formats of the batch (Factur-X, plain PDF, CII beside the PDF). See `docs/e-invoicing.md`.
+pub mod cii;
+pub mod en16931;
+pub mod facturx;
