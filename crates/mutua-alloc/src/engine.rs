@@ -840,8 +840,9 @@ impl Engine<'_> {
             return Ok(Vec::new());
         }
         // Recompute each semester of the year on the forecast (what was billed) and on the actual.
-        let mut billed: BTreeMap<(PartyId, PartyId, String), Vec<Charge>> = BTreeMap::new();
-        let mut due: BTreeMap<(PartyId, PartyId, String), Vec<Charge>> = BTreeMap::new();
+        type BySemester = Vec<(Semester, Charge)>;
+        let mut billed: BTreeMap<(PartyId, PartyId, String), BySemester> = BTreeMap::new();
+        let mut due: BTreeMap<(PartyId, PartyId, String), BySemester> = BTreeMap::new();
         let mut scratch = Vec::new();
         for past in Semester::of_year(year) {
             for (basis, target) in
@@ -857,7 +858,7 @@ impl Engine<'_> {
                         target
                             .entry((charge.payer.clone(), charge.payee.clone(), charge.component.clone()))
                             .or_default()
-                            .push(charge);
+                            .push((past, charge));
                     }
                 }
             }
@@ -871,13 +872,13 @@ impl Engine<'_> {
         for key in keys {
             let billed_charges = billed.get(&key).map(Vec::as_slice).unwrap_or_default();
             let due_charges = due.get(&key).map(Vec::as_slice).unwrap_or_default();
-            let billed_total = Amount::checked_sum(billed_charges.iter().map(|c| c.amount))?;
-            let due_total = Amount::checked_sum(due_charges.iter().map(|c| c.amount))?;
+            let billed_total = Amount::checked_sum(billed_charges.iter().map(|(_, c)| c.amount))?;
+            let due_total = Amount::checked_sum(due_charges.iter().map(|(_, c)| c.amount))?;
             let amount = due_total.checked_sub(billed_total)?;
             if amount.is_zero() {
                 continue;
             }
-            let Some(template) = due_charges.first().or(billed_charges.first()) else { continue };
+            let Some((_, template)) = due_charges.first().or(billed_charges.first()) else { continue };
             let mut trace = Trace::new(
                 "regularisation",
                 &template.trace.terms_reference,
@@ -902,15 +903,15 @@ impl Engine<'_> {
                     actual.full_cost.format_fr()
                 ),
             );
-            for charge in billed_charges {
+            for (past, charge) in billed_charges {
                 trace.step(
-                    format!("Facturé sur le prévisionnel ({})", charge.label),
+                    format!("Facturé sur le prévisionnel, {}", past.label_fr()),
                     format!("{} — {}", charge.amount.format_fr(), charge.basis.description),
                 );
             }
-            for charge in due_charges {
+            for (past, charge) in due_charges {
                 trace.step(
-                    format!("Dû sur le réalisé ({})", charge.label),
+                    format!("Dû sur le réalisé, {}", past.label_fr()),
                     format!("{} — {}", charge.amount.format_fr(), charge.basis.description),
                 );
             }
@@ -930,8 +931,7 @@ impl Engine<'_> {
             };
             let mut charge = template.clone();
             charge.kind = ChargeKind::Regularisation { year };
-            charge.label =
-                format!("Régularisation {year} sur coût réel — {}", strip_semester(&template.label));
+            charge.label = format!("Régularisation {year} sur coût réel — {}", template.label);
             charge.amount = amount;
             charge.basis = line;
             charge.trace = trace;
@@ -939,10 +939,6 @@ impl Engine<'_> {
         }
         Ok(charges)
     }
-}
-
-fn strip_semester(label: &str) -> String {
-    label.to_owned()
 }
 
 fn capitalise(text: &str) -> String {
