@@ -21,6 +21,7 @@ Payment notices and statements must be plain PDF (format `pdf`). Prints every fa
 """
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -215,7 +216,8 @@ def main():
             asserts = report.findall(f".//{{{SVRL}}}failed-assert")
             for failed in asserts:
                 text = " ".join((failed.findtext(f"{{{SVRL}}}text") or "").split())
-                fail(number, f"Schematron {failed.get('flag', '')} {failed.get('location')}: {text}")
+                location = re.sub(r"\[namespace-uri\(\)='[^']*'\]", "", failed.get("location", ""))
+                fail(number, f"Schematron {failed.get('flag', '')} {location}: {text}")
             if not asserts:
                 checked["schematron"] += 1
 
