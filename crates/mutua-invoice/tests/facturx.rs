@@ -226,14 +226,14 @@ fn a_line_whose_basis_is_not_exact_is_one_times_the_amount_with_the_basis_in_the
     assert_eq!(Some(cii_line.quantity), exact.2.basis.quantity.map(|q| q.normalize()));
 }
 
-/// A credit note cancelling `invoice`, as the issue plan builds one: every line negated, totals negative.
+/// A credit note cancelling `invoice`, as the issue plan builds one: every amount negated (bases unchanged),
+/// totals negative.
 fn credit_note_of(invoice: &Document) -> Document {
     let mut credit = invoice.clone();
     credit.kind = DocumentKind::CreditNote;
     credit.number = invoice.number.replace("FAC", "AVO");
     for line in &mut credit.lines {
         line.amount = line.amount.negated();
-        line.basis.quantity = line.basis.quantity.map(|quantity| -quantity);
     }
     credit.total_net = invoice.total_net.negated();
     credit.total_vat = invoice.total_vat.negated();
@@ -257,6 +257,15 @@ fn a_credit_note_is_a_381_with_positive_amounts_and_the_corrected_invoice() {
     let amounts = values(&parsed, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount");
     let expected: Vec<String> = invoice.lines.iter().map(|line| line.amount.to_string()).collect();
     assert_eq!(amounts, expected);
+    // The lines keep the invoice's quantities, units and prices.
+    let invoice_parsed = parse(&xml_of(&invoice));
+    for path in [
+        "ram:BilledQuantity",
+        "ram:BilledQuantity/@unitCode",
+        "ram:NetPriceProductTradePrice/ram:ChargeAmount",
+    ] {
+        assert_eq!(values(&parsed, path), values(&invoice_parsed, path), "{path}");
+    }
     assert!(
         one(&parsed, "ram:SpecifiedTradePaymentTerms/ram:Description").starts_with("Le montant de cet avoir")
     );

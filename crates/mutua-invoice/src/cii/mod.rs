@@ -14,7 +14,7 @@
 //!   the sign in its type: our credit notes have negative totals, so every amount is negated (a credit note of
 //!   −160.00 is a 381 of 160.00; a positive line on it becomes negative).
 //! - **Lines**: BT-129 quantity × BT-146 net price = BT-131 exactly when the charge's basis allows it (quantity and
-//!   unit price known and their product is the amount to the cent, with no rounding); otherwise — pool shares, pro
+//!   unit price known and their product is the amount, up to its sign, with no rounding); otherwise — pool shares, pro
 //!   rata, rounded unit costs — quantity 1 (`C62`) at a price equal to the amount. The basis in words is always
 //!   kept in the line note (BT-127). The price is never negative (BR-27): a negative amount takes a negative
 //!   quantity.
@@ -318,10 +318,6 @@ fn negate(amount: Amount) -> Amount {
     if amount.is_zero() { Amount::ZERO } else { amount.negated() }
 }
 
-fn negate_decimal(value: Decimal) -> Decimal {
-    if value.is_zero() { Decimal::ZERO } else { -value }
-}
-
 /// Text with control characters (which XML 1.0 cannot hold) replaced by spaces, trimmed; `None` when empty.
 fn clean(text: &str) -> Option<String> {
     let trimmed = text.trim();
@@ -357,18 +353,17 @@ fn trade_party(party: &Party, name: String, vat: bool) -> TradeParty {
 }
 
 /// The quantity, price and unit of a line whose CII amount is `amount` (the charge's amount, negated on a credit
-/// note): the charge's own basis when quantity × unit price is exactly its amount, else 1 × amount.
-fn quantity_and_price(charge: &Charge, credit_note: bool, amount: Amount) -> (Decimal, Decimal, String) {
+/// note): the charge's own basis when |quantity × unit price| is exactly |amount|, else 1 × amount. The price is
+/// never negative (BR-27): the quantity carries the sign of the amount. (A credit note cancelling an invoice keeps
+/// the invoice's bases with negated amounts: its lines keep their quantities and prices.)
+fn quantity_and_price(charge: &Charge, amount: Amount) -> (Decimal, Decimal, String) {
     let basis = &charge.basis;
     if let (Some(quantity), Some(price)) = (basis.quantity, basis.unit_price)
         && !quantity.is_zero()
-        && quantity.checked_mul(price).is_some_and(|product| product == charge.amount.to_decimal())
+        && quantity.checked_mul(price).is_some_and(|product| product.abs() == amount.to_decimal().abs())
     {
-        let quantity = if credit_note { negate_decimal(quantity) } else { quantity };
-        // BR-27: the price is never negative; the quantity carries the sign.
-        let (quantity, price) =
-            if price.is_sign_negative() { (negate_decimal(quantity), -price) } else { (quantity, price) };
-        return (quantity.normalize(), price.normalize(), unit_code(&basis.unit).to_owned());
+        let quantity = if amount.is_negative() { -quantity.abs() } else { quantity.abs() };
+        return (quantity.normalize(), price.abs().normalize(), unit_code(&basis.unit).to_owned());
     }
     let quantity = if amount.is_negative() { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
     (quantity, amount.abs().to_decimal(), units::ONE.to_owned())
@@ -376,7 +371,7 @@ fn quantity_and_price(charge: &Charge, credit_note: bool, amount: Amount) -> (De
 
 fn line(dataset: &Dataset, index: usize, charge: &Charge, credit_note: bool) -> CiiLine {
     let amount = if credit_note { negate(charge.amount) } else { charge.amount };
-    let (quantity, net_price, unit_code) = quantity_and_price(charge, credit_note, amount);
+    let (quantity, net_price, unit_code) = quantity_and_price(charge, amount);
     let (vat_category, vat_rate) = match &charge.vat {
         VatRegime::OutOfScope => (VatCategory::OutOfScope, None),
         VatRegime::Taxable { rate_percent } => {
