@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod common;
+use common::{copy_dir, fixtures};
+
 fn mutua(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mutua")).args(args).output().expect("the mutua binary runs")
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel")
 }
 
 struct Workspace {
@@ -328,17 +327,4 @@ fn mutua_ledger_detects_a_tampered_pdf_and_an_edited_line() {
 fn pdftotext(file: &Path) -> Option<String> {
     let output = Command::new("pdftotext").arg(file).arg("-").output().ok()?;
     Some(String::from_utf8_lossy(&output.stdout).replace(['\u{202f}', '\u{a0}'], " "))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
