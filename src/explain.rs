@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use mutua_alloc::ChargeKind;
 use mutua_core::{Amount, DispositifId, PartyId, Settlement};
 
-use crate::run::{check_semester_covered, load, parse_semester};
+use crate::run::load_for_semester;
 
 /// What `mutua explain` was asked to explain.
 #[derive(Debug)]
@@ -26,15 +26,10 @@ pub struct ExplainArgs {
 
 /// Prints the explanation.
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let dataset = match load(&args.data) {
-        Ok(dataset) => dataset,
+    let (dataset, semester) = match load_for_semester(&args.data, args.semester.as_deref())? {
+        Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let semester = match &args.semester {
-        Some(text) => parse_semester(text)?,
-        None => dataset.meta.current_semester,
-    };
-    check_semester_covered(&dataset, semester)?;
     let Some(party) = PartyId::parse(&args.commune).ok().and_then(|id| dataset.party(&id)) else {
         bail!(
             "unknown commune `{}`: no party with that INSEE code or id in {}",

@@ -71,6 +71,24 @@ pub fn check_semester_covered(dataset: &Dataset, semester: Semester) -> anyhow::
     Ok(())
 }
 
+/// Loads a dataset and picks the semester (the one given, or the dataset's current one), checking the dataset
+/// covers it. An invalid dataset has its errors printed and gives the exit code to return.
+pub fn load_for_semester(
+    data: &Path,
+    semester: Option<&str>,
+) -> anyhow::Result<Result<(Dataset, Semester), ExitCode>> {
+    let dataset = match load(data) {
+        Ok(dataset) => dataset,
+        Err(code) => return Ok(Err(code)),
+    };
+    let semester = match semester {
+        Some(text) => parse_semester(text)?,
+        None => dataset.meta.current_semester,
+    };
+    check_semester_covered(&dataset, semester)?;
+    Ok(Ok((dataset, semester)))
+}
+
 /// Loads a dataset, printing every error on stderr when it is invalid.
 pub fn load(data: &Path) -> Result<Dataset, ExitCode> {
     match mutua_dataset::load(data) {
@@ -235,15 +253,10 @@ fn test_append_delay() -> Option<std::time::Duration> {
 
 /// Runs the batch.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let dataset = match load(&args.data) {
-        Ok(dataset) => dataset,
+    let (dataset, semester) = match load_for_semester(&args.data, args.semester.as_deref())? {
+        Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let semester = match &args.semester {
-        Some(text) => parse_semester(text)?,
-        None => dataset.meta.current_semester,
-    };
-    check_semester_covered(&dataset, semester)?;
     let issue_date = match &args.issue_date {
         Some(text) => {
             mutua_core::parse_date(text).with_context(|| format!("invalid --issue-date `{text}`"))?
