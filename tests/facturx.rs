@@ -4,18 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr, missing_docs)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn mutua(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mutua"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the mutua binary runs")
-}
+mod common;
+use common::mutua;
 
 /// Runs the 2026-S1 batch in `format` into `dir/out` (ledger in `dir`), returning the output and its manifest.
 fn run(dir: &Path, format: Option<&str>) -> (PathBuf, Value) {

@@ -9,11 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod common;
-use common::{copy_dir, fixtures};
-
-fn mutua(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mutua")).args(args).output().expect("the mutua binary runs")
-}
+use common::{copy_dir, fixtures, mutua};
 
 struct Workspace {
     dir: tempfile::TempDir,

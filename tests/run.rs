@@ -4,23 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod common;
-use common::{copy_dir, fixtures};
+use common::{copy_dir, fixtures, mutua};
 
 const ISSUE_DATE: &str = "2026-07-15";
-
-fn mutua(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mutua"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the mutua binary runs")
-}
 
 /// One batch run shared by the tests that only read its output.
 fn batch() -> &'static (tempfile::TempDir, PathBuf) {

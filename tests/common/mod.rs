@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The bundled MEL dataset.
 pub fn fixtures() -> PathBuf {
@@ -20,4 +21,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Runs the built `mutua` binary from the workspace root.
+pub fn mutua(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mutua"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the mutua binary runs")
 }
