@@ -130,18 +130,20 @@ fn progress_bar(len: usize) -> ProgressBar {
     bar
 }
 
+/// Renders every document, `formats[i]` being the format of `batch.documents[i]`.
 fn render_all(
     dataset: &Dataset,
     batch: &Batch,
     draft: bool,
-    format: OutputFormat,
+    formats: &[OutputFormat],
 ) -> anyhow::Result<Vec<Rendered>> {
     let fonts = FontSet::dejavu().context("loading the fonts")?;
     let bar = progress_bar(batch.documents.len());
     let rendered: Result<Vec<Rendered>, _> = batch
         .documents
         .par_iter()
-        .map(|document| {
+        .zip(formats)
+        .map(|(document, &format)| {
             let rendered = render_in_format(dataset, document, &fonts, format, draft)?;
             let bytes = rendered.pdf;
             bar.inc(1);
@@ -270,7 +272,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: series_start.clone() })
             .context("building the documents failed")?;
     if args.draft {
-        let rendered = render_all(&dataset, &batch, true, args.format)?;
+        let rendered = render_all(&dataset, &batch, true, &vec![args.format; batch.documents.len()])?;
         let record =
             RunRecord { statuses: vec!["draft".to_owned(); rendered.len()], cancelled: vec![], draft: true };
         let staging = stage(&args.out, &outputs(&dataset, &batch, rendered, &record)?)?;
@@ -297,7 +299,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let planned = Batch { documents: plan.documents.iter().map(|p| p.document.clone()).collect(), ..batch };
-    let rendered = render_all(&dataset, &planned, false, args.format)?;
+    // A document issued earlier is written again in the format it was issued in, whatever this run's format, so
+    // that it stays byte for byte what was issued.
+    let formats: Vec<OutputFormat> = plan
+        .documents
+        .iter()
+        .map(|p| match p.status {
+            IssueStatus::Issued => args.format,
+            IssueStatus::Kept | IssueStatus::Cancelled => ledger
+                .records()
+                .iter()
+                .find(|r| r.number == p.document.number)
+                .and_then(|r| r.format.as_deref())
+                .and_then(|format| format.parse().ok())
+                .unwrap_or(args.format),
+        })
+        .collect();
+    let rendered = render_all(&dataset, &planned, false, &formats)?;
     // Kept documents must come out byte for byte as issued; say so if the software changed them.
     for (planned_document, rendered_file) in plan.documents.iter().zip(&rendered) {
         if planned_document.status == IssueStatus::Kept
@@ -322,6 +340,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 document,
                 file.sha256.clone(),
                 ledger_file_path(&ledger_path, &args.out, &file.file),
+                args.format.as_str(),
             ))
         })
         .collect();

@@ -159,6 +159,23 @@ fn a_rerun_on_the_same_inputs_issues_nothing_and_writes_the_same_bytes() {
 }
 
 #[test]
+fn a_rerun_in_another_format_keeps_the_issued_format() {
+    let workspace = Workspace::new();
+    workspace.run("2026-07-15");
+    let first = workspace.files();
+    let mut args = workspace.run_args("2026-07-21");
+    args.extend(["--format".to_owned(), "pdf".to_owned()]);
+    let output = mutua(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("renders differently"), "{stderr}");
+    let second = workspace.files();
+    for (name, bytes) in first.iter().filter(|(name, _)| name.ends_with(".pdf")) {
+        assert!(second.get(name) == Some(bytes), "{name}: an issued document changed with the run's format");
+    }
+}
+
+#[test]
 fn a_changed_activity_gives_one_credit_note_and_one_new_invoice() {
     let workspace = Workspace::new();
     workspace.run("2026-07-15");

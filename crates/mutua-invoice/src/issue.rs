@@ -212,9 +212,9 @@ pub fn plan(
     Ok(IssuePlan { documents: planned, cancelled })
 }
 
-/// The record of a document issued by a run.
+/// The record of a document issued by a run, in an output format (`facturx`, `pdf`, `cii`).
 #[must_use]
-pub fn record(document: &Document, sha256: String, file: String) -> LedgerRecord {
+pub fn record(document: &Document, sha256: String, file: String, format: &str) -> LedgerRecord {
     LedgerRecord {
         series: document.series.clone(),
         sequence: document.sequence,
@@ -228,6 +228,7 @@ pub fn record(document: &Document, sha256: String, file: String) -> LedgerRecord
         fingerprint: document.fingerprint(),
         sha256,
         file,
+        format: Some(format.to_owned()),
         corrects: document.corrects.as_ref().map(|r| r.number.clone()),
         document: document.clone(),
     }

@@ -55,6 +55,9 @@ pub struct LedgerRecord {
     pub sha256: String,
     /// The file, relative to the ledger's directory.
     pub file: String,
+    /// The output format it was issued in (`facturx`, `pdf`, `cii`): a re-run writes it again in that format.
+    #[serde(default)]
+    pub format: Option<String>,
     /// The number of the document it cancels, for a credit note or a cancellation.
     pub corrects: Option<String>,
     /// The document itself, so that it can be cancelled line by line later.

@@ -39,7 +39,7 @@ fn run(ledger: &mut dyn Ledger, dataset: &Dataset, day: u32, crash_after: Option
     let issued: Vec<&Document> = plan.issued().collect();
     let count = crash_after.map_or(issued.len(), |n| n.min(issued.len()));
     for document in issued.into_iter().take(count) {
-        let record = issue::record(document, "0".repeat(64), document.file_name("pdf"));
+        let record = issue::record(document, "0".repeat(64), document.file_name("pdf"), "pdf");
         ledger.append(record).unwrap();
     }
     plan
