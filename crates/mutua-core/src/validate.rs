@@ -12,7 +12,7 @@ use crate::convention::{Convention, Eligibility, Flow};
 use crate::dataset::Dataset;
 use crate::money::Ratio;
 use crate::party::{PartyId, PartyKind, Source};
-use crate::rule::{ActivityBasis, BandMode, Key, PoolSource, Rule};
+use crate::rule::{ActivityBasis, Key, PoolSource, Rule};
 use crate::valuation::ValuationBasis;
 
 /// What is wrong, without where.
@@ -203,7 +203,42 @@ struct Report<'a> {
     errors: Vec<ValidationError>,
 }
 
+/// A value that must not be negative.
+trait Signed: fmt::Display {
+    fn negative(&self) -> bool;
+}
+
+macro_rules! signed {
+    ($($type:ty),*) => {$(
+        impl Signed for $type {
+            fn negative(&self) -> bool {
+                self.is_negative()
+            }
+        }
+    )*};
+}
+signed!(
+    crate::money::Amount,
+    crate::money::Rate,
+    crate::money::Ratio,
+    crate::money::Quantity,
+    crate::money::Fte
+);
+
+impl<T: Signed> Signed for &T {
+    fn negative(&self) -> bool {
+        (*self).negative()
+    }
+}
+
 impl Report<'_> {
+    /// Reports `value` at `field` if it is negative.
+    fn non_negative(&mut self, source: &Source, field: impl Into<String>, value: impl Signed) {
+        if value.negative() {
+            self.push(source, field, Problem::Negative(value.to_string()));
+        }
+    }
+
     fn push(&mut self, source: &Source, field: impl Into<String>, problem: Problem) {
         self.errors.push(ValidationError { source: source.clone(), field: field.into(), problem });
     }
@@ -389,10 +424,8 @@ fn check_convention(report: &mut Report<'_>, convention: &Convention) {
             for (name, value) in
                 [("cap_per_year", component.cap_per_year), ("floor_per_year", component.floor_per_year)]
             {
-                if let Some(value) = value
-                    && value.is_negative()
-                {
-                    report.push(source, format!("{field}.{name}"), Problem::Negative(value.to_string()));
+                if let Some(value) = value {
+                    report.non_negative(source, format!("{field}.{name}"), value);
                 }
             }
             if let (Some(cap), Some(floor)) = (component.cap_per_year, component.floor_per_year)
@@ -458,9 +491,7 @@ fn check_activity_basis(report: &mut Report<'_>, source: &Source, field: &str, b
         );
     }
     for (unit, weight) in &basis.weights {
-        if weight.is_negative() {
-            report.push(source, format!("{field}.weights.{unit}"), Problem::Negative(weight.to_string()));
-        }
+        report.non_negative(source, format!("{field}.weights.{unit}"), weight);
     }
 }
 
@@ -468,13 +499,7 @@ fn check_rule(report: &mut Report<'_>, convention: &Convention, field: &str, rul
     let source = &convention.source;
     match rule {
         Rule::PerInhabitant(rule) => {
-            if rule.rate_per_year.is_negative() {
-                report.push(
-                    source,
-                    format!("{field}.rate_per_year"),
-                    Problem::Negative(rule.rate_per_year.to_string()),
-                );
-            }
+            report.non_negative(source, format!("{field}.rate_per_year"), rule.rate_per_year);
         }
         Rule::PopulationBands(rule) => {
             let mut expected_from: Option<u64> = None;
@@ -501,25 +526,16 @@ fn check_rule(report: &mut Report<'_>, convention: &Convention, field: &str, rul
                         )),
                     );
                 }
-                if band.value.is_negative() {
-                    report.push(
-                        source,
-                        format!("{band_field}.value"),
-                        Problem::Negative(band.value.to_string()),
-                    );
-                }
+                report.non_negative(source, format!("{band_field}.value"), band.value);
                 expected_from = band.to.map(|to| to + 1);
             }
             if count == 0 {
                 report.push(source, format!("{field}.bands"), Problem::BadBands("no band".into()));
             }
-            let _ = BandMode::Flat;
         }
         Rule::UnitPrice(rule) => {
             check_activity_basis(report, source, &format!("{field}.basis"), &rule.basis);
-            if rule.price.is_negative() {
-                report.push(source, format!("{field}.price"), Problem::Negative(rule.price.to_string()));
-            }
+            report.non_negative(source, format!("{field}.price"), rule.price);
             let mut previous = Decimal::ZERO;
             for (index, tier) in rule.tiers.iter().enumerate() {
                 if tier.from.value() <= previous || tier.price.is_negative() {
@@ -535,24 +551,12 @@ fn check_rule(report: &mut Report<'_>, convention: &Convention, field: &str, rul
             }
         }
         Rule::FlatFee(rule) => {
-            if rule.amount_per_year.is_negative() {
-                report.push(
-                    source,
-                    format!("{field}.amount_per_year"),
-                    Problem::Negative(rule.amount_per_year.to_string()),
-                );
-            }
+            report.non_negative(source, format!("{field}.amount_per_year"), rule.amount_per_year);
         }
         Rule::PoolShare(rule) => {
             match &rule.pool {
                 PoolSource::Fixed { amount_per_year } => {
-                    if amount_per_year.is_negative() {
-                        report.push(
-                            source,
-                            format!("{field}.pool.amount_per_year"),
-                            Problem::Negative(amount_per_year.to_string()),
-                        );
-                    }
+                    report.non_negative(source, format!("{field}.pool.amount_per_year"), amount_per_year);
                 }
                 PoolSource::Valuation { share } => {
                     if share.is_negative() || share.value() > Decimal::ONE {
@@ -596,9 +600,7 @@ fn check_percentages(
     let mut total = Decimal::ZERO;
     for (party, share) in shares {
         report.party_exists(source, &format!("{field}.{party}"), party);
-        if share.is_negative() {
-            report.push(source, format!("{field}.{party}"), Problem::Negative(share.to_string()));
-        }
+        report.non_negative(source, format!("{field}.{party}"), share);
         total += share.value();
     }
     if total != Decimal::ONE_HUNDRED {
@@ -790,9 +792,7 @@ fn check_activity(report: &mut Report<'_>) {
     let mut seen: BTreeMap<(&str, &str, crate::period::Semester, &str, &str), u32> = BTreeMap::new();
     for record in &dataset.activity {
         let source = &record.source;
-        if record.quantity.is_negative() {
-            report.push(source, "quantity", Problem::Negative(record.quantity.to_string()));
-        }
+        report.non_negative(source, "quantity", record.quantity);
         let key = (
             record.convention.as_str(),
             record.member.as_str(),
@@ -905,13 +905,7 @@ fn check_valuations(report: &mut Report<'_>) {
             );
         }
         for (category, fte) in &valuation.fte {
-            if fte.is_negative() {
-                report.push(
-                    source,
-                    format!("fte_{}", category.to_string().to_lowercase()),
-                    Problem::Negative(fte.to_string()),
-                );
-            }
+            report.non_negative(source, format!("fte_{}", category.to_string().to_lowercase()), fte);
             if !fte.is_zero()
                 && !dataset.fte_costs.iter().any(|c| c.year == valuation.year && c.category == *category)
             {
@@ -927,9 +921,7 @@ fn check_valuations(report: &mut Report<'_>) {
             ("depreciation", valuation.depreciation),
             ("subsidies", valuation.subsidies),
         ] {
-            if value.is_negative() {
-                report.push(source, field, Problem::Negative(value.to_string()));
-            }
+            report.non_negative(source, field, value);
         }
         if valuation.units.is_negative() || valuation.units.is_zero() {
             report.push(source, "units", Problem::NotPositive(valuation.units.to_string()));
@@ -995,9 +987,7 @@ fn check_cee(report: &mut Report<'_>) {
             ("price_classique", deposit.price_classique_per_mwh),
             ("price_precarite", deposit.price_precarite_per_mwh),
         ] {
-            if price.is_negative() {
-                report.push(source, field, Problem::Negative(price.to_string()));
-            }
+            report.non_negative(source, field, price);
         }
     }
     for operation in &dataset.cee_operations {
@@ -1006,9 +996,7 @@ fn check_cee(report: &mut Report<'_>) {
             report.push(source, "deposit", Problem::UnknownDeposit(operation.deposit.clone()));
         }
         report.party_exists(source, "beneficiary", &operation.beneficiary);
-        if operation.kwh_cumac.is_negative() {
-            report.push(source, "kwh_cumac", Problem::Negative(operation.kwh_cumac.to_string()));
-        }
+        report.non_negative(source, "kwh_cumac", operation.kwh_cumac);
     }
 }
 
