@@ -202,11 +202,9 @@ impl Charge {
     #[must_use]
     pub fn explain_fr(&self) -> Vec<String> {
         let mut lines = Vec::with_capacity(self.trace.steps.len() + 3);
-        let direction = if self.provider_pays { "versé à" } else { "dû par" };
-        let mut head = format!("{} — {} ({} {})", self.label, self.amount.format_fr(), direction, self.payer);
-        if self.provider_pays {
-            head = format!("{} — {} ({} {})", self.label, self.amount.format_fr(), direction, self.payee);
-        }
+        let (direction, party) =
+            if self.provider_pays { ("versé à", &self.payee) } else { ("dû par", &self.payer) };
+        let head = format!("{} — {} ({direction} {party})", self.label, self.amount.format_fr());
         lines.push(head);
         lines.push(format!("  Règle : {} ; {}", rule_label_fr(&self.trace.rule), self.trace.terms_reference));
         for step in &self.trace.steps {

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use mutua_alloc::{Allocation, Charge, ChargeKind};
+use mutua_alloc::{Allocation, Charge};
 use mutua_core::{
     Amount, CarriedAmount, Dataset, DispositifId, PartyId, Semester, Settlement, Source, VatRegime,
 };
@@ -138,12 +138,6 @@ pub struct Document {
 }
 
 impl Document {
-    /// Whether the document's amounts are owed by the recipient (an invoice or a statement) rather than paid to it.
-    #[must_use]
-    pub fn is_receivable(&self) -> bool {
-        matches!(self.kind, DocumentKind::Invoice | DocumentKind::AcStatement | DocumentKind::CreditNote)
-    }
-
     /// A reference to this document.
     #[must_use]
     pub fn reference(&self) -> DocumentRef {
@@ -407,10 +401,4 @@ pub fn build_batch(
         carried_forward,
         dispositifs: summaries.into_values().collect(),
     })
-}
-
-/// Whether a charge is a regularisation or an amount carried in (printed after the semester's charges).
-#[must_use]
-pub fn is_adjustment(charge: &Charge) -> bool {
-    matches!(charge.kind, ChargeKind::Regularisation { .. } | ChargeKind::Carried { .. })
 }

@@ -19,7 +19,7 @@ pub mod present;
 pub mod render;
 
 pub use document::{
-    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, build_batch, is_adjustment,
+    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, build_batch,
 };
 pub use error::InvoiceError;
 
