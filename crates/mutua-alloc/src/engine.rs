@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use mutua_core::{
-    ActivityBasis, Amount, Component, Convention, Dataset, DateRange, Eligibility, Flow, Half, IndexRevision,
-    Key, MoneyError, PartyId, Period, PoolSource, PopulationBasis, ProRata, Rounding, Rule, Semester, Terms,
-    ValuationBasis, ValuationResult,
+    ActivityBasis, ActivityRecord, Amount, Component, Convention, ConventionId, Dataset, DateRange,
+    Eligibility, Flow, Half, IndexRevision, Key, MoneyError, PartyId, Period, PoolSource, PopulationBasis,
+    ProRata, Rounding, Rule, Semester, Terms, ValuationBasis, ValuationResult,
 };
 use rust_decimal::Decimal;
 
@@ -29,7 +29,11 @@ pub const MEMBER_ROUNDING: Rounding = Rounding::HalfUp;
 /// The result is deterministic: charges are ordered by payee, payer, dispositif, convention, kind and
 /// component, whatever the order of the input files.
 pub fn allocate(dataset: &Dataset, semester: Semester) -> Result<Allocation, AllocError> {
-    let mut engine = Engine { dataset, valuations: BTreeMap::new() };
+    let mut activity: ActivityIndex<'_> = BTreeMap::new();
+    for record in &dataset.activity {
+        activity.entry((&record.convention, &record.member, record.semester)).or_default().push(record);
+    }
+    let mut engine = Engine { dataset, activity, valuations: BTreeMap::new() };
     let mut charges = Vec::new();
     let mut pools = Vec::new();
     for convention in dataset.conventions.values() {
@@ -67,8 +71,13 @@ struct Presence {
     measure: i64,
 }
 
+/// The activity records of a convention, member and semester, in file order.
+type ActivityIndex<'a> = BTreeMap<(&'a ConventionId, &'a PartyId, Semester), Vec<&'a ActivityRecord>>;
+
 struct Engine<'a> {
     dataset: &'a Dataset,
+    /// Activity indexed once, rather than scanned for every member of every rule.
+    activity: ActivityIndex<'a>,
     valuations: BTreeMap<(String, i32, ValuationBasis), ValuationResult>,
 }
 
@@ -199,12 +208,9 @@ impl Engine<'_> {
     ) -> Result<(Decimal, Vec<String>), AllocError> {
         let mut total = Decimal::ZERO;
         let mut detail = Vec::new();
-        for record in self.dataset.activity.iter().filter(|r| {
-            r.convention == convention.id
-                && &r.member == member
-                && r.semester == semester
-                && r.activity == basis.activity
-        }) {
+        let records =
+            self.activity.get(&(&convention.id, member, semester)).map(Vec::as_slice).unwrap_or_default();
+        for record in records.iter().filter(|r| r.activity == basis.activity) {
             let weight = basis.weights.get(&record.unit).ok_or_else(|| AllocError::UnknownUnit {
                 convention: convention.id.to_string(),
                 unit: record.unit.clone(),
