@@ -301,15 +301,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let planned = Batch { documents: plan.documents.iter().map(|p| p.document.clone()).collect(), ..batch };
     // A document issued earlier is written again in the format it was issued in, whatever this run's format, so
     // that it stays byte for byte what was issued.
+    let issued_before: std::collections::BTreeMap<&str, &mutua_invoice::ledger::LedgerRecord> =
+        ledger.records().iter().map(|r| (r.number.as_str(), r)).collect();
     let formats: Vec<OutputFormat> = plan
         .documents
         .iter()
         .map(|p| match p.status {
             IssueStatus::Issued => args.format,
-            IssueStatus::Kept | IssueStatus::Cancelled => ledger
-                .records()
-                .iter()
-                .find(|r| r.number == p.document.number)
+            IssueStatus::Kept | IssueStatus::Cancelled => issued_before
+                .get(p.document.number.as_str())
                 .and_then(|r| r.format.as_deref())
                 .and_then(|format| format.parse().ok())
                 .unwrap_or(args.format),
@@ -319,8 +319,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Kept documents must come out byte for byte as issued; say so if the software changed them.
     for (planned_document, rendered_file) in plan.documents.iter().zip(&rendered) {
         if planned_document.status == IssueStatus::Kept
-            && let Some(record) =
-                ledger.records().iter().find(|r| r.number == planned_document.document.number)
+            && let Some(record) = issued_before.get(planned_document.document.number.as_str())
             && record.sha256 != rendered_file.file.sha256
         {
             eprintln!(
