@@ -1,6 +1,7 @@
 //! The semester on the bundled MEL dataset: the whole 2026-S1 allocation (target: under 10 ms), building the
-//! documents from it, and the full batch in process (allocate, build, render every document on all cores,
-//! exports) — the in-process part of `mutua run` (target for the whole command: under 1 s in release).
+//! documents from it, and the full issue in process (allocate, build, plan, render every document on all cores,
+//! commit to an in-memory ledger and sink, manifest and exports) — `mutua run` without the file system (target
+//! for the whole command: under 1 s in release).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -8,10 +9,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use mutua_core::Semester;
-use mutua_invoice::export::{RenderedFile, RunRecord, lines_csv, manifest_json};
-use mutua_invoice::render::{FontSet, RenderOptions};
-use mutua_invoice::{BatchOptions, build_batch, render_document};
-use rayon::prelude::*;
+use mutua_invoice::{BatchOptions, build_batch};
+use mutua_issue::{IssueOptions, MemoryLedger, MemorySink, NoProgress, OutputFormat, issue};
 
 fn semester(c: &mut Criterion) {
     let dataset = mutua_dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel"))
@@ -21,8 +20,6 @@ fn semester(c: &mut Criterion) {
         issue_date: NaiveDate::from_ymd_opt(2026, 7, 15).unwrap_or_default(),
         series_start: Default::default(),
     };
-    let fonts = FontSet::dejavu().unwrap_or_else(|error| panic!("{error}"));
-    let render_options = RenderOptions { pdfa: true, attachments: vec![], xmp_extensions: vec![] };
 
     c.bench_function("load fixtures/mel", |b| {
         b.iter(|| mutua_dataset::load(black_box(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel"))))
@@ -39,27 +36,19 @@ fn semester(c: &mut Criterion) {
     });
     let mut group = c.benchmark_group("batch");
     group.sample_size(20);
-    group.bench_function("allocate + build + render all + exports, 2026-S1", |b| {
+    let issue_options = IssueOptions {
+        semester: s1,
+        issue_date: options.issue_date,
+        format: OutputFormat::FacturX,
+        series_start: Default::default(),
+    };
+    group.bench_function("issue 2026-S1 into memory (allocate, build, plan, render, commit, reports)", |b| {
         b.iter(|| {
-            let allocation = mutua_alloc::allocate(&dataset, s1).unwrap_or_else(|error| panic!("{error}"));
-            let batch =
-                build_batch(&dataset, &allocation, &options).unwrap_or_else(|error| panic!("{error}"));
-            let files: Vec<RenderedFile> = batch
-                .documents
-                .par_iter()
-                .map(|document| {
-                    let bytes = render_document(&dataset, document, &fonts, &render_options, false)
-                        .unwrap_or_else(|error| panic!("{error}"));
-                    RenderedFile {
-                        file: document.file_name("pdf"),
-                        sha256: bytes.len().to_string(),
-                        format: "pdf".into(),
-                        cii: None,
-                    }
-                })
-                .collect();
-            black_box(manifest_json(&dataset, &batch, &files, &RunRecord::default()).unwrap_or_default());
-            black_box(lines_csv(&dataset, &batch.documents).unwrap_or_default());
+            let mut ledger = MemoryLedger::new();
+            let mut sink = MemorySink::new();
+            let report = issue(&dataset, &issue_options, &mut ledger, &mut sink, &NoProgress)
+                .unwrap_or_else(|error| panic!("{error}"));
+            black_box(report.documents.len())
         })
     });
     group.finish();

@@ -1,75 +1,127 @@
-//! `mutua ledger`: list the issued documents and check the ledger.
+//! `mutua ledger`: list the issued documents and check the ledger, its anchor and every issued file; convert a
+//! ledger of the first format; re-anchor a ledger whose anchor was lost.
 #![allow(clippy::print_stderr, reason = "printing is the CLI's job")]
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::bail;
-use mutua_invoice::ledger::{FileLedger, check};
+use mutua_issue::verify::{Severity, verify};
+use mutua_issue::{FileLedger, LockWait, migrate};
 
-/// Lists the ledger's documents on stdout; prints its problems on stderr; exit 1 on any error.
-pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
-    if !path.is_file() {
-        bail!("no ledger at `{}`", path.display());
+/// What `mutua ledger` was asked to do.
+#[derive(Debug)]
+pub struct LedgerArgs<'a> {
+    /// The ledger file.
+    pub path: &'a Path,
+    /// Convert a first-format ledger.
+    pub migrate: bool,
+    /// Write the anchor from the ledger as it is.
+    pub reanchor: bool,
+    /// An output folder to check besides those the records name.
+    pub out: Option<&'a Path>,
+}
+
+/// Runs `mutua ledger`: exit 1 when the ledger or an issued file is not whole.
+pub fn run(args: &LedgerArgs<'_>) -> anyhow::Result<ExitCode> {
+    let path = args.path;
+    if args.migrate {
+        let migration =
+            migrate::migrate_v1(path, &crate::run::holder("mutua ledger --migrate"), LockWait::Fail)?;
+        eprintln!(
+            "{} : {} document(s) convertis au format mutua-ledger/2 ; l'original est conservé dans {}",
+            path.display(),
+            migration.records,
+            migration.original.display()
+        );
+        if migration.torn_bytes > 0 {
+            eprintln!(
+                "une dernière ligne tronquée ({} octets, jamais validée) n'a pas été reprise",
+                migration.torn_bytes
+            );
+        }
     }
-    let contents = match FileLedger::read(path) {
-        Ok(contents) => contents,
+    if args.reanchor {
+        let head =
+            FileLedger::reanchor(path, &crate::run::holder("mutua ledger --reanchor"), LockWait::Fail)?;
+        eprintln!(
+            "{} : ancre réécrite à partir du registre tel qu'il est ({} entrées) ; faites-le seulement pour un \
+             registre dont vous savez qu'il est complet",
+            path.display(),
+            head.entries
+        );
+    }
+    // The outputs to look into, besides those the records name: the one given, or `out` beside the ledger.
+    let outputs: Vec<PathBuf> = match args.out {
+        Some(out) => vec![out.to_path_buf()],
+        None => {
+            let beside = mutua_issue::ledger_dir(path).join("out");
+            if beside.is_dir() { vec![beside] } else { Vec::new() }
+        }
+    };
+    let verification = match verify(path, &outputs, LockWait::Fail) {
+        Ok(verification) => verification,
         Err(error) => {
-            eprintln!("{error}");
+            eprintln!("erreur : {error}");
             return Ok(ExitCode::FAILURE);
         }
     };
-    let cancelled: BTreeSet<&str> = contents.records.iter().filter_map(|r| r.corrects.as_deref()).collect();
+    let some_output = outputs.iter().any(|out| out.join(mutua_issue::STATE_DIR).is_dir());
+    if !verification.inspection.exists && verification.inspection.anchor.is_none() && !some_output {
+        eprintln!("erreur : aucun registre à {} (ni dossier de sortie à côté)", path.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let inspection = &verification.inspection;
     let mut out = String::new();
     writeln!(
         out,
-        "{:<22} {:<15} {:<8} {:<9} {:<8} {:<10} {:>13}  status",
-        "number", "kind", "issuer", "recipient", "semester", "issued", "total"
+        "{:<22} {:<18} {:<8} {:<9} {:<8} {:<10} {:>13}  état",
+        "numéro", "type", "émetteur", "destin.", "semestre", "émis le", "total"
     )?;
-    for record in &contents.records {
+    let cancelled: std::collections::BTreeSet<&str> =
+        inspection.records.iter().filter_map(|r| r.corrects.as_deref()).collect();
+    for record in &inspection.records {
         let status = match (&record.corrects, cancelled.contains(record.number.as_str())) {
-            (Some(number), _) => format!("cancels {number}"),
-            (None, true) => "cancelled".to_owned(),
-            (None, false) => "in force".to_owned(),
+            (Some(number), _) => format!("annule {number}"),
+            (None, true) => "annulé".to_owned(),
+            (None, false) => "en vigueur".to_owned(),
         };
         writeln!(
             out,
-            "{:<22} {:<15} {:<8} {:<9} {:<8} {:<10} {:>13}  {status}",
+            "{:<22} {:<18} {:<8} {:<9} {:<8} {:<10} {:>13}  {status}",
             record.number,
-            record.kind.as_str(),
+            record.kind.name_fr(),
             record.issuer,
             record.recipient,
             record.semester,
-            record.issue_date,
+            record.issue_date.format("%d/%m/%Y"),
             record.total
         )?;
     }
-    let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let problems = check(&contents.records, base);
-    let errors = problems.iter().filter(|p| p.is_error()).count();
-    let missing = problems.len() - errors;
-    writeln!(out, "{} document(s) in {}", contents.records.len(), path.display())?;
+    writeln!(
+        out,
+        "{} document(s) dans {} ({} entrées)",
+        inspection.records.len(),
+        path.display(),
+        inspection.head.entries
+    )?;
     crate::output::print_out(&out)?;
-    if contents.torn_bytes > 0 {
-        eprintln!(
-            "warning: the last record is torn ({} bytes, an interrupted run); the next run cuts it and issues its number again",
-            contents.torn_bytes
-        );
-    }
-    for problem in &problems {
-        let level = if problem.is_error() { "error" } else { "warning" };
-        eprintln!("{level}: {problem}");
+    let mut errors = 0;
+    for finding in &verification.findings {
+        match finding.severity() {
+            Severity::Error => {
+                errors += 1;
+                eprintln!("erreur : {finding}");
+            }
+            Severity::Warning => eprintln!("attention : {finding}"),
+        }
     }
     if errors > 0 {
-        eprintln!("{errors} error(s), {missing} file(s) not found: the ledger does not check");
+        eprintln!("{errors} erreur(s) : le registre ou les documents émis ne sont pas intègres");
         return Ok(ExitCode::FAILURE);
     }
-    if missing > 0 {
-        eprintln!(
-            "{missing} file(s) not found (moved or archived?); no gap, no duplicate, every file present matches"
-        );
-    }
+    eprintln!(
+        "registre intègre : numérotation continue, chaîne de contrôle et ancre vérifiées, chaque fichier émis présent et identique"
+    );
     Ok(ExitCode::SUCCESS)
 }

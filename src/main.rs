@@ -28,40 +28,61 @@ enum Command {
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
     },
-    /// Run the semester batch: one consolidated document per debtor, as PDF, with manifest.json, lines.csv and
-    /// carried.csv, written atomically into the output directory.
+    /// Émet le semestre : une facture consolidée par débiteur, les avis de versement et états d'imputation, en
+    /// PDF (Factur-X), avec manifest.json, lines.csv et carried.csv. Chaque document est numéroté une fois,
+    /// enregistré au registre et jamais remplacé.
     Run {
-        /// The dataset directory.
+        /// Le dossier du jeu de données.
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
-        /// The semester (`2026-S1`); by default the dataset's current semester.
+        /// Le semestre (`2026-S1`) ; par défaut le semestre courant du jeu de données.
         #[arg(long)]
         semester: Option<String>,
-        /// The output directory, replaced as a whole on success.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// The issue date printed on the documents (`YYYY-MM-DD`); by default today.
+        /// Le dossier des documents émis (par défaut `out`, ou `out-projet` avec --dry-run). Il est créé s'il
+        /// n'existe pas ; un fichier, ou un dossier non vide que mutua n'a pas écrit, est refusé.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// La date d'émission des nouveaux documents (`AAAA-MM-JJ`) ; par défaut aujourd'hui. Les documents
+        /// conservés gardent la leur.
         #[arg(long)]
         issue_date: Option<String>,
-        /// Render drafts marked "PROJET" instead of numbered documents; the ledger is not touched.
+        /// Produit des projets marqués « PROJET », sans numéro, sans toucher au registre ni aux documents émis.
         #[arg(long)]
         dry_run: bool,
-        /// The numbering ledger; by default `mutua-ledger.jsonl` in the output directory's parent.
+        /// Le registre de numérotation ; par défaut `mutua-ledger.jsonl` dans le dossier parent de --out.
         #[arg(long)]
         ledger: Option<PathBuf>,
-        /// First number of a series without records yet, `SERIES=N` (e.g. `FAC-MEL-2026=412`); repeatable.
+        /// Premier numéro d'une série encore vide, `SÉRIE=N` (par exemple `FAC-MEL-2026=412`) ; répétable.
         #[arg(long, value_parser = parse_series_start)]
-        series_start: Vec<(String, u64)>,
-        /// How invoices and credit notes are written: `facturx` (PDF/A-3 with the CII XML embedded), `pdf` (plain
-        /// PDF/A), `cii` (plain PDF/A and the CII XML beside it). Other documents are always plain PDF/A.
+        series_start: Vec<(mutua_issue::Series, u64)>,
+        /// Format des factures et avoirs : `facturx` (PDF/A-3 avec le XML CII intégré), `pdf` (PDF/A simple),
+        /// `cii` (PDF/A et le XML CII à côté). Les autres documents sont toujours en PDF/A simple.
         #[arg(long, default_value = "facturx", value_parser = ["facturx", "pdf", "cii"])]
         format: String,
+        /// Attendre jusqu'à N secondes qu'une autre exécution libère le registre (par défaut : refus immédiat).
+        #[arg(long, value_name = "SECONDES", default_value_t = 0)]
+        wait: u64,
+        /// Tests only: inject a fault in the commit protocol (`STEP:error|abort[:N]`); refused by a release build.
+        #[arg(long, hide = true)]
+        test_fault: Option<mutua_issue::fault::Fault>,
     },
-    /// List the issued documents of a ledger and check it: no gap, no duplicate, every file matching its SHA-256.
+    /// Liste les documents émis et vérifie le registre : numérotation continue, chaîne de contrôle, ancre, et
+    /// chaque fichier émis présent et identique à son empreinte.
     Ledger {
-        /// The ledger file; by default `mutua-ledger.jsonl` beside the default output directory.
+        /// Le registre ; par défaut `mutua-ledger.jsonl` à côté du dossier de sortie par défaut.
         #[arg(long, default_value = "mutua-ledger.jsonl")]
         ledger: PathBuf,
+        /// Convertit d'abord un registre de l'ancien format (l'original est conservé en `.v1`).
+        #[arg(long)]
+        migrate: bool,
+        /// Réécrit l'ancre perdue d'un registre à partir du registre tel qu'il est : seulement pour un registre
+        /// dont vous savez qu'il est complet.
+        #[arg(long)]
+        reanchor: bool,
+        /// Un dossier de sortie à vérifier en plus de ceux que nomme le registre (par défaut `out` à côté du
+        /// registre) : aucun document inconnu du registre ne doit s'y trouver.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Explain, in French, how every amount of a commune for a semester was computed.
     Explain {
@@ -80,20 +101,39 @@ enum Command {
     },
 }
 
-fn parse_series_start(text: &str) -> Result<(String, u64), String> {
-    let (series, start) = text.split_once('=').ok_or_else(|| format!("expected SERIES=N, got `{text}`"))?;
-    let start: u64 = start.parse().map_err(|_| format!("`{start}` is not a positive number"))?;
-    if start == 0 || series.is_empty() {
-        return Err(format!("expected SERIES=N with N ≥ 1, got `{text}`"));
+fn parse_series_start(text: &str) -> Result<(mutua_issue::Series, u64), String> {
+    let (series, start) = text.split_once('=').ok_or_else(|| format!("attendu SÉRIE=N, reçu « {text} »"))?;
+    let series: mutua_issue::Series =
+        series.parse().map_err(|error: mutua_issue::NameError| error.to_string())?;
+    let start: u64 = start.parse().map_err(|_| format!("« {start} » n'est pas un nombre entier positif"))?;
+    if start == 0 {
+        return Err(format!("le premier numéro doit être ≥ 1 (reçu « {text} »)"));
     }
-    Ok((series.to_owned(), start))
+    Ok((series, start))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check { data } => check::run(&data),
-        Command::Run { data, semester, out, issue_date, dry_run, ledger, series_start, format } => {
+        Command::Run {
+            data,
+            semester,
+            out,
+            issue_date,
+            dry_run,
+            ledger,
+            series_start,
+            format,
+            wait,
+            test_fault,
+        } => {
+            if let Some(fault) = test_fault
+                && let Err(error) = mutua_issue::fault::install(fault)
+            {
+                eprintln!("erreur : {error}");
+                return ExitCode::FAILURE;
+            }
             match format.parse() {
                 Ok(format) => run::run(run::RunArgs {
                     data,
@@ -104,11 +144,14 @@ fn main() -> ExitCode {
                     ledger,
                     series_start,
                     format,
+                    wait_seconds: wait,
                 }),
                 Err(error) => Err(anyhow::Error::new(error)),
             }
         }
-        Command::Ledger { ledger } => ledger::run(&ledger),
+        Command::Ledger { ledger, migrate, reanchor, out } => {
+            ledger::run(&ledger::LedgerArgs { path: &ledger, migrate, reanchor, out: out.as_deref() })
+        }
         Command::Explain { commune, semester, dispositif, data } => {
             explain::run(explain::ExplainArgs { commune, semester, dispositif, data })
         }
@@ -116,7 +159,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("erreur : {error:#}");
             ExitCode::FAILURE
         }
     }

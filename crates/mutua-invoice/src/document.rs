@@ -161,6 +161,12 @@ impl Document {
     /// not.
     #[must_use]
     pub fn fingerprint(&self) -> String {
+        self.fingerprint_bytes().iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+
+    /// [`Document::fingerprint`] as its 32 bytes.
+    #[must_use]
+    pub fn fingerprint_bytes(&self) -> [u8; 32] {
         use sha2::{Digest as _, Sha256};
         let mut hasher = Sha256::new();
         let mut field = |text: &str| {
@@ -181,7 +187,7 @@ impl Document {
             field(&line.amount.to_string());
         }
         field(&self.total.to_string());
-        hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+        hasher.finalize().into()
     }
 
     /// The file name of the rendered PDF: the number and the recipient (`FAC-MEL-2026-00001_59005.pdf`).

@@ -3,8 +3,9 @@
 //! The pipeline: an [`Allocation`](mutua_alloc::Allocation) (every amount owed) becomes a [`Batch`] of
 //! [`Document`]s — consolidated invoices, payment notices, statements on the attribution de compensation, credit
 //! notes — numbered in continuous series ([`build_batch`]). Each document is presented as a
-//! [`render::DocumentView`] of French strings ([`present::view`]) and rendered to PDF by [`render`]; the batch
-//! is exported as `manifest.json`, `lines.csv` and `carried.csv` ([`export`]).
+//! [`render::DocumentView`] of French strings ([`present::view`]) and rendered to PDF by [`render`]; the batch's
+//! lines are exported as `lines.csv` and `carried.csv` ([`export`]). Issuing them — the ledger, the plan, the
+//! commit protocol and the manifest — is the `mutua-issue` crate's.
 //!
 //! Nothing here reads the clock, the environment or the file system: the issue date comes from the caller and
 //! every output is returned as bytes, identical for identical inputs.
@@ -13,8 +14,6 @@
 mod document;
 mod error;
 pub mod export;
-pub mod issue;
-pub mod ledger;
 pub mod present;
 pub mod render;
 

@@ -146,10 +146,22 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
         lines.push(LineView::Group { title: name.clone() });
         for charge in group {
             lines.push(item(document.kind, charge));
-            sections.push(AnnexSection {
-                heading: format!("{name} — {}", charge.label),
-                lines: charge.explain_fr(),
-            });
+            let explained = match &document.corrects {
+                // A credit note or a cancellation repeats the issued lines, negated: their computation is
+                // explained in the annex of the document it cancels.
+                Some(cancelled) => vec![
+                    format!("{} — {}", charge.label, charge.amount.format_fr()),
+                    format!(
+                        "  Annule la ligne correspondante de la {} n° {} du {} : le détail du calcul figure en \
+                         annexe de ce document.",
+                        cancelled.kind.name_fr(),
+                        cancelled.number,
+                        date_fr(cancelled.issue_date)
+                    ),
+                ],
+                None => charge.explain_fr(),
+            };
+            sections.push(AnnexSection { heading: format!("{name} — {}", charge.label), lines: explained });
         }
         if group.len() > 1 {
             let subtotal = Amount::checked_sum(group.iter().map(|c| c.amount)).unwrap_or(Amount::ZERO);

@@ -1,0 +1,79 @@
+//! Issuing: a semester's documents numbered once, written once, and recorded in a ledger that proves it.
+//!
+//! French public accounting asks that a number stand for one document forever, that numbering be continuous and
+//! chronological per series, and that nothing issued be lost or changed. This crate holds those promises for the
+//! CLI and for any finance system that embeds mutua, through one workflow:
+//!
+//! - [`issue`] (or [`issue_to_directory`]): allocate a semester, build its documents, [`plan`] them against the
+//!   [`Ledger`] (keep what is unchanged, cancel what changed by a credit note or a cancellation notice, number the
+//!   new), render them, and commit them through a [`Sink`] — files first, durably, then the ledger, then the
+//!   anchors and the reports. [`draft_to_directory`] renders drafts that touch nothing issued.
+//! - [`Ledger`]: the sequence of issued documents, with its rules ([`LedgerIndex`]) and its hash chain;
+//!   [`FileLedger`] (a locked, anchored file) and [`MemoryLedger`] implement it, a finance system can too.
+//! - [`Sink`]: where files go; [`DirectorySink`] (a folder, with recovery after a crash) and [`MemorySink`].
+//! - [`record`]: the ledger's own record format (`mutua-ledger/2`); [`migrate`] converts the first format.
+//! - [`verify`]: the checks of `mutua ledger`, for any ledger file and its outputs.
+//!
+//! `docs/issuing.md` gives the commit protocol step by step, what a crash after each step leaves, and how the next
+//! run repairs it. Nothing here reads the clock or the environment: the issue date and the lock holder's
+//! description come from the caller.
+//!
+//! ```no_run
+//! use mutua_issue::{DirectoryTarget, IssueOptions, LockWait, NoProgress, OutputFormat, issue_to_directory};
+//!
+//! let dataset = mutua_dataset::load(std::path::Path::new("fixtures/mel")).map_err(|e| e.to_string())?;
+//! let options = IssueOptions {
+//!     semester: "2026-S1".parse()?,
+//!     issue_date: chrono::NaiveDate::from_ymd_opt(2026, 7, 15).ok_or("date")?,
+//!     format: OutputFormat::FacturX,
+//!     series_start: Default::default(),
+//! };
+//! let target = DirectoryTarget {
+//!     out: "out".into(),
+//!     ledger: "mutua-ledger.jsonl".into(),
+//!     holder: "exemple".into(),
+//!     wait: LockWait::Fail,
+//! };
+//! let report = issue_to_directory(&dataset, &options, &target, &NoProgress)?;
+//! println!("{} documents in force", report.documents.len());
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod directory;
+pub mod fault;
+mod file_ledger;
+mod fsx;
+mod hash;
+mod issue;
+mod ledger;
+mod lock;
+mod manifest;
+pub mod migrate;
+mod names;
+mod notice;
+mod plan;
+pub mod record;
+mod sink;
+pub mod verify;
+
+pub use directory::{
+    DirectorySink, DraftDirectory, OUTPUT_SCHEMA, REPORT_NAMES, STATE_DIR, ledger_dir, location_of,
+    looks_like_document, resolve_location,
+};
+pub use file_ledger::{ANCHOR_SCHEMA, FileLedger, Inspection, Repairs, anchor_path, lock_path};
+pub use hash::{BadDigest, Sha256};
+pub use issue::{
+    AfterCommit, DirectoryTarget, DraftReport, IssueError, IssueOptions, IssueReport, NoProgress, Progress,
+    ReportedDocument, draft, draft_to_directory, issue, issue_to_directory,
+};
+pub use ledger::{
+    Chain, CommitInfo, Ledger, LedgerError, LedgerHead, LedgerIndex, MemoryLedger, RecordProblem,
+};
+pub use lock::{LockError, LockGuard, LockWait, lock_exclusive, lock_shared};
+pub use manifest::{MANIFEST_SCHEMA, Status, draft_file_name};
+pub use mutua_invoice::facturx::OutputFormat;
+pub use names::{FileName, MAX_FILE_NAME_BYTES, NameError, Series};
+pub use notice::Notice;
+pub use plan::{Plan, plan};
+pub use sink::{MEMORY_LOCATION, MemorySink, PendingFile, Sink, SinkError};
