@@ -232,3 +232,43 @@ fn mutua_ledger_lists_documents_and_detects_a_tampered_pdf_and_an_edited_line() 
     let output = workspace.try_run("2026-07-20", &[]);
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn an_output_of_an_earlier_version_is_taken_over_when_the_ledger_knows_all_its_files() {
+    let workspace = Workspace::new();
+    workspace.run("2026-07-15");
+    let files = workspace.files();
+    // An earlier version kept no state in the output.
+    std::fs::remove_dir_all(workspace.out().join(".mutua")).unwrap();
+    let output = workspace.run("2026-07-16");
+    assert!(stderr(&output).contains("dossier écrit par une version antérieure"), "{}", stderr(&output));
+    let mut after = workspace.files();
+    after.remove("manifest.json");
+    let mut before = files;
+    before.remove("manifest.json");
+    assert_eq!(after, before);
+    assert!(workspace.out().join(".mutua/state.json").is_file());
+}
+
+#[test]
+fn a_first_format_ledger_is_refused_until_it_is_migrated() {
+    let workspace = Workspace::new();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/mutua-issue/tests/data/v1-ledger.jsonl"),
+        workspace.ledger(),
+    )
+    .unwrap();
+    let output = workspace.try_run("2026-07-20", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("ancien format (mutua-ledger/1)"), "{}", stderr(&output));
+    let output = mutua(&["ledger", "--ledger", workspace.ledger().to_str().unwrap(), "--migrate"]);
+    assert!(
+        stderr(&output).contains("6 document(s) convertis au format mutua-ledger/2"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(workspace.dir.path().join("mutua-ledger.jsonl.v1").is_file());
+    // The converted ledger names files of an output this test does not have: mutua ledger says so.
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("est introuvable"), "{}", stderr(&output));
+}
