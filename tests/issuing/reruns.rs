@@ -96,7 +96,8 @@ fn a_changed_activity_gives_one_credit_note_and_one_new_invoice() {
     let credit_file = workspace.out().join(credit["file"]["name"].as_str().unwrap());
     if let Some(text) = pdftotext(&credit_file) {
         assert!(text.contains("AVOIR") && text.contains(&format!("facture n° {cancelled}")), "{text}");
-        assert!(text.contains("Annule la ligne correspondante"), "{text}");
+        assert!(text.contains(&format!("Annulation de la facture n° {cancelled}")), "{text}");
+        assert!(text.contains("annule, ligne par ligne"), "{text}");
     }
     let lines = std::fs::read_to_string(workspace.out().join("lines.csv")).unwrap();
     let credit_lines: Vec<&str> =

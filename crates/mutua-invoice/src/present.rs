@@ -146,22 +146,12 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
         lines.push(LineView::Group { title: name.clone() });
         for charge in group {
             lines.push(item(document.kind, charge));
-            let explained = match &document.corrects {
-                // A credit note or a cancellation repeats the issued lines, negated: their computation is
-                // explained in the annex of the document it cancels.
-                Some(cancelled) => vec![
-                    format!("{} — {}", charge.label, charge.amount.format_fr()),
-                    format!(
-                        "  Annule la ligne correspondante de la {} n° {} du {} : le détail du calcul figure en \
-                         annexe de ce document.",
-                        cancelled.kind.name_fr(),
-                        cancelled.number,
-                        date_fr(cancelled.issue_date)
-                    ),
-                ],
-                None => charge.explain_fr(),
-            };
-            sections.push(AnnexSection { heading: format!("{name} — {}", charge.label), lines: explained });
+            if document.corrects.is_none() {
+                sections.push(AnnexSection {
+                    heading: format!("{name} — {}", charge.label),
+                    lines: charge.explain_fr(),
+                });
+            }
         }
         if group.len() > 1 {
             let subtotal = Amount::checked_sum(group.iter().map(|c| c.amount)).unwrap_or(Amount::ZERO);
@@ -171,6 +161,22 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
             });
         }
         index = end;
+    }
+    // A credit note or a cancellation repeats the issued lines, negated: their computation is explained in the
+    // annex of the document it cancels, which it names.
+    if let Some(cancelled) = &document.corrects {
+        let mut explained = vec![format!(
+            "Le présent document annule, ligne par ligne, la {} n° {} du {} ; le détail du calcul de chaque ligne \
+             figure en annexe de ce document.",
+            cancelled.kind.name_fr(),
+            cancelled.number,
+            date_fr(cancelled.issue_date)
+        )];
+        explained.extend(document.lines.iter().map(|c| format!("  {} : {}", c.label, c.amount.format_fr())));
+        sections.push(AnnexSection {
+            heading: format!("Annulation de la {} n° {}", cancelled.kind.name_fr(), cancelled.number),
+            lines: explained,
+        });
     }
     (lines, sections)
 }
