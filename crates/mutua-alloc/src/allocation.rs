@@ -154,19 +154,58 @@ pub struct Allocation {
     pub pools: Vec<PoolSummary>,
 }
 
-/// A pool split during the allocation, for checks and reports.
+/// A pool split during the allocation (one per convention, component and slice of the semester), for the
+/// reconciliation: `pool = allocated + Σ unbilled`, exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PoolSummary {
     /// The convention.
     pub convention: ConventionId,
-    /// The component, or the deposit and kind for CEE (`depot-2026-1/classique`).
+    /// Its dispositif.
+    pub dispositif: DispositifId,
+    /// The component, as on the charges split from it (for CEE, the deposit and kind: `depot-2026-1-classique`).
     pub component: String,
-    /// What the pool is ("Pool du semestre", "Produit net du dépôt").
+    /// What the pool is ("Part fixe — 2026-S1", "Produit net du dépôt 1 (classique)").
     pub label: String,
-    /// The amount to split.
+    /// The amount to distribute.
     pub pool: Amount,
-    /// Σ of the shares (always equal to `pool`).
+    /// Σ of the shares allotted to members.
     pub allocated: Amount,
+    /// What was not allotted, and why.
+    pub unbilled: Vec<Unbilled>,
+}
+
+/// A part of a pool allotted to nobody.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unbilled {
+    /// The amount.
+    pub amount: Amount,
+    /// Why.
+    pub reason: UnbilledReason,
+}
+
+/// Why a part of a pool is allotted to nobody. Each is a rule the data format states (`docs/data-format.md`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum UnbilledReason {
+    /// No member was in the convention during that part of the semester.
+    NoMemberPresent,
+    /// The key gave every member present a weight of zero (no activity recorded, for an activity key).
+    ZeroKey,
+    /// Every member present reached its cap: the provider bears the rest.
+    CapsReached,
+    /// The fixed percentages of members absent for part of the period, which the convention does not
+    /// redistribute (`absent = "unbilled"`).
+    AbsentMembers {
+        /// The members absent for part or all of the period.
+        members: Vec<PartyId>,
+    },
+}
+
+impl PoolSummary {
+    /// Σ unbilled.
+    pub fn unbilled_total(&self) -> Result<Amount, mutua_core::MoneyError> {
+        Amount::checked_sum(self.unbilled.iter().map(|u| u.amount))
+    }
 }
 
 impl Allocation {

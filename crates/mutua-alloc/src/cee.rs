@@ -17,6 +17,23 @@ use crate::split::{SplitTarget, split};
 /// The rounding of a deposit's gross proceeds and of its fee.
 pub const PROCEEDS_ROUNDING: Rounding = Rounding::HalfUp;
 
+/// The component of a deposit's proceeds of one kind, on its charges and its pool (`depot-1-classique`).
+fn component_of(deposit: &str, kind: CeeKind) -> String {
+    let kind = match kind {
+        CeeKind::Classique => "classique",
+        CeeKind::Precarite => "precarite",
+    };
+    format!("{deposit}-{kind}")
+}
+
+fn overflow(convention: &Convention, deposit: &mutua_core::CeeDeposit) -> AllocError {
+    AllocError::Arithmetic {
+        convention: convention.id.to_string(),
+        component: deposit.id.clone(),
+        source: mutua_core::MoneyError::Overflow("kWh cumac × prix"),
+    }
+}
+
 /// The CEE shares of the deposits of a convention sold during a semester.
 pub fn deposits(
     dataset: &Dataset,
@@ -42,23 +59,26 @@ pub fn deposits(
             for operation in
                 dataset.cee_operations.iter().filter(|o| o.deposit == deposit.id && o.kind == kind)
             {
-                *kwh_by_beneficiary.entry(&operation.beneficiary).or_default() += operation.kwh_cumac.value();
+                let kwh = kwh_by_beneficiary.entry(&operation.beneficiary).or_default();
+                *kwh = kwh
+                    .checked_add(operation.kwh_cumac.value())
+                    .ok_or_else(|| overflow(convention, deposit))?;
                 *operations.entry(&operation.beneficiary).or_default() += 1;
             }
-            let total_kwh: Decimal = kwh_by_beneficiary.values().copied().sum();
+            let total_kwh = kwh_by_beneficiary
+                .values()
+                .try_fold(Decimal::ZERO, |total, kwh| total.checked_add(*kwh))
+                .ok_or_else(|| overflow(convention, deposit))?;
             if total_kwh.is_zero() {
                 continue;
             }
             let price = deposit.price_per_mwh(kind).value();
-            let gross_exact = total_kwh
-                .checked_mul(price)
-                .ok_or(AllocError::Money(mutua_core::MoneyError::Overflow("kWh × price")))?
+            let gross_exact = total_kwh.checked_mul(price).ok_or_else(|| overflow(convention, deposit))?
                 / Decimal::ONE_THOUSAND;
             let gross = Amount::from_decimal(gross_exact, PROCEEDS_ROUNDING);
-            let fee = Amount::from_decimal(
-                gross.to_decimal() * fee_percent / Decimal::ONE_HUNDRED,
-                PROCEEDS_ROUNDING,
-            );
+            let fee_exact =
+                gross.to_decimal().checked_mul(fee_percent).ok_or_else(|| overflow(convention, deposit))?;
+            let fee = Amount::from_decimal(fee_exact / Decimal::ONE_HUNDRED, PROCEEDS_ROUNDING);
             let net = gross.checked_sub(fee)?;
             let targets: Vec<SplitTarget<PartyId>> = kwh_by_beneficiary
                 .iter()
@@ -71,20 +91,23 @@ pub fn deposits(
             })?;
             pools.push(PoolSummary {
                 convention: convention.id.clone(),
-                component: format!("{}/{}", deposit.id, kind.label_fr()),
+                dispositif: convention.dispositif.clone(),
+                component: component_of(&deposit.id, kind),
                 label: format!("Produit net du {} ({})", deposit.label, kind.label_fr()),
                 pool: net,
                 allocated: Amount::checked_sum(shares.iter().map(|s| s.amount))?,
+                unbilled: Vec::new(),
             });
-            let net_price = if total_kwh.is_zero() {
-                Decimal::ZERO
-            } else {
-                net.to_decimal() * Decimal::ONE_THOUSAND / total_kwh
-            };
+            let net_price = net
+                .to_decimal()
+                .checked_mul(Decimal::ONE_THOUSAND)
+                .ok_or_else(|| overflow(convention, deposit))?
+                / total_kwh;
             for share in shares {
                 if share.amount.is_zero() {
                     continue;
                 }
+                // A beneficiary's kWh are part of the total, so the ratio is at most 1.
                 let ratio = share.weight / total_kwh;
                 let mut trace = Trace::new(
                     "cee_redistribution",
@@ -129,14 +152,7 @@ pub fn deposits(
                 charges.push(Charge {
                     convention: convention.id.clone(),
                     dispositif: convention.dispositif.clone(),
-                    component: format!(
-                        "{}-{}",
-                        deposit.id,
-                        match kind {
-                            CeeKind::Classique => "classique",
-                            CeeKind::Precarite => "precarite",
-                        }
-                    ),
+                    component: component_of(&deposit.id, kind),
                     label: format!(
                         "{} — certificats {}",
                         deposit.label,

@@ -16,7 +16,8 @@ use mutua_core::{
 use rust_decimal::Decimal;
 
 use crate::allocation::{
-    Allocation, Charge, ChargeKind, LineBasis, PoolSummary, Trace, decimal_fr, price_fr,
+    Allocation, Charge, ChargeKind, LineBasis, PoolSummary, Trace, Unbilled, UnbilledReason, decimal_fr,
+    price_fr,
 };
 use crate::error::AllocError;
 use crate::split::{CappedTarget, SplitTarget, split, split_capped};
@@ -47,6 +48,9 @@ pub fn allocate(dataset: &Dataset, semester: Semester) -> Result<Allocation, All
         charges.extend(crate::cee::deposits(dataset, convention, semester, &mut pools)?);
     }
     charges.extend(carried(dataset, semester)?);
+    for charge in &charges {
+        check_bound(charge)?;
+    }
     charges.sort_by(|a, b| {
         (&a.payee, &a.payer, &a.dispositif, &a.convention, &a.kind, &a.component, &a.label).cmp(&(
             &b.payee,
@@ -116,6 +120,42 @@ fn mul(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, AllocError
 
 fn div(a: Decimal, b: Decimal, what: &'static str) -> Result<Decimal, AllocError> {
     a.checked_div(b).ok_or(AllocError::Money(MoneyError::DivisionByZero(what)))
+}
+
+/// Refuses an amount beyond the largest a document may carry ([`mutua_core::limits::AMOUNT`]): documents sum
+/// their lines, and every sum must stay exact.
+fn check_bound(charge: &Charge) -> Result<(), AllocError> {
+    let limit = mutua_core::limits::AMOUNT;
+    if charge.amount.to_decimal().abs() > limit.max {
+        return Err(AllocError::OutOfBounds {
+            convention: charge.convention.to_string(),
+            component: charge.component.clone(),
+            member: if charge.provider_pays { charge.payee.to_string() } else { charge.payer.to_string() },
+            amount: charge.amount,
+            limit: limit.max.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Σ of decimals, checked.
+fn checked_total(
+    values: impl IntoIterator<Item = Decimal>,
+    what: &'static str,
+) -> Result<Decimal, AllocError> {
+    values
+        .into_iter()
+        .try_fold(Decimal::ZERO, |total, value| total.checked_add(value))
+        .ok_or_else(|| overflow(what))
+}
+
+/// Who a pool's share goes to: a member, or — for a fixed-percentage key that does not redistribute them — the
+/// percentages of members absent for part of the period, which nobody pays. Members sort first, so that they
+/// take the odd cents of equal remainders.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum PoolTarget {
+    Member(PartyId),
+    Absent,
 }
 
 fn is_valuation_based(component: &Component) -> bool {
@@ -215,7 +255,8 @@ impl Engine<'_> {
                 convention: convention.id.to_string(),
                 unit: record.unit.clone(),
             })?;
-            total += mul(record.quantity.value(), weight.value(), "quantity × weight")?;
+            let units = mul(record.quantity.value(), weight.value(), "quantity × weight")?;
+            total = total.checked_add(units).ok_or_else(|| overflow("Σ weighted units"))?;
             detail.push(format!(
                 "{} {} × {}",
                 decimal_fr(record.quantity.value(), 4),
@@ -328,12 +369,14 @@ impl Engine<'_> {
                 slices: slices.len(),
             };
             for component in &terms.components {
-                let revision = self.revision(component.revision.as_ref(), *slice)?;
+                let within = |error: AllocError| error.within(convention.id.as_str(), &component.id);
+                let revision = self.revision(component.revision.as_ref(), *slice).map_err(within)?;
                 let rule = &component.rule;
                 match rule {
                     Rule::PoolShare(pool) => {
-                        let (charges_of_pool, summary) =
-                            self.pool_share(&context, component, pool, &presences, revision, basis)?;
+                        let (charges_of_pool, summary) = self
+                            .pool_share(&context, component, pool, &presences, revision, basis)
+                            .map_err(within)?;
                         charges.extend(charges_of_pool);
                         if basis == ValuationBasis::Forecast {
                             pools.push(summary);
@@ -342,8 +385,9 @@ impl Engine<'_> {
                     Rule::CeeRedistribution(_) => {}
                     _ => {
                         for presence in &presences {
-                            if let Some(charge) =
-                                self.member_charge(&context, component, presence, revision.as_ref(), basis)?
+                            if let Some(charge) = self
+                                .member_charge(&context, component, presence, revision.as_ref(), basis)
+                                .map_err(within)?
                             {
                                 charges.push(charge);
                             }
@@ -553,7 +597,10 @@ impl Engine<'_> {
         if let Some((coefficient, text)) = revision {
             exact = mul(exact, *coefficient, "revision")?;
             trace.step("Révision", text.clone());
-            line.unit_price = line.unit_price.map(|p| p * coefficient);
+            line.unit_price = match line.unit_price {
+                Some(price) => Some(mul(price, *coefficient, "price × revision")?),
+                None => None,
+            };
             line.description.push_str(&format!(" × révision {}", decimal_fr(*coefficient, 6)));
         }
         if !matches!(component.rule, Rule::UnitPrice(_) | Rule::UnitCost(_))
@@ -680,7 +727,7 @@ impl Engine<'_> {
                     (units, format!("{} {}", decimal_fr(units, 4), activity.unit_label))
                 }
                 Key::Equal => (Decimal::ONE, "1 part".to_owned()),
-                Key::FixedPercentages { shares } => {
+                Key::FixedPercentages { shares, .. } => {
                     let share =
                         shares.get(&presence.member).ok_or_else(|| AllocError::MissingPercentage {
                             convention: convention.id.to_string(),
@@ -725,29 +772,104 @@ impl Engine<'_> {
                 rule: "floor_per_year on a pool_share".to_owned(),
             });
         }
-        let shares = if targets.is_empty() {
-            Vec::new()
-        } else if component.cap_per_year.is_some() {
-            split_capped(pool, &targets).map_err(split_error)?
-        } else {
-            let plain: Vec<SplitTarget<PartyId>> =
-                targets.iter().map(|t| SplitTarget::new(t.key.clone(), t.weight)).collect();
-            split(pool, &plain).map_err(split_error)?
+        let total_weight = checked_total(targets.iter().map(|t| t.weight), "Σ weights")?;
+        // The percentages of members absent for part of the period, when the convention does not redistribute them.
+        let absent = match &rule.key {
+            Key::FixedPercentages { shares, absent: mutua_core::AbsentShares::Unbilled } => {
+                let full = mul(Decimal::ONE_HUNDRED, Decimal::from(context.period_measure), "full weight")?;
+                let missing = full.checked_sub(total_weight).ok_or_else(|| overflow("absent weight"))?;
+                let members: Vec<PartyId> = shares
+                    .keys()
+                    .filter(|party| {
+                        !presences.iter().any(|p| &p.member == *party && p.measure == context.period_measure)
+                    })
+                    .cloned()
+                    .collect();
+                (missing > Decimal::ZERO).then_some((missing, members))
+            }
+            _ => None,
         };
-        let total_weight: Decimal = targets.iter().map(|t| t.weight).sum();
+        let mut unbilled = Vec::new();
+        let mut shares = Vec::new();
+        if pool.is_zero() {
+        } else if targets.is_empty() && absent.is_none() {
+            unbilled.push(Unbilled { amount: pool, reason: UnbilledReason::NoMemberPresent });
+        } else if total_weight.is_zero() && absent.is_none() {
+            unbilled.push(Unbilled { amount: pool, reason: UnbilledReason::ZeroKey });
+        } else {
+            // 1. The absent members' part, split off with everyone's percentages.
+            let mut members_pool = pool;
+            if let Some((missing, members)) = &absent {
+                let mut keyed: Vec<SplitTarget<PoolTarget>> = targets
+                    .iter()
+                    .map(|t| SplitTarget::new(PoolTarget::Member(t.key.clone()), t.weight))
+                    .collect();
+                keyed.push(SplitTarget::new(PoolTarget::Absent, *missing));
+                let split_shares = split(pool, &keyed).map_err(split_error)?;
+                let absent_part = split_shares.last().map_or(Amount::ZERO, |share| share.amount);
+                members_pool = pool.checked_sub(absent_part)?;
+                unbilled.push(Unbilled {
+                    amount: absent_part,
+                    reason: UnbilledReason::AbsentMembers { members: members.clone() },
+                });
+                if component.cap_per_year.is_none() {
+                    shares = split_shares
+                        .into_iter()
+                        .filter_map(|share| match share.key {
+                            PoolTarget::Member(key) => Some(crate::split::Share {
+                                key,
+                                weight: share.weight,
+                                quota_exact: share.quota_exact,
+                                floor: share.floor,
+                                amount: share.amount,
+                                remainder_cents: share.remainder_cents,
+                            }),
+                            PoolTarget::Absent => None,
+                        })
+                        .collect();
+                }
+            }
+            // 2. The members' part, within their caps: what the caps cannot hold is the provider's.
+            if targets.is_empty() || total_weight.is_zero() {
+                if !members_pool.is_zero() {
+                    unbilled.push(Unbilled { amount: members_pool, reason: UnbilledReason::ZeroKey });
+                }
+            } else if component.cap_per_year.is_some() {
+                shares = match split_capped(members_pool, &targets) {
+                    Ok(shares) => shares,
+                    Err(crate::split::SplitError::CapsBelowTotal { .. }) => {
+                        let capped = capped_in_full(&targets, members_pool)?;
+                        let held = Amount::checked_sum(capped.iter().map(|s| s.amount))?;
+                        unbilled.push(Unbilled {
+                            amount: members_pool.checked_sub(held)?,
+                            reason: UnbilledReason::CapsReached,
+                        });
+                        capped
+                    }
+                    Err(error) => return Err(split_error(error)),
+                };
+            } else if absent.is_none() {
+                let plain: Vec<SplitTarget<PartyId>> =
+                    targets.iter().map(|t| SplitTarget::new(t.key.clone(), t.weight)).collect();
+                shares = split(members_pool, &plain).map_err(split_error)?;
+            }
+        }
         let allocated = Amount::checked_sum(shares.iter().map(|s| s.amount))?;
         let summary = PoolSummary {
             convention: convention.id.clone(),
+            dispositif: convention.dispositif.clone(),
             component: component.id.clone(),
             label: format!("{} — {}", component.label, context.semester),
             pool,
             allocated,
+            unbilled,
         };
         let mut charges = Vec::with_capacity(shares.len());
-        for (share, presence) in shares.iter().zip(presences) {
+        for share in &shares {
             if share.amount.is_zero() {
                 continue;
             }
+            let Some(presence) = presences.iter().find(|p| p.member == share.key) else { continue };
             let (member_basis, basis_text) = basis_of.get(&share.key).cloned().unwrap_or_default();
             let ratio = if total_weight.is_zero() {
                 Decimal::ZERO
@@ -945,6 +1067,31 @@ impl Engine<'_> {
         }
         Ok(charges)
     }
+}
+
+/// Every target with a positive weight at its cap: the split when the caps cannot hold the pool. Each share keeps
+/// its weight, its cap as quota and amount.
+fn capped_in_full(
+    targets: &[CappedTarget<PartyId>],
+    pool: Amount,
+) -> Result<Vec<crate::split::Share<PartyId>>, AllocError> {
+    let sign = if pool.is_negative() { -Decimal::ONE } else { Decimal::ONE };
+    targets
+        .iter()
+        .map(|target| {
+            let cap = if target.weight.is_zero() { Amount::ZERO } else { target.cap.unwrap_or(Amount::ZERO) };
+            let amount =
+                Amount::from_decimal(mul(cap.to_decimal(), sign, "cap × sign")?, Rounding::TowardZero);
+            Ok(crate::split::Share {
+                key: target.key.clone(),
+                weight: target.weight,
+                quota_exact: amount.to_decimal(),
+                floor: amount,
+                amount,
+                remainder_cents: 0,
+            })
+        })
+        .collect()
 }
 
 fn capitalise(text: &str) -> String {

@@ -1,6 +1,6 @@
 //! Why an allocation cannot be computed.
 
-use mutua_core::{MoneyError, TariffError, ValuationError};
+use mutua_core::{Amount, MoneyError, TariffError, ValuationError};
 
 use crate::split::SplitError;
 
@@ -108,7 +108,69 @@ pub enum AllocError {
         /// The rule or option.
         rule: String,
     },
+    /// Arithmetic overflow or division by zero in a convention's computation.
+    #[error("convention `{convention}`, `{component}` : calcul hors limites ({source})")]
+    Arithmetic {
+        /// Convention.
+        convention: String,
+        /// Component (or deposit).
+        component: String,
+        /// What overflowed.
+        source: MoneyError,
+    },
+    /// An amount computed for a member beyond the largest amount a document may carry.
+    #[error(
+        "convention `{convention}`, `{component}` : {amount} pour `{member}` dépasse la limite d'un montant ({limit})"
+    )]
+    OutOfBounds {
+        /// Convention.
+        convention: String,
+        /// Component.
+        component: String,
+        /// Member.
+        member: String,
+        /// The amount.
+        amount: Amount,
+        /// The limit.
+        limit: String,
+    },
     /// Arithmetic overflow or division by zero.
     #[error(transparent)]
     Money(#[from] MoneyError),
+}
+
+impl AllocError {
+    /// The error, with a convention and component for an arithmetic one that has none.
+    #[must_use]
+    pub fn within(self, convention: &str, component: &str) -> AllocError {
+        match self {
+            AllocError::Money(source) => AllocError::Arithmetic {
+                convention: convention.to_owned(),
+                component: component.to_owned(),
+                source,
+            },
+            AllocError::Tariff { convention, component, source: TariffError::Overflow } => {
+                AllocError::Arithmetic { convention, component, source: MoneyError::Overflow("tarif") }
+            }
+            other => other,
+        }
+    }
+
+    /// The convention the error is about, if it names one.
+    #[must_use]
+    pub fn convention(&self) -> Option<&str> {
+        match self {
+            AllocError::MissingPopulation { convention, .. }
+            | AllocError::Ineligible { convention, .. }
+            | AllocError::Split { convention, .. }
+            | AllocError::Tariff { convention, .. }
+            | AllocError::MissingPercentage { convention, .. }
+            | AllocError::UnknownUnit { convention, .. }
+            | AllocError::UnsupportedRule { convention, .. }
+            | AllocError::Arithmetic { convention, .. }
+            | AllocError::OutOfBounds { convention, .. } => Some(convention),
+            AllocError::UnknownConvention(convention) => Some(convention),
+            _ => None,
+        }
+    }
 }

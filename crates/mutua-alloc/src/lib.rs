@@ -34,8 +34,8 @@ mod error;
 mod split;
 
 pub use allocation::{
-    Allocation, Charge, ChargeKind, LineBasis, PoolSummary, Trace, TraceStep, decimal_fr, price_fr,
-    rule_label_fr,
+    Allocation, Charge, ChargeKind, LineBasis, PoolSummary, Trace, TraceStep, Unbilled, UnbilledReason,
+    decimal_fr, price_fr, rule_label_fr,
 };
 pub use cee::PROCEEDS_ROUNDING;
 pub use engine::{MEMBER_ROUNDING, allocate};

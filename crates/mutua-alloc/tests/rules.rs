@@ -211,6 +211,7 @@ fn cee_deposit_with_both_kinds_and_a_fee() {
         )
         .member("cee", "59005", "2022-01-01", None)
         .member("cee", "59009", "2022-01-01", None)
+        .member("cee", "FEAL", "2022-01-01", None)
         .deposit("d4", "cee", "2026-03-18", "8.00", "12.50")
         .operation("d4", "59005", CeeKind::Classique, "1000000")
         .operation("d4", "59009", CeeKind::Classique, "500000")
@@ -249,7 +250,7 @@ fn lille_bills_the_members_and_the_mel_by_fixed_percentages() {
         .collect();
     let rule = Rule::PoolShare(PoolShare {
         pool: PoolSource::Fixed { amount_per_year: amount("380000.00") },
-        key: Key::FixedPercentages { shares },
+        key: Key::FixedPercentages { shares, absent: mutua_core::AbsentShares::Unbilled },
     });
     let dataset = Builder::new()
         .commune("59005", 0, 3545)

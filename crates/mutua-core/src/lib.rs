@@ -29,6 +29,7 @@ mod activity;
 mod cee;
 mod convention;
 mod dataset;
+pub mod limits;
 mod money;
 mod party;
 mod period;
@@ -57,10 +58,11 @@ pub use population::{
     Millesime, PopulationBasis, PopulationFigure, PopulationKind, PopulationRecord, PopulationTable,
 };
 pub use rule::{
-    ActivityBasis, Band, BandMode, CeeRedistribution, Component, FlatFee, IndexRevision, Key, PerInhabitant,
-    PoolShare, PoolSource, PopulationBands, PriceTier, Rule, TariffError, UnitCost, UnitPrice, WeightGrid,
+    AbsentShares, ActivityBasis, Band, BandMode, CeeRedistribution, Component, FlatFee, IndexRevision, Key,
+    PerInhabitant, PoolShare, PoolSource, PopulationBands, PriceTier, Rule, TariffError, UnitCost, UnitPrice,
+    WeightGrid,
 };
-pub use validate::{Problem, ValidationError, validate};
+pub use validate::{Problem, SemesterCheck, ValidationError, forbidden_char, validate, validate_semester};
 pub use valuation::{
     FteCost, GradeCategory, STAFF_LINE_ROUNDING, StaffLine, UNIT_COST_ROUNDING, Valuation, ValuationBasis,
     ValuationError, ValuationResult,

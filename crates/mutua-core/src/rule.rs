@@ -200,7 +200,23 @@ pub enum Key {
     FixedPercentages {
         /// Percent per member.
         shares: BTreeMap<PartyId, Ratio>,
+        /// What becomes of the share of a member absent for part of the period (not yet joined, or left).
+        #[serde(default)]
+        absent: AbsentShares,
     },
+}
+
+/// What a fixed-percentage key does with the share of a member absent for part of the period, as the convention
+/// says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbsentShares {
+    /// Nobody pays it: the provider bears it, and the reconciliation reports it as unbilled (the default: no
+    /// member pays for another unless the convention says so).
+    #[default]
+    Unbilled,
+    /// The members present share the whole pool, in proportion to their percentages.
+    Rescale,
 }
 
 impl Key {

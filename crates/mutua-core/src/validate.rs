@@ -15,6 +15,27 @@ use crate::party::{PartyId, PartyKind, Source};
 use crate::rule::{ActivityBasis, Key, PoolSource, Rule};
 use crate::valuation::ValuationBasis;
 
+mod bounds;
+mod consistency;
+mod semester;
+mod text;
+
+pub use semester::{SemesterCheck, validate_semester};
+pub use text::forbidden_char;
+
+/// The activity a rule counts, if it counts one.
+fn activity_basis(rule: &Rule) -> Option<&ActivityBasis> {
+    match rule {
+        Rule::UnitPrice(rule) => Some(&rule.basis),
+        Rule::UnitCost(rule) => Some(&rule.basis),
+        Rule::PoolShare(rule) => match &rule.key {
+            Key::Activity(basis) => Some(basis),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// What is wrong, without where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -266,6 +287,13 @@ pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
     check_valuations(&mut report);
     check_cee(&mut report);
     check_carried(&mut report);
+    text::check_texts(&mut report);
+    bounds::check_bounds(&mut report);
+    consistency::check_terms_cover_memberships(&mut report);
+    consistency::check_double_billing(&mut report);
+    consistency::check_cee_consistency(&mut report);
+    consistency::check_population_needs(&mut report);
+    consistency::check_figures(&mut report);
     let mut errors = report.errors;
     errors.sort_by(|a, b| {
         (&a.source.file, a.source.line, &a.field).cmp(&(&b.source.file, b.source.line, &b.field))
@@ -570,7 +598,7 @@ fn check_rule(report: &mut Report<'_>, convention: &Convention, field: &str, rul
             }
             match &rule.key {
                 Key::Activity(basis) => check_activity_basis(report, source, &format!("{field}.key"), basis),
-                Key::FixedPercentages { shares } => {
+                Key::FixedPercentages { shares, .. } => {
                     check_percentages(report, convention, &format!("{field}.key.shares"), shares)
                 }
                 Key::Population { .. } | Key::Equal => {}
@@ -597,18 +625,34 @@ fn check_percentages(
     shares: &BTreeMap<PartyId, Ratio>,
 ) {
     let source = &convention.source;
-    let mut total = Decimal::ZERO;
     for (party, share) in shares {
-        report.party_exists(source, &format!("{field}.{party}"), party);
+        if report.party_exists(source, &format!("{field}.{party}"), party)
+            && !report.dataset.members_of(&convention.id).any(|m| &m.member == party)
+        {
+            report.push(
+                source,
+                format!("{field}.{party}"),
+                Problem::BadPercentages(format!(
+                    "`{party}` n'est pas membre de `{}` : une part fixe ne va qu'à un membre",
+                    convention.id
+                )),
+            );
+        }
         report.non_negative(source, format!("{field}.{party}"), share);
-        total += share.value();
     }
-    if total != Decimal::ONE_HUNDRED {
-        report.push(
+    // Each share is bounded (0 to 100), so the sum cannot overflow; checked anyway.
+    match consistency::percentages_total(shares.values().map(|share| share.value())) {
+        Some(total) if total == Decimal::ONE_HUNDRED => {}
+        Some(total) => report.push(
             source,
             field,
             Problem::BadPercentages(format!("fixed percentages add up to {total}, not 100")),
-        );
+        ),
+        None => report.push(
+            source,
+            field,
+            Problem::BadPercentages("fixed percentages add up to more than any amount".into()),
+        ),
     }
     for membership in report.dataset.members_of(&convention.id) {
         if !shares.contains_key(&membership.member) {

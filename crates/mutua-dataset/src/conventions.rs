@@ -415,7 +415,7 @@ rule = { kind = "pool_share", pool = { source = "fixed", amount_per_year = "10" 
         assert_eq!(first[0].cap_per_year, Some(Amount::from_cents(500_000)));
         let Rule::PoolShare(pool) = &first[1].rule else { panic!("pool share") };
         assert_eq!(pool.pool, PoolSource::Fixed { amount_per_year: Amount::from_cents(10_000) });
-        let Key::FixedPercentages { shares } = &pool.key else { panic!("fixed percentages") };
+        let Key::FixedPercentages { shares, .. } = &pool.key else { panic!("fixed percentages") };
         assert_eq!(shares.len(), 2);
         assert_eq!(first[1].revision.as_ref().map(|r| r.from.to_string()), Some("2026-01-01".into()));
         let second = &convention.terms[1].components;

@@ -1,0 +1,194 @@
+//! The checks that depend on the semester being run: what is carried into it, and whether its activity was
+//! recorded at all.
+
+use std::collections::BTreeMap;
+
+use super::{Problem, Report, ValidationError, activity_basis};
+use crate::convention::Flow;
+use crate::dataset::Dataset;
+use crate::money::Amount;
+use crate::period::Semester;
+use crate::rule::{Key, Rule};
+
+/// What [`validate_semester`] found: errors refuse the run, warnings are printed with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SemesterCheck {
+    /// Problems that make the semester's run wrong.
+    pub errors: Vec<ValidationError>,
+    /// Records the run leaves aside, and why.
+    pub warnings: Vec<ValidationError>,
+}
+
+/// Checks a dataset for the run of one semester (after [`super::validate`]): the amounts carried into it must be
+/// those of the semester before, owed to their convention's provider by one of its members and still under the
+/// titre threshold; every activity-keyed convention with members in the semester must have its activity recorded.
+#[must_use]
+pub fn validate_semester(dataset: &Dataset, semester: Semester) -> SemesterCheck {
+    let mut report = Report { dataset, errors: Vec::new() };
+    let mut warnings = Vec::new();
+    check_carried(&mut report, &mut warnings, semester);
+    check_activity_recorded(&mut report, semester);
+    let mut errors = report.errors;
+    errors.sort_by(|a, b| {
+        (&a.source.file, a.source.line, &a.field).cmp(&(&b.source.file, b.source.line, &b.field))
+    });
+    SemesterCheck { errors, warnings }
+}
+
+fn check_carried(report: &mut Report<'_>, warnings: &mut Vec<ValidationError>, semester: Semester) {
+    let dataset = report.dataset;
+    let previous = semester.previous();
+    let threshold = dataset.meta.titre_threshold;
+    let mut totals: BTreeMap<
+        (&crate::party::PartyId, &crate::party::PartyId),
+        (Amount, &crate::party::Source),
+    > = BTreeMap::new();
+    let mut seen = BTreeMap::new();
+    for carried in &dataset.carried {
+        let source = &carried.source;
+        if carried.semester >= semester {
+            warnings.push(ValidationError {
+                source: source.clone(),
+                field: "semester".into(),
+                problem: Problem::OutOfRange(format!(
+                    "montant reporté du {} : il appartient à l'exécution du {}, pas à celle du {semester} ; il \
+                     n'est pas repris",
+                    carried.semester,
+                    carried.semester.next()
+                )),
+            });
+            continue;
+        }
+        if carried.semester < previous {
+            report.push(
+                source,
+                "semester",
+                Problem::OutOfRange(format!(
+                    "montant reporté du {} : il devait être facturé au {} ; il n'est repris que par l'exécution du \
+                     semestre qui suit celui où il a été reporté (facturez-le, ou corrigez la ligne)",
+                    carried.semester,
+                    carried.semester.next()
+                )),
+            );
+            continue;
+        }
+        if carried.amount.is_zero() {
+            report.push(
+                source,
+                "amount",
+                Problem::NotPositive("0.00 (un report nul n'a pas lieu d'être)".into()),
+            );
+        }
+        if let Some(first_line) = seen.insert(
+            (&carried.issuer, &carried.debtor, &carried.convention, carried.label.as_str(), carried.amount),
+            source.line,
+        ) {
+            report.push(
+                source,
+                "label",
+                Problem::Duplicate {
+                    what: "montant reporté (même émetteur, débiteur, convention, libellé et montant)".into(),
+                    first_line,
+                },
+            );
+        }
+        let Some(convention) = dataset.conventions.get(&carried.convention) else { continue };
+        if carried.issuer != convention.provider {
+            report.push(
+                source,
+                "issuer",
+                Problem::OutOfRange(format!(
+                    "`{}` n'émet pas les documents de `{}`, c'est `{}`",
+                    carried.issuer, convention.id, convention.provider
+                )),
+            );
+        }
+        if convention.flow != Flow::MembersPayProvider {
+            report.push(
+                source,
+                "convention",
+                Problem::OutOfRange(format!(
+                    "`{}` ne facture pas ses membres : seul un montant dû par un membre se reporte",
+                    convention.id
+                )),
+            );
+        }
+        let member = dataset
+            .members_of(&convention.id)
+            .any(|m| m.member == carried.debtor && carried.semester.period().intersect(m.range).is_some());
+        if !member {
+            report.push(
+                source,
+                "debtor",
+                Problem::OutOfRange(format!(
+                    "`{}` n'était pas membre de `{}` au {}",
+                    carried.debtor, convention.id, carried.semester
+                )),
+            );
+        }
+        let entry = totals.entry((&carried.issuer, &carried.debtor)).or_insert((Amount::ZERO, source));
+        entry.0 = entry.0.checked_add(carried.amount).unwrap_or(entry.0);
+    }
+    for ((issuer, debtor), (total, source)) in totals {
+        if total.abs() >= threshold {
+            report.push(
+                source,
+                "amount",
+                Problem::OutOfRange(format!(
+                    "les montants reportés de `{debtor}` envers `{issuer}` font {total}, pas moins que le seuil de \
+                     {threshold} : un document aurait dû être émis au {previous}"
+                )),
+            );
+        }
+    }
+}
+
+/// Whether a rule is keyed on activity.
+fn activity_keyed(rule: &Rule) -> bool {
+    match rule {
+        Rule::UnitPrice(_) | Rule::UnitCost(_) => true,
+        Rule::PoolShare(pool) => matches!(pool.key, Key::Activity(_)),
+        _ => false,
+    }
+}
+
+fn check_activity_recorded(report: &mut Report<'_>, semester: Semester) {
+    let dataset = report.dataset;
+    let period = semester.period();
+    for convention in dataset.conventions.values() {
+        if convention.flow == Flow::None {
+            continue;
+        }
+        let present =
+            dataset.members_of(&convention.id).filter(|m| period.intersect(m.range).is_some()).count();
+        if present == 0 {
+            continue;
+        }
+        let keyed = convention
+            .terms_ranges()
+            .filter(|(range, _)| period.intersect(*range).is_some())
+            .find_map(|(_, terms)| {
+                terms.components.iter().enumerate().find(|(_, c)| activity_keyed(&c.rule)).map(
+                    |(index, c)| {
+                        let terms_index =
+                            convention.terms.iter().position(|t| std::ptr::eq(t, terms)).unwrap_or(0);
+                        (terms_index, index, c)
+                    },
+                )
+            });
+        let Some((terms_index, component_index, component)) = keyed else { continue };
+        let recorded =
+            dataset.activity.iter().any(|a| a.convention == convention.id && a.semester == semester);
+        if !recorded {
+            let activity = activity_basis(&component.rule).map(|b| b.activity.as_str()).unwrap_or_default();
+            report.push(
+                &convention.source,
+                &format!("terms[{terms_index}].components[{component_index}].rule"),
+                Problem::OutOfRange(format!(
+                    "aucune ligne d'activité « {activity} » pour {semester} dans activity.csv alors que {present} \
+                     membre(s) sont présents : ajoutez les lignes du semestre, avec 0 là où rien n'a été fait"
+                )),
+            );
+        }
+    }
+}
