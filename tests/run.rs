@@ -136,36 +136,53 @@ fn one_invoice_per_debtor_and_numbers_are_gapless_and_ordered() {
 }
 
 #[test]
-fn lines_per_dispositif_equal_the_allocation_minus_what_is_carried() {
+fn lines_per_dispositif_and_pool_add_up_to_what_was_computed() {
     let manifest = manifest();
-    let mut invoiced: BTreeMap<String, i64> = BTreeMap::new();
-    let mut imputed: BTreeMap<String, i64> = BTreeMap::new();
-    let mut paid: BTreeMap<String, i64> = BTreeMap::new();
+    let mut on_documents: BTreeMap<(String, String), i64> = BTreeMap::new();
     for line in lines() {
         let amount = cents(&Value::String(line["amount"].clone()));
-        let target = match line["document_kind"].as_str() {
-            "invoice" | "credit_note" => &mut invoiced,
-            "ac_statement" => &mut imputed,
-            "payment_notice" => &mut paid,
+        let destination = match line["document_kind"].as_str() {
+            "invoice" => "invoiced",
+            "credit_note" => "credited",
+            "ac_statement" => "imputed",
+            "payment_notice" => "paid",
             other => panic!("unknown document kind {other}"),
         };
-        *target.entry(line["dispositif"].clone()).or_default() += amount;
+        *on_documents.entry((line["dispositif"].clone(), destination.to_owned())).or_default() += amount;
     }
     let mut carried_total = 0;
     for summary in manifest["dispositifs"].as_array().unwrap() {
         let dispositif = summary["dispositif"].as_str().unwrap();
         let computed = cents(&summary["computed"]);
-        let carried = cents(&summary["carried_forward"]);
-        carried_total += carried;
-        let on_documents =
-            invoiced.get(dispositif).copied().unwrap_or(0) + imputed.get(dispositif).copied().unwrap_or(0);
-        assert_eq!(on_documents, computed - carried, "{dispositif}: lines ≠ computed − carried");
-        assert_eq!(
-            invoiced.get(dispositif).copied().unwrap_or(0),
-            cents(&summary["invoiced"]),
-            "{dispositif}"
-        );
-        assert_eq!(paid.get(dispositif).copied().unwrap_or(0), cents(&summary["paid"]), "{dispositif}");
+        let mut accounted = 0;
+        for destination in
+            ["invoiced", "credited", "imputed", "carried_forward", "paid", "retained", "netted"]
+        {
+            accounted += cents(&summary[destination]);
+        }
+        assert_eq!(accounted, computed, "{dispositif}: Σ destinations ≠ computed");
+        for destination in ["invoiced", "credited", "imputed", "paid"] {
+            let listed =
+                on_documents.get(&(dispositif.to_owned(), destination.to_owned())).copied().unwrap_or(0);
+            assert_eq!(
+                listed,
+                cents(&summary[destination]),
+                "{dispositif} {destination}: lines.csv ≠ manifest"
+            );
+        }
+        carried_total += cents(&summary["carried_forward"]);
+    }
+    // Every pool: to distribute = Σ destinations + Σ unbilled.
+    let pools = manifest["pools"].as_array().unwrap();
+    assert!(pools.len() >= 4, "{pools:?}");
+    for pool in pools {
+        let mut accounted: i64 =
+            ["invoiced", "credited", "imputed", "carried_forward", "paid", "retained", "netted"]
+                .iter()
+                .map(|d| cents(&pool[*d]))
+                .sum();
+        accounted += pool["unbilled"].as_array().unwrap().iter().map(|u| cents(&u["amount"])).sum::<i64>();
+        assert_eq!(accounted, cents(&pool["to_distribute"]), "{pool}");
     }
     let listed: i64 =
         manifest["carried_forward"].as_array().unwrap().iter().map(|c| cents(&c["amount"])).sum();

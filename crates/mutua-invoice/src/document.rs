@@ -18,14 +18,16 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use mutua_alloc::{Allocation, Charge};
+use mutua_alloc::{Allocation, Charge, ChargeKind};
 use mutua_core::{
-    Amount, CarriedAmount, Dataset, DispositifId, PartyId, Semester, Settlement, Source, VatRegime,
+    Amount, CarriedAmount, ConventionId, Dataset, DispositifId, PartyId, Semester, Settlement, Source,
+    VatRegime,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvoiceError;
+use crate::reconcile::{Buckets, Destination, PoolReconciliation};
 
 /// The kinds of documents a batch issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -197,23 +199,18 @@ impl Document {
     }
 }
 
-/// What a batch did with each dispositif's amounts.
+/// What a batch did with each dispositif's amounts: `computed = Σ destinations`, to the cent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct DispositifSummary {
     /// The dispositif.
     pub dispositif: String,
-    /// Σ of the allocation's charges to members for the semester (current, regularisations and amounts carried in).
+    /// Σ of the allocation's charges for the semester (current, regularisations, CEE shares, amounts carried in).
     pub computed: Amount,
-    /// Σ of those charges on issued invoices and credit notes.
-    pub invoiced: Amount,
-    /// Σ of those charges imputed on attributions de compensation.
-    pub imputed: Amount,
-    /// Σ of those charges carried to the next semester (documents under the titre threshold).
-    pub carried_forward: Amount,
-    /// Σ paid to beneficiaries on payment notices.
-    pub paid: Amount,
-    /// Σ of shares the provider keeps for its own operations (CEE).
-    pub retained: Amount,
+    /// Where they went.
+    #[serde(flatten)]
+    pub destinations: Buckets,
+    /// Σ of what the dispositif's pools left unbilled (each part and its reason is in [`Batch::pools`]).
+    pub unbilled: Amount,
 }
 
 /// The documents of a semester, and what was carried forward.
@@ -228,8 +225,10 @@ pub struct Batch {
     /// Charges not issued because their document would have been under the titre threshold: they are owed
     /// next semester (write them to the next dataset's `carried.csv`).
     pub carried_forward: Vec<CarriedAmount>,
-    /// Per dispositif, what was computed, invoiced, imputed, carried, paid and retained.
+    /// Per dispositif, what was computed and where it went.
     pub dispositifs: Vec<DispositifSummary>,
+    /// Per pool, what was to distribute and where every cent went.
+    pub pools: Vec<PoolReconciliation>,
 }
 
 /// Options of a batch: the issue date and where series start.
@@ -257,10 +256,11 @@ fn vat_of(lines: &[Charge]) -> Result<Amount, InvoiceError> {
     }
     let mut vat = Amount::ZERO;
     for (rate, base) in bases {
-        let tax = Amount::from_decimal(
-            base.to_decimal() * rate / Decimal::ONE_HUNDRED,
-            mutua_core::Rounding::HalfUp,
-        );
+        let tax_exact = base
+            .to_decimal()
+            .checked_mul(rate)
+            .ok_or(mutua_core::MoneyError::Overflow("base × taux de TVA"))?;
+        let tax = Amount::from_decimal(tax_exact / Decimal::ONE_HUNDRED, mutua_core::Rounding::HalfUp);
         vat = vat.checked_add(tax)?;
     }
     Ok(vat)
@@ -278,29 +278,65 @@ fn line_order(a: &Charge, b: &Charge) -> std::cmp::Ordering {
     ))
 }
 
-/// Builds the documents of a semester from its allocation.
+/// The pool a charge was split from, if any: current charges of a pool's component, and CEE shares.
+fn pool_key(charge: &Charge) -> Option<(ConventionId, String)> {
+    match charge.kind {
+        ChargeKind::Current | ChargeKind::CeeShare { .. } => {
+            Some((charge.convention.clone(), charge.component.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Builds the documents of a semester from its allocation, and the reconciliation of every amount.
 pub fn build_batch(
     dataset: &Dataset,
     allocation: &Allocation,
     options: &BatchOptions,
 ) -> Result<Batch, InvoiceError> {
     let threshold = dataset.meta.titre_threshold;
-    // 1. Group the charges by document: (kind family, issuer, recipient).
-    let mut groups: BTreeMap<(DocumentKind, PartyId, PartyId), Vec<Charge>> = BTreeMap::new();
+    // The pools of the semester, every slice of a component together.
+    let mut pools: BTreeMap<(ConventionId, String), PoolReconciliation> = BTreeMap::new();
+    for pool in &allocation.pools {
+        let entry = pools.entry((pool.convention.clone(), pool.component.clone())).or_insert_with(|| {
+            PoolReconciliation {
+                dispositif: pool.dispositif.clone(),
+                convention: pool.convention.clone(),
+                component: pool.component.clone(),
+                label: pool.label.clone(),
+                to_distribute: Amount::ZERO,
+                shares: Buckets::default(),
+                unbilled: Vec::new(),
+            }
+        });
+        entry.to_distribute = entry.to_distribute.checked_add(pool.pool)?;
+        for unbilled in &pool.unbilled {
+            entry.add_unbilled(unbilled)?;
+        }
+    }
     let mut summaries: BTreeMap<DispositifId, DispositifSummary> = BTreeMap::new();
-    for charge in &allocation.charges {
+    let mut place = |charge: &Charge, destination: Destination| -> Result<(), InvoiceError> {
         let summary = summaries.entry(charge.dispositif.clone()).or_insert_with(|| DispositifSummary {
             dispositif: charge.dispositif.to_string(),
             ..DispositifSummary::default()
         });
+        summary.computed = summary.computed.checked_add(charge.amount)?;
+        summary.destinations.add(destination, charge.amount)?;
+        if let Some(pool) = pool_key(charge).and_then(|key| pools.get_mut(&key)) {
+            pool.shares.add(destination, charge.amount)?;
+        }
+        Ok(())
+    };
+    // 1. Group the charges by document: (kind family, issuer, recipient).
+    let mut groups: BTreeMap<(DocumentKind, PartyId, PartyId), Vec<Charge>> = BTreeMap::new();
+    for charge in &allocation.charges {
         if charge.payer == charge.payee {
-            summary.retained = summary.retained.checked_add(charge.amount)?;
+            place(charge, Destination::Retained)?;
             continue;
         }
         let key = if charge.provider_pays {
             (DocumentKind::PaymentNotice, charge.payer.clone(), charge.payee.clone())
         } else {
-            summary.computed = summary.computed.checked_add(charge.amount)?;
             match charge.settlement {
                 Settlement::Invoice => (DocumentKind::Invoice, charge.payee.clone(), charge.payer.clone()),
                 Settlement::AttributionCompensation => {
@@ -323,26 +359,39 @@ pub fn build_batch(
         } else {
             family
         };
-        if total.is_zero() {
-            continue;
-        }
-        if under_threshold(kind, total, threshold) {
-            for line in &lines {
-                let summary = summaries.entry(line.dispositif.clone()).or_default();
-                summary.carried_forward = summary.carried_forward.checked_add(line.amount)?;
-                carried_forward.push(CarriedAmount {
-                    semester: allocation.semester,
-                    issuer: issuer.clone(),
-                    debtor: recipient.clone(),
-                    convention: line.convention.clone(),
-                    label: line.label.clone(),
-                    amount: line.amount,
-                    source: Source::code(),
-                });
+        let destination = if total.is_zero() {
+            Destination::Netted
+        } else if under_threshold(kind, total, threshold) {
+            Destination::CarriedForward
+        } else {
+            match kind {
+                DocumentKind::Invoice => Destination::Invoiced,
+                DocumentKind::CreditNote => Destination::Credited,
+                DocumentKind::AcStatement => Destination::Imputed,
+                DocumentKind::PaymentNotice | DocumentKind::Cancellation => Destination::Paid,
             }
-            continue;
+        };
+        for line in &lines {
+            place(line, destination)?;
         }
-        drafts.push((kind, issuer, recipient, lines, net, vat));
+        match destination {
+            Destination::Netted => continue,
+            Destination::CarriedForward => {
+                for line in &lines {
+                    carried_forward.push(CarriedAmount {
+                        semester: allocation.semester,
+                        issuer: issuer.clone(),
+                        debtor: recipient.clone(),
+                        convention: line.convention.clone(),
+                        label: line.label.clone(),
+                        amount: line.amount,
+                        source: Source::code(),
+                    });
+                }
+                continue;
+            }
+            _ => drafts.push((kind, issuer, recipient, lines, net, vat)),
+        }
     }
     // 3. Numbers: per series, ascending recipient id.
     drafts.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
@@ -361,17 +410,6 @@ pub fn build_batch(
         });
         let sequence = *next;
         *next += 1;
-        for line in &lines {
-            let summary = summaries.entry(line.dispositif.clone()).or_default();
-            match kind {
-                DocumentKind::Invoice | DocumentKind::CreditNote => {
-                    summary.invoiced = summary.invoiced.checked_add(line.amount)?
-                }
-                DocumentKind::AcStatement => summary.imputed = summary.imputed.checked_add(line.amount)?,
-                DocumentKind::PaymentNotice => summary.paid = summary.paid.checked_add(line.amount)?,
-                DocumentKind::Cancellation => {}
-            }
-        }
         let total = net.checked_add(vat)?;
         documents.push(Document {
             kind,
@@ -389,9 +427,23 @@ pub fn build_batch(
             corrects: None,
         });
     }
+    // 4. Every cent accounted for, before any document exists.
+    for pool in pools.values() {
+        let placed = pool.shares.total()?;
+        let accounted = placed.checked_add(pool.unbilled_total()?)?;
+        if accounted != pool.to_distribute {
+            return Err(InvoiceError::Unbalanced {
+                dispositif: format!("{} / {} / {}", pool.dispositif, pool.convention, pool.component),
+                computed: pool.to_distribute,
+                accounted,
+            });
+        }
+        if let Some(summary) = summaries.get_mut(&pool.dispositif) {
+            summary.unbilled = summary.unbilled.checked_add(pool.unbilled_total()?)?;
+        }
+    }
     for summary in summaries.values() {
-        let accounted =
-            summary.invoiced.checked_add(summary.imputed)?.checked_add(summary.carried_forward)?;
+        let accounted = summary.destinations.total()?;
         if accounted != summary.computed {
             return Err(InvoiceError::Unbalanced {
                 dispositif: summary.dispositif.clone(),
@@ -406,5 +458,6 @@ pub fn build_batch(
         documents,
         carried_forward,
         dispositifs: summaries.into_values().collect(),
+        pools: pools.into_values().collect(),
     })
 }

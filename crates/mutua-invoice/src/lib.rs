@@ -15,6 +15,7 @@ mod document;
 mod error;
 pub mod export;
 pub mod present;
+pub mod reconcile;
 pub mod render;
 
 pub use document::{

@@ -4,6 +4,7 @@
 //! Amounts are decimal strings (`"1234.56"`), never JSON numbers.
 
 use mutua_core::{CarriedAmount, Dataset, PartyId};
+use mutua_invoice::reconcile::PoolReconciliation;
 use mutua_invoice::{Batch, DispositifSummary, Document, InvoiceError};
 use serde::Serialize;
 
@@ -93,6 +94,7 @@ struct Manifest<'a> {
     documents: Vec<DocumentEntry<'a>>,
     cancelled: &'a [String],
     dispositifs: &'a [DispositifSummary],
+    pools: &'a [PoolReconciliation],
     carried_forward: &'a [CarriedAmount],
 }
 
@@ -155,6 +157,7 @@ pub fn issued_manifest(
         documents: entries,
         cancelled,
         dispositifs: &batch.dispositifs,
+        pools: &batch.pools,
         carried_forward: &batch.carried_forward,
     })
 }
@@ -208,6 +211,7 @@ pub fn draft_manifest(
         documents: entries,
         cancelled: &[],
         dispositifs: &batch.dispositifs,
+        pools: &batch.pools,
         carried_forward: &batch.carried_forward,
     })
 }
