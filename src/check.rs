@@ -9,25 +9,48 @@ use std::process::ExitCode;
 use anyhow::bail;
 use mutua_core::{Dataset, PopulationKind, ValuationBasis};
 
-/// Loads and validates the dataset in `data`; prints a summary to stdout (exit 0) or every error to stderr,
-/// one `file:line: field: message` per line followed by their count (exit 1).
-pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
+/// Loads and validates the dataset in `data`, then checks the semester (`semester`, or the dataset's current one)
+/// as `mutua run` would compute it; prints a summary and the reconciliation to stdout (exit 0) or every error to
+/// stderr, one `file:line: field: message` per line followed by their count (exit 1). Warnings go to stderr and
+/// do not change the exit code.
+pub fn run(data: &Path, semester: Option<&str>) -> anyhow::Result<ExitCode> {
     if !data.is_dir() {
         bail!("no dataset directory at `{}`", data.display());
     }
-    match mutua_dataset::load(data) {
-        Ok(dataset) => {
-            crate::output::print_out(&summary(&dataset, data))?;
-            Ok(ExitCode::SUCCESS)
-        }
+    let dataset = match mutua_dataset::load(data) {
+        Ok(dataset) => dataset,
         Err(errors) => {
             for error in &errors {
                 eprintln!("{error}");
             }
             eprintln!("{} in {}", counted(errors.len(), "error"), data.display());
-            Ok(ExitCode::FAILURE)
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let semester = match semester {
+        Some(text) => crate::run::parse_semester(text)?,
+        None => dataset.meta.current_semester,
+    };
+    let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Render);
+    for warning in &report.warnings {
+        eprintln!("attention : {warning}");
+    }
+    if !report.is_ok() {
+        for error in &report.errors {
+            eprintln!("{error}");
+        }
+        eprintln!("{} in {} for {semester}", counted(report.errors.len(), "error"), data.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let mut out = summary(&dataset, data);
+    if let Some(batch) = &report.batch {
+        out.push_str(&crate::reconciliation::text(batch.semester, &batch.dispositifs));
+        for line in crate::reconciliation::unbilled_warnings(&batch.pools) {
+            eprintln!("attention : {line}");
         }
     }
+    crate::output::print_out(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The summary of a valid dataset, in English, one fact per line.

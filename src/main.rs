@@ -10,6 +10,7 @@ mod check;
 mod explain;
 mod ledger;
 mod output;
+mod reconciliation;
 mod run;
 
 /// Value, split and bill the shared services of a French métropole.
@@ -27,6 +28,9 @@ enum Command {
         /// The dataset directory.
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
+        /// Le semestre à vérifier comme `mutua run` le calculerait (`2026-S1`) ; par défaut le semestre courant.
+        #[arg(long)]
+        semester: Option<String>,
     },
     /// Émet le semestre : une facture consolidée par débiteur, les avis de versement et états d'imputation, en
     /// PDF (Factur-X), avec manifest.json, lines.csv et carried.csv. Chaque document est numéroté une fois,
@@ -115,7 +119,7 @@ fn parse_series_start(text: &str) -> Result<(mutua_issue::Series, u64), String> 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Check { data } => check::run(&data),
+        Command::Check { data, semester } => check::run(&data, semester.as_deref()),
         Command::Run {
             data,
             semester,

@@ -159,7 +159,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar();
     if args.draft {
         let out = args.out.unwrap_or_else(|| PathBuf::from("out-projet"));
-        let report = draft_to_directory(
+        let report = match draft_to_directory(
             &dataset,
             semester,
             issue_date,
@@ -167,7 +167,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             &holder("mutua run --dry-run"),
             wait,
             &bar,
-        )?;
+        ) {
+            Ok(report) => report,
+            Err(mutua_issue::IssueError::Check(errors)) => {
+                for error in &errors {
+                    eprintln!("{error}");
+                }
+                eprintln!(
+                    "{} erreur(s) dans {} pour {semester} : aucun projet écrit",
+                    errors.len(),
+                    args.data.display()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        for line in crate::reconciliation::unbilled_warnings(&report.pools) {
+            eprintln!("attention : {line}");
+        }
         crate::output::print_out(&draft_summary(&report, &out))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -182,7 +199,25 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let options = IssueOptions { semester, issue_date, format: args.format, series_start };
     let target =
         DirectoryTarget { out: out.clone(), ledger: ledger.clone(), holder: holder("mutua run"), wait };
-    let report = issue_to_directory(&dataset, &options, &target, &bar)?;
+    let report = match issue_to_directory(&dataset, &options, &target, &bar) {
+        Ok(report) => report,
+        Err(mutua_issue::IssueError::Check(errors)) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            eprintln!(
+                "{} erreur(s) dans {} pour {semester} : rien n'est émis (mutua check --semester {semester} dit la \
+                 même chose)",
+                errors.len(),
+                args.data.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for line in crate::reconciliation::unbilled_warnings(&report.pools) {
+        eprintln!("attention : {line}");
+    }
     for notice in &report.notices {
         eprintln!("note : {notice}");
     }
@@ -260,6 +295,7 @@ fn summary(report: &IssueReport, out: &Path, ledger: &Path) -> String {
         let _ = writeln!(text, "  annulés par cette exécution : {}", report.cancelled.join(", "));
     }
     carried_line(&mut text, &report.carried);
+    text.push_str(&crate::reconciliation::text(report.semester, &report.dispositifs));
     let issued = report.with_status(Status::Issued).count();
     let _ = writeln!(
         text,

@@ -62,7 +62,10 @@ pub use rule::{
     PerInhabitant, PoolShare, PoolSource, PopulationBands, PriceTier, Rule, TariffError, UnitCost, UnitPrice,
     WeightGrid,
 };
-pub use validate::{Problem, SemesterCheck, ValidationError, forbidden_char, validate, validate_semester};
+pub use validate::{
+    PrintedText, Problem, SemesterCheck, ValidationError, forbidden_char, printed_texts, validate,
+    validate_semester,
+};
 pub use valuation::{
     FteCost, GradeCategory, STAFF_LINE_ROUNDING, StaffLine, UNIT_COST_ROUNDING, Valuation, ValuationBasis,
     ValuationError, ValuationResult,

@@ -21,7 +21,7 @@ mod semester;
 mod text;
 
 pub use semester::{SemesterCheck, validate_semester};
-pub use text::forbidden_char;
+pub use text::{PrintedText, forbidden_char, printed_texts};
 
 /// The activity a rule counts, if it counts one.
 fn activity_basis(rule: &Rule) -> Option<&ActivityBasis> {

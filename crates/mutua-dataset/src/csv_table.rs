@@ -194,6 +194,21 @@ impl Table {
     }
 }
 
+/// The characters a spreadsheet takes as the start of a formula, which mutua's CSV exports guard with a
+/// leading apostrophe (`mutua_invoice::export::spreadsheet_safe`): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell without the apostrophe that guards a formula character (CSV formula injection): one leading `'`
+/// is taken off when the character after it is `=`, `+`, `-`, `@`, a tab or a carriage return, so that a label
+/// exported as `'=SUM(A1)` (in `carried.csv`) reads back as `=SUM(A1)`. Any other text is kept as is: `'Allo`, a
+/// lone `'`, `''=x` (the character after the first apostrophe is an apostrophe).
+pub(crate) fn without_formula_guard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
 /// One row of a table, whose cells are parsed one by one; each failure is reported and gives `None`.
 pub(crate) struct Row<'t, 'e> {
     table: &'t Table,
@@ -255,6 +270,13 @@ impl Row<'_, '_> {
     /// A required text cell, as is.
     pub(crate) fn text(&mut self, column: &str) -> Option<String> {
         self.required(column, |text| Ok::<_, ErrorKind>(text.to_owned()))
+    }
+
+    /// A required text cell of a file mutua itself exports (`carried.csv`), without the apostrophe its
+    /// spreadsheet-safe export puts before a formula character ([`without_formula_guard`]): `'=SUM(A1)` reads
+    /// `=SUM(A1)`.
+    pub(crate) fn exported_text(&mut self, column: &str) -> Option<String> {
+        self.required(column, |text| Ok::<_, ErrorKind>(without_formula_guard(text).to_owned()))
     }
 
     /// An optional text cell, as is.
@@ -324,6 +346,42 @@ mod tests {
             let (got_rows, got_errors) = run(text);
             assert_eq!(got_rows, rows, "{text:?}");
             assert_eq!(got_errors, errors, "{text:?}");
+        }
+    }
+
+    /// A label of `carried.csv` as mutua's export writes it (`spreadsheet_safe`, then RFC 4180 quoting) reads
+    /// back as the label that was exported; an apostrophe that guards nothing is kept.
+    #[test]
+    fn carried_labels_read_back_without_their_formula_guard() {
+        let cases: &[(&str, &str)] = &[
+            ("'=SUM(A1)", "=SUM(A1)"),
+            ("'+33 3 20 12 34 56", "+33 3 20 12 34 56"),
+            ("'-5 % de remise", "-5 % de remise"),
+            ("'@SUM(A1)", "@SUM(A1)"),
+            ("'\tTab", "\tTab"),
+            ("\"'\rCR\"", "\rCR"),
+            ("\"'=HYPERLINK(\"\"http://x\"\",\"\"a, b\"\")\"", "=HYPERLINK(\"http://x\",\"a, b\")"),
+            ("\"'=1,\"\"2\"\"\n3\"", "=1,\"2\"\n3"),
+            // Only an apostrophe right before a formula character.
+            ("''=x", "''=x"),
+            ("'Allo", "'Allo"),
+            ("'", "'"),
+            ("'1", "'1"),
+            ("l'école", "l'école"),
+            // A cell that was not guarded is read as is.
+            ("=x", "=x"),
+            ("Impressions du réseau métropolitain", "Impressions du réseau métropolitain"),
+        ];
+        for &(cell, label) in cases {
+            let text = format!(
+                "semester,issuer,debtor,convention,label,amount\n2026-S1,MEL,59163,impression-2023,{cell},9.00\n"
+            );
+            let mut errors = Vec::new();
+            let table = parse(&text, crate::tables::CARRIED, &mut errors).unwrap();
+            let (line, record) = table.rows().next().unwrap();
+            let mut row = table.row(line, record, &mut errors);
+            assert_eq!(row.exported_text("label").as_deref(), Some(label), "{cell:?}");
+            assert!(errors.is_empty(), "{cell:?}: {errors:?}");
         }
     }
 }

@@ -521,7 +521,8 @@ pub(crate) fn carried(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CarriedAmo
         let issuer = row.required("issuer", PartyId::parse);
         let debtor = row.required("debtor", PartyId::parse);
         let convention = row.required("convention", ConventionId::parse);
-        let label = row.text("label");
+        // mutua writes this file (`carried.csv` of a run): its labels carry the spreadsheet guard.
+        let label = row.exported_text("label");
         let amount = row.required("amount", Amount::parse);
         let (Some(semester), Some(issuer), Some(debtor), Some(convention), Some(label), Some(amount)) =
             (semester, issuer, debtor, convention, label, amount)

@@ -1,6 +1,8 @@
 //! Machine-readable exports of a batch: `lines.csv` and `carried.csv` (`docs/manifest.md`). The manifest of a run
 //! is written by the issuing crate, which knows what was issued, kept and cancelled.
 
+use std::borrow::Cow;
+
 use mutua_alloc::ChargeKind;
 use mutua_core::{Dataset, VatRegime};
 
@@ -8,13 +10,65 @@ use crate::document::{Batch, Document};
 use crate::error::InvoiceError;
 use crate::present::line_account;
 
-/// Quotes a CSV cell when it needs it (RFC 4180).
-fn cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+/// The characters a spreadsheet takes as the start of a formula (OWASP, CSV injection): `=`, `+`, `-`, `@`,
+/// tab and carriage return.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell made safe to open in a spreadsheet (CSV formula injection): a cell whose first character is `=`, `+`,
+/// `-`, `@`, a tab (U+0009) or a carriage return (U+000D) gets a leading apostrophe `'`, so that a spreadsheet
+/// shows it as text instead of evaluating it (`=SUM(A1)` is written `'=SUM(A1)`), except a plain decimal number
+/// (an optional leading `-`, digits, then optionally `.` and digits: `-150.00`, `-0.5`, `-3`), which is kept as
+/// is: amounts and quantities are negative on credit notes. Every other cell is kept as is. mutua's dataset
+/// loader takes the apostrophe off again when it reads `carried.csv` (`docs/manifest.md`).
+#[must_use]
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) && !is_plain_decimal(cell) {
+        Cow::Owned(format!("'{cell}"))
     } else {
-        text.to_owned()
+        Cow::Borrowed(cell)
     }
+}
+
+/// Whether `text` is an optional `-`, one or more digits, then optionally a `.` and one or more digits.
+fn is_plain_decimal(text: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    match unsigned.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(unsigned),
+    }
+}
+
+/// A CSV writer into memory: RFC 4180 (comma, fields quoted with `"` only when they hold a comma, a quote, a
+/// carriage return or a line feed, quotes doubled), each record ended by `\n`, every record as long as the first.
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .delimiter(b',')
+        .quote(b'"')
+        .double_quote(true)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .flexible(false)
+        .from_writer(Vec::new())
+}
+
+/// Writes one record, every cell made [`spreadsheet_safe`].
+fn write_safe_record<'c>(
+    writer: &mut csv::Writer<Vec<u8>>,
+    cells: impl IntoIterator<Item = &'c str>,
+) -> Result<(), csv::Error> {
+    let cells: Vec<Cow<'_, str>> = cells.into_iter().map(spreadsheet_safe).collect();
+    writer.write_record(cells.iter().map(|cell| cell.as_bytes()))
+}
+
+/// The bytes written, or the error, as an [`InvoiceError::Export`] of `what`.
+fn finish(what: &'static str, writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, InvoiceError> {
+    writer.into_inner().map_err(|error| InvoiceError::Export { what, message: error.error().to_string() })
+}
+
+/// An error of the CSV writer, as an [`InvoiceError::Export`] of `what`.
+fn export_error(what: &'static str) -> impl Fn(csv::Error) -> InvoiceError {
+    move |error| InvoiceError::Export { what, message: error.to_string() }
 }
 
 /// The header of `lines.csv`.
@@ -43,16 +97,21 @@ pub fn vat_code(vat: &VatRegime) -> String {
 }
 
 /// `lines.csv`: one row per document line, for import into a finance system. Credit-note lines keep their sign.
+/// Every cell is written [`spreadsheet_safe`], quoted per RFC 4180 when it needs it.
+///
+/// # Errors
+///
+/// [`InvoiceError::UnknownParty`] for a recipient the dataset does not know; [`InvoiceError::Export`] if the CSV
+/// writer fails.
 pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, InvoiceError> {
-    let mut out = String::with_capacity(documents.len() * 400);
-    out.push_str(LINES_HEADER);
-    out.push('\n');
+    const WHAT: &str = "lines.csv";
+    let mut writer = csv_writer();
+    write_safe_record(&mut writer, LINES_HEADER.split(',')).map_err(export_error(WHAT))?;
     for document in documents {
         let recipient = dataset
             .party(&document.recipient)
             .ok_or_else(|| InvoiceError::UnknownParty(document.recipient.to_string()))?;
         for line in &document.lines {
-            let vat = vat_code(&line.vat);
             let cells = [
                 document.number.clone(),
                 document.kind.as_str().to_owned(),
@@ -73,21 +132,28 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
                     .unwrap_or_default(),
                 line.amount.to_string(),
                 line_account(document.kind, line).to_owned(),
-                vat,
+                vat_code(&line.vat),
             ];
-            let row: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-            out.push_str(&row.join(","));
-            out.push('\n');
+            write_safe_record(&mut writer, cells.iter().map(String::as_str)).map_err(export_error(WHAT))?;
         }
     }
-    Ok(out.into_bytes())
+    finish(WHAT, writer)
 }
 
+/// The header of `carried.csv`: the columns of the dataset's `carried.csv` (`docs/data-format.md`).
+pub const CARRIED_HEADER: &str = "semester,issuer,debtor,convention,label,amount";
+
 /// `carried.csv`: the amounts carried to the next semester, in the dataset's `carried.csv` format, so the next
-/// semester's dataset can take them in.
-#[must_use]
-pub fn carried_csv(batch: &Batch) -> Vec<u8> {
-    let mut out = String::from("semester,issuer,debtor,convention,label,amount\n");
+/// semester's dataset can take them in. Every cell is written [`spreadsheet_safe`]; the dataset loader takes the
+/// apostrophe off a label again.
+///
+/// # Errors
+///
+/// [`InvoiceError::Export`] if the CSV writer fails.
+pub fn carried_csv(batch: &Batch) -> Result<Vec<u8>, InvoiceError> {
+    const WHAT: &str = "carried.csv";
+    let mut writer = csv_writer();
+    write_safe_record(&mut writer, CARRIED_HEADER.split(',')).map_err(export_error(WHAT))?;
     for carried in &batch.carried_forward {
         let cells = [
             carried.semester.to_string(),
@@ -97,22 +163,7 @@ pub fn carried_csv(batch: &Batch) -> Vec<u8> {
             carried.label.clone(),
             carried.amount.to_string(),
         ];
-        let row: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-        out.push_str(&row.join(","));
-        out.push('\n');
+        write_safe_record(&mut writer, cells.iter().map(String::as_str)).map_err(export_error(WHAT))?;
     }
-    out.into_bytes()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_when_needed() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a, b"), "\"a, b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
-    }
+    finish(WHAT, writer)
 }

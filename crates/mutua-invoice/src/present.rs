@@ -103,6 +103,29 @@ fn commune_title(title: &str, party: &Party) -> String {
     if elides { format!("{title} d'{name}") } else { format!("{title} de {name}") }
 }
 
+/// Why a part of a pool is billed to nobody, in French.
+#[must_use]
+pub fn unbilled_reason_fr(reason: &mutua_alloc::UnbilledReason) -> String {
+    use mutua_alloc::UnbilledReason;
+    match reason {
+        UnbilledReason::NoMemberPresent => "aucun membre présent sur la période".to_owned(),
+        UnbilledReason::ZeroKey => {
+            "la clé de répartition est nulle pour tous les membres présents (aucune activité)".to_owned()
+        }
+        UnbilledReason::CapsReached => {
+            "tous les membres ont atteint leur plafond : le reste est à la charge du prestataire".to_owned()
+        }
+        UnbilledReason::AbsentMembers { members } => {
+            let names: Vec<&str> = members.iter().map(mutua_core::PartyId::as_str).collect();
+            format!(
+                "pourcentages fixes de membres absents sur une partie de la période ({}), que la convention ne \
+                 répartit pas entre les autres",
+                names.join(", ")
+            )
+        }
+    }
+}
+
 /// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice).
 #[must_use]
 pub fn line_account(kind: DocumentKind, charge: &Charge) -> &str {

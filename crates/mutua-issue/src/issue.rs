@@ -10,13 +10,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike as _, NaiveDate};
-use mutua_alloc::AllocError;
 use mutua_core::{CarriedAmount, Dataset, PartyId, Semester};
 use mutua_invoice::cii::EInvoiceError;
 use mutua_invoice::export::{carried_csv, lines_csv};
 use mutua_invoice::facturx::{OutputFormat, render_in_format};
+use mutua_invoice::reconcile::PoolReconciliation;
 use mutua_invoice::render::FontSet;
-use mutua_invoice::{Batch, BatchOptions, DispositifSummary, Document, InvoiceError, build_batch};
+use mutua_invoice::{Batch, DispositifSummary, Document, InvoiceError};
 use rayon::prelude::*;
 
 use crate::directory::{DirectorySink, DraftDirectory};
@@ -49,9 +49,6 @@ pub struct IssueOptions {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IssueError {
-    /// The allocation failed.
-    #[error("calcul de la répartition impossible : {0}")]
-    Alloc(#[from] AllocError),
     /// The documents cannot be built or exported.
     #[error("documents impossibles à établir : {0}")]
     Build(#[from] InvoiceError),
@@ -67,6 +64,9 @@ pub enum IssueError {
     /// An issued document's record cannot be read back.
     #[error(transparent)]
     Record(#[from] RecordError),
+    /// The dataset is refused for this semester (`mutua check` says the same, located).
+    #[error("{} erreur(s) dans le jeu de données pour ce semestre : rien n'est émis", .0.len())]
+    Check(Vec<mutua_core::ValidationError>),
     /// A series start that does not apply.
     #[error("premier numéro de la série {series} : {reason}")]
     SeriesStart {
@@ -160,8 +160,10 @@ pub struct IssueReport {
     pub cancelled: Vec<String>,
     /// Amounts under the titre threshold, carried to the next semester.
     pub carried: Vec<CarriedAmount>,
-    /// Per dispositif, what was computed, invoiced, imputed, carried, paid and retained.
+    /// Per dispositif, what was computed and where it went.
     pub dispositifs: Vec<DispositifSummary>,
+    /// Per pool, what was to distribute and where every cent went, unbilled parts with their reason.
+    pub pools: Vec<PoolReconciliation>,
     /// The ledger's head after the run.
     pub ledger_head: LedgerHead,
     /// The output the new documents went to.
@@ -301,10 +303,14 @@ fn series_starts(
     Ok(starts)
 }
 
-/// The batch of a semester: allocation and documents.
-fn batch_of(dataset: &Dataset, semester: Semester, issue_date: NaiveDate) -> Result<Batch, IssueError> {
-    let allocation = mutua_alloc::allocate(dataset, semester)?;
-    Ok(build_batch(dataset, &allocation, &BatchOptions { issue_date, series_start: BTreeMap::new() })?)
+/// The documents of a semester, built by the same checks as `mutua check` (without rendering): a dataset they
+/// refuse is refused here, with every located error.
+fn checked_batch(dataset: &Dataset, semester: Semester, issue_date: NaiveDate) -> Result<Batch, IssueError> {
+    let checked = crate::check::check(dataset, semester, Some(issue_date), crate::check::Depth::Documents);
+    match checked.batch {
+        Some(batch) if checked.errors.is_empty() => Ok(batch),
+        _ => Err(IssueError::Check(checked.errors)),
+    }
 }
 
 /// Checks every kept document against its file: present and intact, or missing and re-created identical.
@@ -380,7 +386,8 @@ pub fn issue(
     sink: &mut dyn Sink,
     progress: &dyn Progress,
 ) -> Result<IssueReport, IssueError> {
-    let batch = batch_of(dataset, options.semester, options.issue_date)?;
+    // The whole computation first, checked as `mutua check` does: nothing is planned from a dataset it refuses.
+    let batch = checked_batch(dataset, options.semester, options.issue_date)?;
     let starts = series_starts(dataset, options, ledger)?;
     let plan = plan(&batch, ledger, &starts)?;
     // Every series start the caller gave must be used: a mistyped one would otherwise be silently ignored.
@@ -542,6 +549,7 @@ pub fn issue(
         cancelled: plan.cancelled,
         carried: batch.carried_forward,
         dispositifs: batch.dispositifs,
+        pools: batch.pools,
         ledger_head: head,
         location,
         notices,
@@ -567,7 +575,7 @@ fn write_reports(
         .map(|d| d.record.to_document(None))
         .collect::<Result<Vec<Document>, RecordError>>()?;
     let lines = lines_csv(dataset, &as_documents)?;
-    let carried = carried_csv(batch);
+    let carried = carried_csv(batch)?;
     for (name, bytes) in [("manifest.json", manifest), ("lines.csv", lines), ("carried.csv", carried)] {
         let name = FileName::parse(name)
             .map_err(|error| InvoiceError::Export { what: "rapport", message: error.to_string() })?;
@@ -633,8 +641,10 @@ pub struct DraftReport {
     pub documents: Vec<(Document, FileName)>,
     /// Amounts that would be carried.
     pub carried: Vec<CarriedAmount>,
-    /// Per dispositif, what would be computed, invoiced, imputed, carried, paid and retained.
+    /// Per dispositif, what would be computed and where it would go.
     pub dispositifs: Vec<DispositifSummary>,
+    /// Per pool, what would be distributed and where every cent would go.
+    pub pools: Vec<PoolReconciliation>,
 }
 
 /// Renders a semester as drafts ("PROJET", no numbers), with the manifest and exports, in memory.
@@ -644,7 +654,7 @@ pub fn draft(
     issue_date: NaiveDate,
     progress: &dyn Progress,
 ) -> Result<(DraftReport, Vec<(FileName, Vec<u8>)>), IssueError> {
-    let batch = batch_of(dataset, semester, issue_date)?;
+    let batch = checked_batch(dataset, semester, issue_date)?;
     let jobs: Vec<(&Document, OutputFormat)> =
         batch.documents.iter().map(|d| (d, OutputFormat::Pdf)).collect();
     let rendered = render_many(dataset, &jobs, true, progress)?;
@@ -672,7 +682,7 @@ pub fn draft(
     for (name, bytes) in [
         ("manifest.json", manifest),
         ("lines.csv", lines_csv(dataset, &unnumbered)?),
-        ("carried.csv", carried_csv(&batch)),
+        ("carried.csv", carried_csv(&batch)?),
     ] {
         files.push((
             FileName::parse(name)
@@ -689,6 +699,7 @@ pub fn draft(
         documents: batch.documents.into_iter().zip(names).collect(),
         carried: batch.carried_forward,
         dispositifs: batch.dispositifs,
+        pools: batch.pools,
     };
     Ok((report, files))
 }

@@ -40,6 +40,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod check;
 mod directory;
 pub mod fault;
 mod file_ledger;
@@ -57,6 +58,7 @@ pub mod record;
 mod sink;
 pub mod verify;
 
+pub use check::{CheckReport, Depth, check};
 pub use directory::{
     DirectorySink, DraftDirectory, OUTPUT_SCHEMA, REPORT_NAMES, STATE_DIR, ledger_dir, location_of,
     looks_like_document, resolve_location,

@@ -244,14 +244,14 @@ pub(super) fn check_figures(report: &mut Report<'_>) {
                 {
                     report.push(
                         source,
-                        &format!("{field}.cap_per_year"),
+                        format!("{field}.cap_per_year"),
                         Problem::NotPositive(cap.to_string()),
                     );
                 }
                 if component.floor_per_year.is_some() && matches!(component.rule, Rule::PoolShare(_)) {
                     report.push(
                         source,
-                        &format!("{field}.floor_per_year"),
+                        format!("{field}.floor_per_year"),
                         Problem::OutOfRange(
                             "un plancher s'applique à un tarif par membre, pas à une quote-part d'enveloppe (la \
                              somme des parts est l'enveloppe)"
@@ -265,7 +265,7 @@ pub(super) fn check_figures(report: &mut Report<'_>) {
                 {
                     report.push(
                         source,
-                        &format!("{field}.rule.weights"),
+                        format!("{field}.rule.weights"),
                         Problem::OutOfRange(
                             "tous les coefficients de pondération sont nuls : rien n'est compté".into(),
                         ),
@@ -298,7 +298,7 @@ pub(super) fn check_figures(report: &mut Report<'_>) {
         if start == 0 {
             report.push(
                 &dataset.meta.source,
-                &format!("series_start.{series}"),
+                format!("series_start.{series}"),
                 Problem::NotPositive("0 (les numéros commencent à 1)".into()),
             );
         }

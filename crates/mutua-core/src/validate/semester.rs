@@ -183,7 +183,7 @@ fn check_activity_recorded(report: &mut Report<'_>, semester: Semester) {
             let activity = activity_basis(&component.rule).map(|b| b.activity.as_str()).unwrap_or_default();
             report.push(
                 &convention.source,
-                &format!("terms[{terms_index}].components[{component_index}].rule"),
+                format!("terms[{terms_index}].components[{component_index}].rule"),
                 Problem::OutOfRange(format!(
                     "aucune ligne d'activité « {activity} » pour {semester} dans activity.csv alors que {present} \
                      membre(s) sont présents : ajoutez les lignes du semestre, avec 0 là où rien n'a été fait"

@@ -1,6 +1,7 @@
 //! Text printed on documents: no control or bidirectional-control character, and a bounded length.
 
 use super::{Problem, Report};
+use crate::dataset::Dataset;
 use crate::limits::TEXT_CHARS;
 use crate::party::Source;
 
@@ -40,73 +41,102 @@ impl Report<'_> {
     }
 }
 
-/// Every text field of the dataset that a document prints.
-pub(super) fn check_texts(report: &mut Report<'_>) {
-    let dataset = report.dataset;
-    report.text(&dataset.meta.source, "name", &dataset.meta.name);
+/// A text field of the dataset that documents print, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedText<'a> {
+    /// Its record's file and line.
+    pub source: &'a Source,
+    /// Its field (column or key path).
+    pub field: String,
+    /// The text.
+    pub text: &'a str,
+}
+
+/// Every text field of a dataset that a document, an export or a message prints: names, addresses, labels,
+/// references, units. The renderer's repertoire is checked against the same list (`mutua check`).
+#[must_use]
+pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
+    let mut texts = Vec::new();
+    fn add<'a>(
+        texts: &mut Vec<PrintedText<'a>>,
+        source: &'a Source,
+        field: impl Into<String>,
+        text: &'a str,
+    ) {
+        texts.push(PrintedText { source, field: field.into(), text });
+    }
+    add(&mut texts, &dataset.meta.source, "name", &dataset.meta.name);
     for party in dataset.parties.values() {
         let source = &party.source;
-        report.text(source, "name", &party.name);
+        add(&mut texts, source, "name", &party.name);
         for (index, line) in party.address.lines.iter().enumerate() {
-            report.text(source, &format!("address_line{}", index + 1), line);
+            add(&mut texts, source, format!("address_line{}", index + 1), line);
         }
-        report.text(source, "postcode", &party.address.postcode);
-        report.text(source, "city", &party.address.city);
+        add(&mut texts, source, "postcode", &party.address.postcode);
+        add(&mut texts, source, "city", &party.address.city);
         if let Some(territoire) = &party.territoire {
-            report.text(source, "territoire", territoire);
+            add(&mut texts, source, "territoire", territoire);
         }
         if let Some(code) = &party.invoicing.service_code {
-            report.text(source, "service_code", code);
+            add(&mut texts, source, "service_code", code);
         }
         if let Some(number) = &party.invoicing.commitment_number {
-            report.text(source, "commitment_number", number);
+            add(&mut texts, source, "commitment_number", number);
         }
     }
     for dispositif in dataset.dispositifs.values() {
-        report.text(&dispositif.source, "name", &dispositif.name);
-        report.text(&dispositif.source, "theme", &dispositif.theme);
+        add(&mut texts, &dispositif.source, "name", &dispositif.name);
+        add(&mut texts, &dispositif.source, "theme", &dispositif.theme);
     }
     for convention in dataset.conventions.values() {
         let source = &convention.source;
-        report.text(source, "title", &convention.title);
-        report.text(source, "reference", &convention.reference);
-        report.text(source, "revenue_account", &convention.revenue_account);
-        report.text(source, "expense_account", &convention.expense_account);
+        add(&mut texts, source, "title", &convention.title);
+        add(&mut texts, source, "reference", &convention.reference);
+        add(&mut texts, source, "revenue_account", &convention.revenue_account);
+        add(&mut texts, source, "expense_account", &convention.expense_account);
         for (index, terms) in convention.terms.iter().enumerate() {
-            report.text(source, &format!("terms[{index}].reference"), &terms.reference);
+            add(&mut texts, source, format!("terms[{index}].reference"), &terms.reference);
             for (component_index, component) in terms.components.iter().enumerate() {
                 let field = format!("terms[{index}].components[{component_index}]");
-                report.text(source, &format!("{field}.id"), &component.id);
-                report.text(source, &format!("{field}.label"), &component.label);
+                add(&mut texts, source, format!("{field}.id"), &component.id);
+                add(&mut texts, source, format!("{field}.label"), &component.label);
                 if let Some(basis) = super::activity_basis(&component.rule) {
-                    report.text(source, &format!("{field}.rule.basis.unit_label"), &basis.unit_label);
-                    report.text(source, &format!("{field}.rule.basis.activity"), &basis.activity);
+                    add(&mut texts, source, format!("{field}.rule.basis.unit_label"), &basis.unit_label);
+                    add(&mut texts, source, format!("{field}.rule.basis.activity"), &basis.activity);
                     for unit in basis.weights.keys() {
-                        report.text(source, &format!("{field}.rule.basis.weights"), unit);
+                        add(&mut texts, source, format!("{field}.rule.basis.weights"), unit);
                     }
                 }
             }
         }
     }
     for record in &dataset.activity {
-        report.text(&record.source, "activity", &record.activity);
-        report.text(&record.source, "unit", &record.unit);
+        add(&mut texts, &record.source, "activity", &record.activity);
+        add(&mut texts, &record.source, "unit", &record.unit);
     }
     for valuation in &dataset.valuations {
-        report.text(&valuation.source, "document", &valuation.document);
+        add(&mut texts, &valuation.source, "document", &valuation.document);
     }
     for deposit in &dataset.cee_deposits {
-        report.text(&deposit.source, "id", &deposit.id);
-        report.text(&deposit.source, "label", &deposit.label);
+        add(&mut texts, &deposit.source, "id", &deposit.id);
+        add(&mut texts, &deposit.source, "label", &deposit.label);
     }
     for operation in &dataset.cee_operations {
-        report.text(&operation.source, "reference", &operation.reference);
+        add(&mut texts, &operation.source, "reference", &operation.reference);
     }
     for carried in &dataset.carried {
-        report.text(&carried.source, "label", &carried.label);
+        add(&mut texts, &carried.source, "label", &carried.label);
     }
     for value in &dataset.indices {
-        report.text(&value.source, "index", &value.index);
+        add(&mut texts, &value.source, "index", &value.index);
+    }
+    texts
+}
+
+/// Every text field of the dataset that a document prints.
+pub(super) fn check_texts(report: &mut Report<'_>) {
+    for text in printed_texts(report.dataset) {
+        report.text(text.source, &text.field, text.text);
     }
 }
 

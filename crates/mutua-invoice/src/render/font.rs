@@ -53,6 +53,24 @@ pub const REPERTOIRE: &[(char, char)] = &[
     ('\u{2264}', '\u{2265}'), // ≤ ≥
 ];
 
+/// Whether a character can be printed: it is in the [`REPERTOIRE`] (every [`FontSet`] has a glyph for each, in
+/// both faces). Text checks (`mutua check`) use it to refuse, with its location, a name the documents could not
+/// print.
+#[must_use]
+pub fn printable(character: char) -> bool {
+    REPERTOIRE
+        .binary_search_by(|&(first, last)| {
+            if last < character {
+                std::cmp::Ordering::Less
+            } else if first > character {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
 /// Characters below this code point are looked up in a direct table; the rest by binary search.
 const DIRECT_LIMIT: usize = 0x180;
 

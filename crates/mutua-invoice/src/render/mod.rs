@@ -70,7 +70,7 @@ mod xmp;
 
 use chrono::NaiveDateTime;
 
-pub use font::{FontSet, FontStyle, REPERTOIRE};
+pub use font::{FontSet, FontStyle, REPERTOIRE, printable};
 pub use layout::{
     FilledRect, MAX_PAGES, PAGE_HEIGHT, PAGE_WIDTH, PageLayout, Rgb, Rule, TextRun, Watermark, layout,
 };
