@@ -100,8 +100,34 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
     }
+    // With a dispositif: where every cent of it went, from the same batch the documents come from.
+    let reconciliation = match &dispositif {
+        Some(id) => {
+            let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Documents);
+            if !report.is_ok() {
+                for error in &report.errors {
+                    eprintln!("{error}");
+                }
+                eprintln!("{} erreur(s) dans {} pour {semester}", report.errors.len(), args.data.display());
+                return Ok(ExitCode::FAILURE);
+            }
+            report.batch.map(|batch| {
+                crate::reconciliation::dispositif_text(
+                    semester,
+                    &batch.dispositifs,
+                    &batch.pools,
+                    id.as_str(),
+                )
+            })
+        }
+        None => None,
+    };
     if count == 0 {
         writeln!(out, "Aucun montant pour cette période.")?;
+        if let Some(text) = &reconciliation {
+            writeln!(out)?;
+            out.push_str(text);
+        }
         crate::output::print_out(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -134,6 +160,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             "Montant inférieur au seuil de {} (art. D1611-1 CGCT) : aucun titre n'est émis, le montant est reporté au semestre suivant.",
             dataset.meta.titre_threshold.format_fr()
         )?;
+    }
+    if let Some(text) = &reconciliation {
+        writeln!(out)?;
+        out.push_str(text);
     }
     crate::output::print_out(&out)?;
     Ok(ExitCode::SUCCESS)

@@ -76,3 +76,55 @@ pub fn unbilled_warnings(pools: &[PoolReconciliation]) -> Vec<String> {
     }
     lines
 }
+
+/// The reconciliation of one dispositif: its totals, then each of its pools with what was to distribute, where it
+/// went and what nobody was billed for.
+pub fn dispositif_text(
+    semester: Semester,
+    dispositifs: &[DispositifSummary],
+    pools: &[PoolReconciliation],
+    dispositif: &str,
+) -> String {
+    let mut out = format!("Rapprochement du dispositif {dispositif} au {semester} :\n");
+    let Some(summary) = dispositifs.iter().find(|s| s.dispositif == dispositif) else {
+        out.push_str("  aucun montant calculé pour ce semestre\n");
+        return out;
+    };
+    let destinations = |d: &mutua_invoice::reconcile::Buckets| {
+        [
+            ("facturé", d.invoiced),
+            ("en avoirs", d.credited),
+            ("imputé sur l'AC", d.imputed),
+            ("reporté (sous le seuil)", d.carried_forward),
+            ("versé", d.paid),
+            ("conservé par le prestataire", d.retained),
+            ("compensé dans un document nul", d.netted),
+        ]
+        .into_iter()
+        .filter(|(_, amount)| !amount.is_zero())
+        .map(|(label, amount)| format!("{label} {}", amount.format_fr()))
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    let _ =
+        writeln!(out, "  calculé {} : {}", summary.computed.format_fr(), destinations(&summary.destinations));
+    for pool in pools.iter().filter(|p| p.dispositif.as_str() == dispositif) {
+        let _ = writeln!(
+            out,
+            "  • {} ({}) : à répartir {} ; {}",
+            pool.label,
+            pool.convention,
+            pool.to_distribute.format_fr(),
+            destinations(&pool.shares)
+        );
+        for unbilled in pool.unbilled.iter().filter(|u| !u.amount.is_zero()) {
+            let _ = writeln!(
+                out,
+                "      non facturé {} : {}",
+                unbilled.amount.format_fr(),
+                unbilled_reason_fr(&unbilled.reason)
+            );
+        }
+    }
+    out
+}

@@ -56,7 +56,11 @@ fn apply(case: &Path, from: &Path, to: &Path) {
 }
 
 fn cases() -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = fs::read_dir(root().join("tests/data/broken"))
+    cases_in("tests/data/broken")
+}
+
+fn cases_in(dir: &str) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = fs::read_dir(root().join(dir))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.is_dir())
@@ -94,10 +98,22 @@ fn base_passes_with_a_summary() {
 
 #[test]
 fn every_broken_case_fails_with_exactly_its_expected_errors() {
-    let cases = cases();
-    assert!(cases.len() >= 30, "the corpus has {} cases", cases.len());
+    assert_corpus(&cases(), "");
+}
+
+/// Datasets that load, but that `check` refuses for their semester (carried amounts, recorded activity, texts the
+/// documents cannot print): the same errors `mutua run` would refuse them with, before anything is written.
+#[test]
+fn every_refused_case_fails_check_with_exactly_its_expected_errors() {
+    let cases = cases_in("tests/data/refused");
+    assert!(cases.len() >= 5, "the corpus has {} cases", cases.len());
+    assert_corpus(&cases, " for 2026-S1");
+}
+
+fn assert_corpus(cases: &[PathBuf], count_suffix: &str) {
+    assert!(cases.len() >= 5, "the corpus has {} cases", cases.len());
     let mut failures = Vec::new();
-    for case in &cases {
+    for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         let expected = fs::read_to_string(case.join("expected.txt")).unwrap();
         let expected: Vec<&str> = expected.lines().filter(|line| !line.is_empty()).collect();
@@ -109,7 +125,7 @@ fn every_broken_case_fails_with_exactly_its_expected_errors() {
         let mut lines: Vec<&str> = stderr.lines().collect();
         let count = lines.pop().unwrap_or_default();
         let noun = if expected.len() == 1 { "error" } else { "errors" };
-        let expected_count = format!("{} {noun} in {}", expected.len(), dir.path().display());
+        let expected_count = format!("{} {noun} in {}{count_suffix}", expected.len(), dir.path().display());
         if output.status.code() != Some(1) || lines != expected || count != expected_count {
             failures.push(format!(
                 "{name}: exit {:?}\n  expected:\n    {}\n    {expected_count}\n  stderr:\n    {}",

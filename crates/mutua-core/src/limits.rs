@@ -16,12 +16,23 @@ pub struct Limit {
     pub max: Decimal,
     /// The most decimals allowed.
     pub decimals: u32,
+    /// Whether the figure may be negative (a carried amount, a regularisation): most may not.
+    pub signed: bool,
 }
 
 impl Limit {
     /// Why `value` breaks the limit, if it does.
     #[must_use]
     pub fn problem(&self, value: Decimal) -> Option<String> {
+        if !self.signed && value.is_sign_negative() && !value.is_zero() {
+            return Some(format!("{value} est négatif, ce qui n'a pas de sens pour {}", self.what));
+        }
+        self.magnitude_problem(value)
+    }
+
+    /// Why `value` is too large or too finely divided, if it is (its sign aside).
+    #[must_use]
+    pub fn magnitude_problem(&self, value: Decimal) -> Option<String> {
         if value.abs() > self.max {
             return Some(format!("{value} dépasse la limite de {} pour {}", self.max, self.what));
         }
@@ -33,11 +44,17 @@ impl Limit {
 }
 
 const fn limit(what: &'static str, max: i64, decimals: u32) -> Limit {
-    Limit { what, max: Decimal::from_parts(max as u32, (max >> 32) as u32, 0, false, 0), decimals }
+    Limit {
+        what,
+        max: Decimal::from_parts(max as u32, (max >> 32) as u32, 0, false, 0),
+        decimals,
+        signed: false,
+    }
 }
 
-/// Amounts in euros (fees, pools, caps, costs, subsidies, carried amounts): up to a trillion euros, in cents.
-pub const AMOUNT: Limit = limit("un montant", 1_000_000_000_000, 2);
+/// Amounts in euros (fees, pools, caps, costs, subsidies, carried amounts): up to a trillion euros, in cents, of
+/// either sign (a carried amount may be a credit; the other amounts are refused below zero by their own rule).
+pub const AMOUNT: Limit = Limit { signed: true, ..limit("un montant", 1_000_000_000_000, 2) };
 /// Prices and rates in euros per unit (per inhabitant, per weighted unit, per MWh cumac, per band, per FTE).
 pub const PRICE: Limit = limit("un prix ou un tarif", 10_000_000, 6);
 /// Activity quantities of one record, and the `from` of a degressive tier.
@@ -73,6 +90,7 @@ mod tests {
         assert_eq!(AMOUNT.max, d("1000000000000"));
         assert!(AMOUNT.problem(d("999999999999.99")).is_none());
         assert!(AMOUNT.problem(d("-1000000000000.00")).is_none());
+        assert!(PERCENT.problem(d("-20")).is_some(), "a percentage is not negative");
         assert!(AMOUNT.problem(d("1000000000000.01")).is_some());
         assert!(AMOUNT.problem(d("79228162514264337593543950335")).is_some());
         assert!(PRICE.problem(d("0.020998")).is_none());

@@ -8,9 +8,9 @@ use crate::party::Source;
 use crate::rule::{Key, PoolSource, Rule};
 
 impl Report<'_> {
-    /// Reports a figure beyond its limit.
+    /// Reports a figure beyond its limit (its sign is each field's own rule, checked where the field is).
     pub(super) fn within(&mut self, source: &Source, field: &str, value: Decimal, limit: &Limit) {
-        if let Some(problem) = limit.problem(value) {
+        if let Some(problem) = limit.magnitude_problem(value) {
             self.push(source, field, Problem::OutOfRange(problem));
         }
     }
@@ -139,8 +139,10 @@ pub(super) fn check_bounds(report: &mut Report<'_>) {
     }
     for convention in dataset.conventions.values() {
         let source = &convention.source;
-        if let crate::convention::VatRegime::Taxable { rate_percent } = &convention.vat {
-            report.within(source, "vat.rate_percent", rate_percent.value(), &limits::PERCENT);
+        if let crate::convention::VatRegime::Taxable { rate_percent } = &convention.vat
+            && let Some(problem) = limits::PERCENT.problem(rate_percent.value())
+        {
+            report.push(source, "vat.rate_percent", Problem::OutOfRange(problem));
         }
         for (index, eligibility) in convention.eligibility.iter().enumerate() {
             if let crate::convention::Eligibility::PopulationBelow { threshold, .. } = eligibility {
@@ -194,8 +196,8 @@ pub(super) fn check_bounds(report: &mut Report<'_>) {
             report.push(
                 source,
                 "value",
-                Problem::NotPositive(format!(
-                    "{} (une valeur d'indice est au moins {})",
+                Problem::OutOfRange(format!(
+                    "{} : une valeur d'indice est positive (au moins {}) ; une révision divise par elle",
                     value.value,
                     limits::INDEX_MIN
                 )),

@@ -194,8 +194,8 @@ pub(super) fn check_population_needs(report: &mut Report<'_>) {
                                 &membership.source,
                                 "member",
                                 Problem::OutOfRange(format!(
-                                    "`{}` est un {} : le composant `{}` de `{}` se calcule sur la population, qui \
-                                     n'existe que pour une commune",
+                                    "`{}` n'est pas une commune ({}) : le composant `{}` de `{}` se calcule sur la \
+                                     population, qui n'existe que pour une commune",
                                     party.id,
                                     party.kind.as_str(),
                                     component.id,
