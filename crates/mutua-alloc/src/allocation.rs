@@ -179,7 +179,8 @@ pub struct PoolSummary {
 pub struct Unbilled {
     /// The amount.
     pub amount: Amount,
-    /// Why.
+    /// Why (in JSON, its `reason` key and any detail sit beside `amount`).
+    #[serde(flatten)]
     pub reason: UnbilledReason,
 }
 

@@ -388,6 +388,18 @@ pub fn issue(
 ) -> Result<IssueReport, IssueError> {
     // The whole computation first, checked as `mutua check` does: nothing is planned from a dataset it refuses.
     let batch = checked_batch(dataset, options.semester, options.issue_date)?;
+    issue_batch(dataset, options, batch, ledger, sink, progress)
+}
+
+/// [`issue`] of a batch already built and checked.
+fn issue_batch(
+    dataset: &Dataset,
+    options: &IssueOptions,
+    batch: Batch,
+    ledger: &mut dyn Ledger,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+) -> Result<IssueReport, IssueError> {
     let starts = series_starts(dataset, options, ledger)?;
     let plan = plan(&batch, ledger, &starts)?;
     // Every series start the caller gave must be used: a mistyped one would otherwise be silently ignored.
@@ -609,6 +621,8 @@ pub fn issue_to_directory(
     target: &DirectoryTarget,
     progress: &dyn Progress,
 ) -> Result<IssueReport, IssueError> {
+    // The data first: a dataset refused for this semester creates no ledger and no output folder.
+    let batch = checked_batch(dataset, options.semester, options.issue_date)?;
     DirectorySink::precheck(&target.out)?;
     let (mut ledger, repairs) = FileLedger::open(&target.ledger, &target.holder, target.wait)?;
     let mut notices = Vec::new();
@@ -624,7 +638,7 @@ pub fn issue_to_directory(
     let (mut sink, opened) =
         DirectorySink::open(&target.out, &target.ledger, &ledger, &target.holder, target.wait)?;
     notices.extend(opened);
-    let mut report = issue(dataset, options, &mut ledger, &mut sink, progress)?;
+    let mut report = issue_batch(dataset, options, batch, &mut ledger, &mut sink, progress)?;
     notices.append(&mut report.notices);
     report.notices = notices;
     Ok(report)
@@ -714,8 +728,8 @@ pub fn draft_to_directory(
     wait: LockWait,
     progress: &dyn Progress,
 ) -> Result<DraftReport, IssueError> {
-    let mut directory = DraftDirectory::open(out, holder, wait)?;
     let (report, files) = draft(dataset, semester, issue_date, progress)?;
+    let mut directory = DraftDirectory::open(out, holder, wait)?;
     directory.write_all(&files)?;
     Ok(report)
 }
