@@ -12,6 +12,9 @@ use mutua_invoice::render::{FontSet, printable};
 use mutua_invoice::{Batch, BatchOptions, InvoiceError, build_batch};
 use rayon::prelude::*;
 
+/// The field of an error that is not the data's: an invariant of mutua broken (a bug to report), never expected.
+pub const INTERNAL: &str = "internal";
+
 /// How far [`check`] goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Depth {
@@ -55,7 +58,8 @@ fn locate_alloc(dataset: &Dataset, error: &mutua_alloc::AllocError) -> Validatio
         .and_then(|id| dataset.conventions.get(&id));
     match convention {
         Some(convention) => located(&convention.source, "terms", error.to_string()),
-        None => located(&dataset.meta.source, "dataset", error.to_string()),
+        // An allocation error that names no convention is not one the data can cause.
+        None => located(&dataset.meta.source, INTERNAL, format!("erreur interne : {error}")),
     }
 }
 
@@ -120,7 +124,8 @@ pub fn check(
     ) {
         Ok(batch) => batch,
         Err(error) => {
-            report.errors.push(located(&dataset.meta.source, "dataset", error.to_string()));
+            // Not a data error: every amount's rule was checked above. Reported, never hidden.
+            report.errors.push(located(&dataset.meta.source, INTERNAL, format!("erreur interne : {error}")));
             return report;
         }
     };
@@ -155,8 +160,8 @@ pub fn check(
             }
             Err(error) => report.errors.push(located(
                 &dataset.meta.source,
-                "dataset",
-                InvoiceError::Render { number: String::new(), source: error }.to_string(),
+                INTERNAL,
+                format!("erreur interne : {}", InvoiceError::Render { number: String::new(), source: error }),
             )),
         }
     }
