@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use mutua_core::Semester;
-use mutua_invoice::{BatchOptions, build_batch};
+use mutua_documents::{BatchOptions, build_batch};
 use mutua_issue::{IssueOptions, MemoryLedger, MemorySink, NoProgress, OutputFormat, issue};
 
 fn semester(c: &mut Criterion) {

@@ -9,9 +9,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mutua_core::Semester;
-use mutua_invoice::facturx::{OutputFormat, cii_options, cii_xml, render_in_format};
-use mutua_invoice::render::FontSet;
-use mutua_invoice::{BatchOptions, DocumentKind, build_batch};
+use mutua_documents::{BatchOptions, DocumentKind, build_batch};
+use mutua_einvoice::facturx::{OutputFormat, cii_options, cii_xml, render_in_format};
+use mutua_render::FontSet;
 
 fn bench_facturx(criterion: &mut Criterion) {
     let dataset = mutua_dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel"))

@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mutua_invoice::render::{
+use mutua_render::{
     AnnexSection, AnnexView, DocumentMetadata, DocumentView, FontSet, LineView, PartyBlock, RenderOptions,
     TotalView, layout, render_pdf,
 };

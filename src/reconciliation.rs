@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use mutua_core::{Amount, Semester};
-use mutua_invoice::DispositifSummary;
-use mutua_invoice::present::unbilled_reason_fr;
-use mutua_invoice::reconcile::PoolReconciliation;
+use mutua_documents::DispositifSummary;
+use mutua_documents::present::unbilled_reason_fr;
+use mutua_documents::reconcile::PoolReconciliation;
 
 fn cell(amount: Amount) -> String {
     if amount.is_zero() { "—".to_owned() } else { amount.format_fr() }
@@ -90,7 +90,7 @@ pub fn dispositif_text(
         out.push_str("  aucun montant calculé pour ce semestre\n");
         return out;
     };
-    let destinations = |d: &mutua_invoice::reconcile::Buckets| {
+    let destinations = |d: &mutua_documents::reconcile::Buckets| {
         [
             ("facturé", d.invoiced),
             ("en avoirs", d.credited),

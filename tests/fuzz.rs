@@ -279,13 +279,13 @@ fn check_error_located(error: &mutua_core::ValidationError) -> bool {
 
 /// Σ of the batch's documents and carried lines per dispositif and destination, recomputed from the documents,
 /// against the reconciliation the batch states.
-fn assert_reconciled(batch: &mutua_invoice::Batch) -> Result<(), String> {
+fn assert_reconciled(batch: &mutua_documents::Batch) -> Result<(), String> {
     let mut listed: BTreeMap<(String, &str), Amount> = BTreeMap::new();
     for document in &batch.documents {
         let destination = match document.kind {
-            mutua_invoice::DocumentKind::Invoice => "invoiced",
-            mutua_invoice::DocumentKind::CreditNote => "credited",
-            mutua_invoice::DocumentKind::AcStatement => "imputed",
+            mutua_documents::DocumentKind::Invoice => "invoiced",
+            mutua_documents::DocumentKind::CreditNote => "credited",
+            mutua_documents::DocumentKind::AcStatement => "imputed",
             _ => "paid",
         };
         for line in &document.lines {

@@ -195,7 +195,7 @@ impl Table {
 }
 
 /// The characters a spreadsheet takes as the start of a formula, which mutua's CSV exports guard with a
-/// leading apostrophe (`mutua_invoice::export::spreadsheet_safe`): `=`, `+`, `-`, `@`, tab and carriage return.
+/// leading apostrophe (`mutua_documents::export::spreadsheet_safe`): `=`, `+`, `-`, `@`, tab and carriage return.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A text cell without the apostrophe that guards a formula character (CSV formula injection): one leading `'`

@@ -7,9 +7,9 @@
 //! Every refusal is located: a file, a line and a field of the dataset.
 
 use mutua_core::{Dataset, Problem, Semester, Source, ValidationError};
-use mutua_invoice::facturx::{OutputFormat, checked_cii, cii_options, is_e_invoice, render_in_format};
-use mutua_invoice::render::{FontSet, printable};
-use mutua_invoice::{Batch, BatchOptions, InvoiceError, build_batch};
+use mutua_documents::{Batch, BatchOptions, InvoiceError, build_batch};
+use mutua_einvoice::facturx::{OutputFormat, checked_cii, cii_options, is_e_invoice, render_in_format};
+use mutua_render::{FontSet, printable};
 use rayon::prelude::*;
 
 /// The field of an error that is not the data's: an invariant of mutua broken (a bug to report), never expected.

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike as _, NaiveDate};
 use mutua_core::{CarriedAmount, Dataset, PartyId, Semester};
-use mutua_invoice::cii::EInvoiceError;
-use mutua_invoice::export::{carried_csv, lines_csv};
-use mutua_invoice::facturx::{OutputFormat, render_in_format};
-use mutua_invoice::reconcile::PoolReconciliation;
-use mutua_invoice::render::FontSet;
-use mutua_invoice::{Batch, DispositifSummary, Document, InvoiceError};
+use mutua_documents::export::{carried_csv, lines_csv};
+use mutua_documents::reconcile::PoolReconciliation;
+use mutua_documents::{Batch, DispositifSummary, Document, InvoiceError};
+use mutua_einvoice::cii::EInvoiceError;
+use mutua_einvoice::facturx::{OutputFormat, render_in_format};
+use mutua_render::FontSet;
 use rayon::prelude::*;
 
 use crate::directory::{DirectorySink, DraftDirectory};

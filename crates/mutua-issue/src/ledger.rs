@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use chrono::{Datelike as _, NaiveDate};
 use mutua_core::{Amount, PartyId, Semester};
-use mutua_invoice::DocumentKind;
+use mutua_documents::DocumentKind;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::Sha256;

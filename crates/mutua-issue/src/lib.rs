@@ -74,7 +74,7 @@ pub use ledger::{
 };
 pub use lock::{LockError, LockGuard, LockWait, lock_exclusive, lock_shared};
 pub use manifest::{MANIFEST_SCHEMA, Status, draft_file_name};
-pub use mutua_invoice::facturx::OutputFormat;
+pub use mutua_einvoice::facturx::OutputFormat;
 pub use names::{FileName, MAX_FILE_NAME_BYTES, NameError, Series};
 pub use notice::Notice;
 pub use plan::{Plan, plan};

@@ -4,8 +4,8 @@
 //! Amounts are decimal strings (`"1234.56"`), never JSON numbers.
 
 use mutua_core::{CarriedAmount, Dataset, PartyId};
-use mutua_invoice::reconcile::PoolReconciliation;
-use mutua_invoice::{Batch, DispositifSummary, Document, InvoiceError};
+use mutua_documents::reconcile::PoolReconciliation;
+use mutua_documents::{Batch, DispositifSummary, Document, InvoiceError};
 use serde::Serialize;
 
 use crate::hash::Sha256;

@@ -23,8 +23,8 @@ use crate::record::{
     CommitRecord, DocumentRecord, Entry, FileRecord, Header, LEDGER_SCHEMA, LineRecord, MigratedFrom,
     XmlRecord,
 };
-use mutua_invoice::DocumentKind;
-use mutua_invoice::facturx::OutputFormat;
+use mutua_documents::DocumentKind;
+use mutua_einvoice::facturx::OutputFormat;
 
 /// The schema name of the first format.
 pub const V1_SCHEMA: &str = "mutua-ledger/1";

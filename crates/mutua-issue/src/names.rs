@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike as _, NaiveDate};
 use mutua_core::PartyId;
-use mutua_invoice::DocumentKind;
+use mutua_documents::DocumentKind;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The longest file name accepted, in bytes (most file systems allow 255).

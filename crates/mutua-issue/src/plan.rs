@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mutua_core::PartyId;
-use mutua_invoice::{Batch, Document, DocumentKind};
+use mutua_documents::{Batch, Document, DocumentKind};
 
 use crate::ledger::Ledger;
 use crate::names::Series;

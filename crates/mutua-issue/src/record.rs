@@ -11,9 +11,9 @@ use mutua_core::{
     Amount, ConventionId, DispositifId, PartyId, Ratio, Rounding, Semester, Settlement, VatRegime,
     parse_decimal_exact,
 };
-use mutua_invoice::export::{line_kind, vat_code};
-use mutua_invoice::facturx::OutputFormat;
-use mutua_invoice::{Document, DocumentKind, DocumentRef};
+use mutua_documents::export::{line_kind, vat_code};
+use mutua_documents::{Document, DocumentKind, DocumentRef};
+use mutua_einvoice::facturx::OutputFormat;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -245,7 +245,7 @@ pub fn parse_kind(text: &str) -> Option<DocumentKind> {
 }
 
 mod kind_text {
-    use mutua_invoice::DocumentKind;
+    use mutua_documents::DocumentKind;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(kind: &DocumentKind, serializer: S) -> Result<S::Ok, S::Error> {
@@ -259,7 +259,7 @@ mod kind_text {
 }
 
 mod format_text {
-    use mutua_invoice::facturx::OutputFormat;
+    use mutua_einvoice::facturx::OutputFormat;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(format: &OutputFormat, serializer: S) -> Result<S::Ok, S::Error> {

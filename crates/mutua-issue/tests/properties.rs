@@ -23,7 +23,9 @@ fn run(ledger: &mut MemoryLedger, dataset: &Dataset, day: u32, interrupted: bool
     plan
 }
 
-fn slot(record: &DocumentRecord) -> (mutua_invoice::DocumentKind, mutua_core::PartyId, mutua_core::PartyId) {
+fn slot(
+    record: &DocumentRecord,
+) -> (mutua_documents::DocumentKind, mutua_core::PartyId, mutua_core::PartyId) {
     record.slot()
 }
 
@@ -120,7 +122,7 @@ fn one_changed_activity_gives_one_credit_note_and_one_invoice() {
     assert_eq!(plan.new.len(), 2, "{:?}", plan.new.iter().map(|d| &d.number).collect::<Vec<_>>());
     assert!(plan.new.iter().all(|d| d.recipient == debtor));
     let credit = &plan.new[0];
-    assert_eq!(credit.kind, mutua_invoice::DocumentKind::CreditNote, "the cancellation is recorded first");
+    assert_eq!(credit.kind, mutua_documents::DocumentKind::CreditNote, "the cancellation is recorded first");
     let invoice = &plan.new[1];
     let cancelled = credit.corrects.as_ref().unwrap();
     assert_eq!(plan.cancelled, vec![cancelled.number.clone()]);

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use mutua_core::{Dataset, Semester};
-use mutua_invoice::{Batch, BatchOptions, Document, build_batch};
+use mutua_documents::{Batch, BatchOptions, Document, build_batch};
 use mutua_issue::record::{DocumentRecord, FileRecord};
 use mutua_issue::{FileName, OutputFormat, Sha256};
 

@@ -22,12 +22,13 @@ use std::str::FromStr;
 
 use mutua_core::Dataset;
 
+use mutua_documents::{Document, DocumentKind, InvoiceError, present};
+use mutua_render::{
+    self as render, AfRelationship, Attachment, FontSet, RenderOptions, XmpExtension, XmpProperty,
+};
+
 use crate::cii::{self, CiiInvoice, CiiOptions, EInvoiceError, PrecedingInvoice};
-use crate::document::{Document, DocumentKind};
 use crate::en16931;
-use crate::error::InvoiceError;
-use crate::present;
-use crate::render::{self, AfRelationship, Attachment, FontSet, RenderOptions, XmpExtension, XmpProperty};
 
 /// The name of the embedded XML, fixed by the Factur-X specification.
 pub const FACTURX_FILE_NAME: &str = "factur-x.xml";
@@ -209,7 +210,7 @@ fn render(
 ///
 /// # Errors
 /// [`EInvoiceError::Rules`] when an invoice or credit note would break an EN 16931 rule (nothing is rendered), or
-/// the errors of [`crate::render_document`].
+/// the errors of [`mutua_documents::render_document`].
 pub fn render_in_format(
     dataset: &Dataset,
     document: &Document,

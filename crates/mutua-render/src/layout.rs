@@ -22,6 +22,7 @@
 use serde::Serialize;
 
 use super::RenderError;
+pub use super::color::Rgb;
 use super::font::{FontSet, FontStyle};
 use super::view::{DocumentView, LineView};
 
@@ -80,17 +81,6 @@ const GROUP_FILL: Rgb = Rgb { r: 243, g: 244, b: 246 };
 const RULE: Rgb = Rgb { r: 190, g: 190, b: 190 };
 const STRONG_RULE: Rgb = Rgb { r: 110, g: 110, b: 110 };
 const WATERMARK: Rgb = Rgb { r: 232, g: 232, b: 232 };
-
-/// An sRGB colour (the encoder writes it as DeviceRGB under an sRGB output intent).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Rgb {
-    /// Red, 0–255.
-    pub r: u8,
-    /// Green, 0–255.
-    pub g: u8,
-    /// Blue, 0–255.
-    pub b: u8,
-}
 
 /// One laid-out page. Painting order: watermark, shaded areas, rules, text.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -950,7 +940,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::render::view::{AnnexSection, AnnexView, DocumentMetadata, PartyBlock, TotalView};
+    use crate::view::{AnnexSection, AnnexView, DocumentMetadata, PartyBlock, TotalView};
 
     static FONTS: LazyLock<FontSet> = LazyLock::new(|| FontSet::dejavu().expect("DejaVu Sans loads"));
 

@@ -34,10 +34,9 @@ use mutua_alloc::Charge;
 use mutua_core::{Amount, Dataset, Party, Rounding, VatRegime};
 use rust_decimal::Decimal;
 
-use crate::document::{Document, DocumentKind};
-use crate::en16931::RuleViolations;
-use crate::error::InvoiceError;
-use crate::present;
+use mutua_documents::{Document, DocumentKind, InvoiceError, present};
+
+pub use crate::error::EInvoiceError;
 
 pub use units::unit_code;
 pub use xml::to_xml;
@@ -56,34 +55,6 @@ pub const SCHEME_SIRENE: &str = "0002";
 pub const OUT_OF_SCOPE_REASON: &str = "TVA non applicable – article 256 B du CGI";
 /// The VAT exemption reason code (BT-121) of out-of-scope lines (CEF VATEX list).
 pub const OUT_OF_SCOPE_REASON_CODE: &str = "VATEX-EU-O";
-
-/// Why a document has no valid CII form.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum EInvoiceError {
-    /// Only invoices and credit notes are e-invoices; payment notices and statements stay plain PDF.
-    #[error("document {number}: a {kind} is not an invoice or a credit note and has no CII form")]
-    NotAnInvoice {
-        /// Its number.
-        number: String,
-        /// Its kind (`payment_notice`…).
-        kind: &'static str,
-    },
-    /// The document would break EN 16931 (or Chorus Pro) rules: nothing is written.
-    #[error(transparent)]
-    Rules(#[from] RuleViolations),
-    /// The document cannot be built or rendered.
-    #[error(transparent)]
-    Invoice(#[from] InvoiceError),
-    /// The XML writer failed (it writes into memory: not expected in practice).
-    #[error("document {number}: cannot write the CII XML: {message}")]
-    Xml {
-        /// Its number.
-        number: String,
-        /// Why.
-        message: String,
-    },
-}
 
 /// The CII document type (BT-3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -20,7 +20,7 @@ use subsetter::GlyphRemapper;
 
 use super::RenderError;
 use super::compress::deflate_once;
-use super::pdf::pdf_settings;
+use super::settings::pdf_settings;
 
 /// The character repertoire of a [`FontSet`], as inclusive ranges, in ascending order.
 ///

@@ -9,11 +9,11 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use mutua_core::{Amount, Dataset, Ratio, Semester, VatRegime};
-use mutua_invoice::cii::{self, CiiOptions, EInvoiceError, PrecedingInvoice, TypeCode, VatCategory};
-use mutua_invoice::en16931::{self, RuleViolations};
-use mutua_invoice::facturx::{OutputFormat, cii_options, cii_xml, render_in_format};
-use mutua_invoice::render::FontSet;
-use mutua_invoice::{Batch, BatchOptions, Document, DocumentKind, DocumentRef, build_batch};
+use mutua_documents::{Batch, BatchOptions, Document, DocumentKind, DocumentRef, build_batch};
+use mutua_einvoice::cii::{self, CiiOptions, EInvoiceError, PrecedingInvoice, TypeCode, VatCategory};
+use mutua_einvoice::en16931::{self, RuleViolations};
+use mutua_einvoice::facturx::{OutputFormat, cii_options, cii_xml, render_in_format};
+use mutua_render::FontSet;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use rust_decimal::Decimal;

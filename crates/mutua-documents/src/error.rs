@@ -2,7 +2,7 @@
 
 use mutua_core::{Amount, MoneyError};
 
-use crate::render::RenderError;
+use mutua_render::RenderError;
 
 /// Why a batch of documents cannot be built, rendered or exported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

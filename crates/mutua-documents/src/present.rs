@@ -6,7 +6,7 @@ use mutua_core::{Amount, Dataset, Party, PartyKind, VatRegime};
 
 use crate::document::{Document, DocumentKind};
 use crate::error::InvoiceError;
-use crate::render::{
+use mutua_render::{
     AnnexSection, AnnexView, DocumentMetadata, DocumentView, LineView, PartyBlock, TotalView,
 };
 

@@ -11,21 +11,17 @@ use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use pdf_writer::types::{AssociationKind, OutputIntentSubtype};
-use pdf_writer::{Date, Filter, Finish, Name, Pdf, Rect, Ref, Settings, Str, TextStr};
+use pdf_writer::{Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use sha2::{Digest, Sha256};
 
 use super::compress::deflate_per_document;
 use super::content::ContentWriter;
 use super::font::{FontSet, FontStyle};
 use super::layout::{CAP_HEIGHT_EM, PAGE_HEIGHT, PAGE_WIDTH, PageLayout, Watermark};
+use super::settings::pdf_settings;
 use super::view::DocumentView;
 use super::xmp::{self, CREATOR, MetadataText, PRODUCER};
 use super::{AfRelationship, Attachment, RenderError, RenderOptions, icc};
-
-/// The pdf-writer settings used for every object: compact output.
-pub(crate) fn pdf_settings() -> Settings {
-    Settings { pretty: false }
-}
 
 /// The one place where layout's top-down y becomes PDF's bottom-up y.
 fn pdf_y(top_down: f32) -> f32 {

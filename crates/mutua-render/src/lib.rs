@@ -19,7 +19,7 @@
 //!
 //! ```
 //! use chrono::NaiveDate;
-//! use mutua_invoice::render::{
+//! use mutua_render::{
 //!     DocumentMetadata, DocumentView, FontSet, LineView, PartyBlock, RenderOptions, TotalView,
 //!     render_pdf,
 //! };
@@ -59,12 +59,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
+mod color;
 mod compress;
 mod content;
 mod font;
 mod icc;
 mod layout;
 mod pdf;
+mod settings;
 mod view;
 mod xmp;
 

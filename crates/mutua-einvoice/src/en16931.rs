@@ -23,57 +23,11 @@
 //! The XML syntax, code lists and the rest of the rule set are checked by the official XSD and Schematron in CI
 //! (`.ci/check_facturx.py`).
 
-use std::fmt;
-
 use mutua_core::Amount;
 use rust_decimal::Decimal;
 
 use crate::cii::{CiiInvoice, Identifier, SCHEME_SIRENE, TradeParty, VatCategory, tax_of};
-
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RuleViolation {
-    /// The rule's identifier (`BR-CO-10`, `BR-O-02`, `CHORUS-01`).
-    pub rule: &'static str,
-    /// What is wrong, with the figures.
-    pub message: String,
-}
-
-impl fmt::Display for RuleViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.rule, self.message)
-    }
-}
-
-/// Every rule a document breaks.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
-pub struct RuleViolations {
-    /// The document's number.
-    pub number: String,
-    /// The broken rules, in the order they are checked.
-    pub violations: Vec<RuleViolation>,
-}
-
-impl RuleViolations {
-    /// Whether `rule` is among the broken rules.
-    #[must_use]
-    pub fn breaks(&self, rule: &str) -> bool {
-        self.violations.iter().any(|violation| violation.rule == rule)
-    }
-}
-
-impl fmt::Display for RuleViolations {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "document {} would not be a valid EN 16931 e-invoice: ", self.number)?;
-        for (index, violation) in self.violations.iter().enumerate() {
-            if index > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{violation}")?;
-        }
-        Ok(())
-    }
-}
+pub use crate::error::{RuleViolation, RuleViolations};
 
 /// Checks `invoice`; `Err` lists every broken rule.
 ///

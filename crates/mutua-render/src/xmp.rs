@@ -17,7 +17,7 @@ use super::{RenderError, XmpExtension};
 /// The Creator entry / `xmp:CreatorTool`.
 pub(crate) const CREATOR: &str = "mutua";
 /// The Producer entry / `pdf:Producer`.
-pub(crate) const PRODUCER: &str = concat!("mutua-invoice ", env!("CARGO_PKG_VERSION"), " (pdf-writer 0.15)");
+pub(crate) const PRODUCER: &str = concat!("mutua ", env!("CARGO_PKG_VERSION"), " (pdf-writer 0.15)");
 
 /// The metadata values shared by the Info dictionary and the XMP packet: control characters
 /// removed (XML cannot hold them), `None` when empty.
@@ -216,7 +216,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::render::XmpProperty;
+    use crate::XmpProperty;
 
     fn metadata() -> DocumentMetadata {
         DocumentMetadata {

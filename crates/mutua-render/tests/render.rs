@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use mutua_invoice::render::{
+use mutua_render::{
     AfRelationship, AnnexSection, AnnexView, Attachment, DocumentMetadata, DocumentView, FontSet, LineView,
     PartyBlock, RenderError, RenderOptions, TotalView, XmpExtension, XmpProperty, layout, render_pdf,
 };
@@ -496,7 +496,7 @@ mod tools {
         assert!(info.contains("Page size:       595.28 x 841.89 pts (A4)"), "{info}");
         assert!(info.contains("Title:           Facture FAC-MEL-2026-00001"), "{info}");
         assert!(info.contains("Author:          Métropole Européenne de Lille"), "{info}");
-        assert!(info.contains("Producer:        mutua-invoice"), "{info}");
+        assert!(info.contains("Producer:        mutua "), "{info}");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use mutua_core::{Amount, Dataset, Semester};
-use mutua_invoice::export::{CARRIED_HEADER, LINES_HEADER, carried_csv, lines_csv, spreadsheet_safe};
-use mutua_invoice::{Batch, BatchOptions, Document, DocumentKind, build_batch};
+use mutua_documents::export::{CARRIED_HEADER, LINES_HEADER, carried_csv, lines_csv, spreadsheet_safe};
+use mutua_documents::{Batch, BatchOptions, Document, DocumentKind, build_batch};
 use rust_decimal::Decimal;
 
 fn fixtures() -> &'static Path {

@@ -9,7 +9,7 @@
 //! glyph). Coordinates arrive already in PDF space (y up): the flip happens in `pdf.rs`.
 #![allow(clippy::float_arithmetic)] // rounding f32 geometry in points to integers; no money here.
 
-use super::layout::Rgb;
+use super::color::Rgb;
 
 /// A content stream being written.
 pub(crate) struct ContentWriter {
