@@ -76,7 +76,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "■ {title}")?;
             current_dispositif = Some(&charge.dispositif);
         }
-        for line in charge.explain_fr() {
+        for line in mutua_documents::present::explain_charge(charge) {
             writeln!(out, "  {line}")?;
         }
         writeln!(out)?;

@@ -177,7 +177,7 @@ fn the_default_semester_exercises_every_outcome() {
             allocation
                 .charges
                 .iter()
-                .filter(|c| c.kind == mutua_alloc::ChargeKind::CeeShare { deposit: deposit.id.clone() })
+                .filter(|c| matches!(&c.kind, mutua_alloc::ChargeKind::CeeShare { deposit: d, .. } if *d == deposit.id))
                 .map(|c| c.amount),
         )
         .unwrap();

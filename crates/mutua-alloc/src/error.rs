@@ -1,6 +1,6 @@
 //! Why an allocation cannot be computed.
 
-use mutua_core::{Amount, MoneyError, TariffError, ValuationError};
+use mutua_core::{Amount, MoneyError, TariffError, ValuationBasis, ValuationError};
 
 use crate::split::SplitError;
 
@@ -18,25 +18,15 @@ pub enum AllocError {
         /// Convention.
         convention: String,
     },
-    /// A member is not eligible on the billed period.
-    #[error("`{member}` is not eligible to convention `{convention}`: {reason}")]
-    Ineligible {
-        /// Member.
-        member: String,
-        /// Convention.
-        convention: String,
-        /// Why.
-        reason: String,
-    },
     /// A valuation needed by a rule is missing.
-    #[error("dispositif `{dispositif}` has no {basis} valuation for {year}")]
+    #[error("dispositif `{dispositif}` has no {} valuation for {year}", basis.as_str())]
     MissingValuation {
         /// Dispositif.
         dispositif: String,
         /// Year.
         year: i32,
-        /// Forecast or actual, in French.
-        basis: String,
+        /// Forecast or actual.
+        basis: ValuationBasis,
     },
     /// A valuation cannot be computed.
     #[error("valuation of `{dispositif}` for {year}: {source}")]
@@ -109,7 +99,7 @@ pub enum AllocError {
         rule: String,
     },
     /// Arithmetic overflow or division by zero in a convention's computation.
-    #[error("convention `{convention}`, `{component}` : calcul hors limites ({source})")]
+    #[error("convention `{convention}`, `{component}`: computation out of bounds ({source})")]
     Arithmetic {
         /// Convention.
         convention: String,
@@ -120,7 +110,7 @@ pub enum AllocError {
     },
     /// An amount computed for a member beyond the largest amount a document may carry.
     #[error(
-        "convention `{convention}`, `{component}` : {amount} pour `{member}` dépasse la limite d'un montant ({limit})"
+        "convention `{convention}`, `{component}`: {amount} for `{member}` is beyond the largest amount ({limit})"
     )]
     OutOfBounds {
         /// Convention.
@@ -161,7 +151,6 @@ impl AllocError {
     pub fn convention(&self) -> Option<&str> {
         match self {
             AllocError::MissingPopulation { convention, .. }
-            | AllocError::Ineligible { convention, .. }
             | AllocError::Split { convention, .. }
             | AllocError::Tariff { convention, .. }
             | AllocError::MissingPercentage { convention, .. }

@@ -28,16 +28,16 @@
 #![forbid(unsafe_code)]
 
 mod allocation;
-mod cee;
 mod engine;
 mod error;
 mod split;
+pub mod trace;
 
-pub use allocation::{
-    Allocation, Charge, ChargeKind, LineBasis, PoolSummary, Trace, TraceStep, Unbilled, UnbilledReason,
-    decimal_fr, price_fr, rule_label_fr,
+pub use allocation::{Allocation, Charge, ChargeKind, PoolOrigin, PoolSummary, Unbilled, UnbilledReason};
+pub use engine::cee::{
+    PROCEEDS_ROUNDING, component_of as cee_component, kind_of_component as cee_kind_of_component,
 };
-pub use cee::PROCEEDS_ROUNDING;
 pub use engine::{MEMBER_ROUNDING, allocate};
 pub use error::AllocError;
 pub use split::{CappedTarget, Share, SplitError, SplitTarget, split, split_capped, split_equal};
+pub use trace::{LineBasis, Trace};

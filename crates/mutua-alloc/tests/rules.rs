@@ -54,8 +54,10 @@ fn per_inhabitant_with_mid_semester_join_and_floor() {
         assert_eq!(owed(&allocation, member, "MEL", "cep"), Some(amount(expected)), "{member}");
     }
     let joiner = allocation.charges.iter().find(|c| c.payer.as_str() == "59009").unwrap();
-    assert!(joiner.basis.description.contains("108/181 jours"), "{}", joiner.basis.description);
-    assert!(joiner.explain_fr().iter().any(|line| line.contains("Prorata temporis : 108 jours sur 181")));
+    let presence = joiner.basis.presence.expect("a partial presence on the basis");
+    assert_eq!((presence.measure, presence.period_measure, presence.months), (108, 181, false));
+    assert_eq!(presence.first, chrono::NaiveDate::from_ymd_opt(2026, 3, 15).unwrap());
+    assert!(joiner.trace.steps.contains(&mutua_alloc::trace::Step::ProRata(presence)));
 }
 
 #[test]
@@ -180,7 +182,14 @@ fn unit_cost_with_regularisation_credit() {
         .find(|c| c.kind == ChargeKind::Regularisation { year: 2025 })
         .expect("a regularisation line");
     assert_eq!(regularisation.amount, amount("-160.00"));
-    assert!(regularisation.explain_fr().iter().any(|l| l.contains("Régularisation")));
+    assert_eq!(
+        regularisation.trace.steps.last(),
+        Some(&mutua_alloc::trace::Step::Regularisation {
+            due: amount("1440.00"),
+            billed: amount("1600.00"),
+            amount: amount("-160.00"),
+        })
+    );
     // No regularisation in S2.
     let s2 = allocate(&dataset, s("2026-S2"));
     assert!(matches!(s2, Err(mutua_alloc::AllocError::MissingValuation { .. }) | Ok(_)));

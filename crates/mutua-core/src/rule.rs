@@ -37,9 +37,11 @@ pub struct Component {
 }
 
 /// How a component's amount is obtained.
+///
+/// Deliberately exhaustive: every match on a rule (validation, allocation, regularisation, presentation) names
+/// each kind, so that a new kind of rule does not compile until each of them handles it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum Rule {
     /// A rate per inhabitant per year.
     PerInhabitant(PerInhabitant),
@@ -69,6 +71,30 @@ impl Rule {
             Rule::PoolShare(_) => "pool_share",
             Rule::UnitCost(_) => "unit_cost",
             Rule::CeeRedistribution(_) => "cee_redistribution",
+        }
+    }
+
+    /// The activity the rule counts, if it counts one (unit prices, unit costs, pools keyed on activity).
+    #[must_use]
+    pub fn activity_basis(&self) -> Option<&ActivityBasis> {
+        match self {
+            Rule::UnitPrice(rule) => Some(&rule.basis),
+            Rule::UnitCost(rule) => Some(&rule.basis),
+            Rule::PoolShare(rule) => rule.key.activity_basis(),
+            Rule::PerInhabitant(_) | Rule::PopulationBands(_) | Rule::FlatFee(_) | Rule::CeeRedistribution(_) => {
+                None
+            }
+        }
+    }
+
+    /// The population the rule reads, if it reads one (per inhabitant, bands, pools keyed on population).
+    #[must_use]
+    pub fn population_basis(&self) -> Option<PopulationBasis> {
+        match self {
+            Rule::PerInhabitant(rule) => Some(rule.population),
+            Rule::PopulationBands(rule) => Some(rule.population),
+            Rule::PoolShare(rule) => rule.key.population_basis(),
+            Rule::UnitPrice(_) | Rule::FlatFee(_) | Rule::UnitCost(_) | Rule::CeeRedistribution(_) => None,
         }
     }
 }
@@ -185,7 +211,6 @@ pub enum PoolSource {
 /// How a pool is split among members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "key", rename_all = "snake_case", deny_unknown_fields)]
-#[non_exhaustive]
 pub enum Key {
     /// In proportion to population.
     Population {
@@ -228,6 +253,24 @@ impl Key {
             Key::Activity(_) => "activity",
             Key::Equal => "equal",
             Key::FixedPercentages { .. } => "fixed_percentages",
+        }
+    }
+
+    /// The activity the key weighs, if it is an activity key.
+    #[must_use]
+    pub fn activity_basis(&self) -> Option<&ActivityBasis> {
+        match self {
+            Key::Activity(basis) => Some(basis),
+            Key::Population { .. } | Key::Equal | Key::FixedPercentages { .. } => None,
+        }
+    }
+
+    /// The population the key weighs, if it is a population key.
+    #[must_use]
+    pub fn population_basis(&self) -> Option<PopulationBasis> {
+        match self {
+            Key::Population { population } => Some(*population),
+            Key::Activity(_) | Key::Equal | Key::FixedPercentages { .. } => None,
         }
     }
 }

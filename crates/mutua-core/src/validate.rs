@@ -25,15 +25,7 @@ pub use text::{PrintedText, forbidden_char, printed_texts};
 
 /// The activity a rule counts, if it counts one.
 fn activity_basis(rule: &Rule) -> Option<&ActivityBasis> {
-    match rule {
-        Rule::UnitPrice(rule) => Some(&rule.basis),
-        Rule::UnitCost(rule) => Some(&rule.basis),
-        Rule::PoolShare(rule) => match &rule.key {
-            Key::Activity(basis) => Some(basis),
-            _ => None,
-        },
-        _ => None,
-    }
+    rule.activity_basis()
 }
 
 /// What is wrong, without where.
@@ -811,16 +803,7 @@ fn activity_grids(convention: &Convention) -> BTreeMap<&str, BTreeSet<&str>> {
     let mut grids: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for terms in &convention.terms {
         for component in &terms.components {
-            let basis = match &component.rule {
-                Rule::UnitPrice(rule) => Some(&rule.basis),
-                Rule::UnitCost(rule) => Some(&rule.basis),
-                Rule::PoolShare(rule) => match &rule.key {
-                    Key::Activity(basis) => Some(basis),
-                    _ => None,
-                },
-                _ => None,
-            };
-            if let Some(basis) = basis {
+            if let Some(basis) = component.rule.activity_basis() {
                 grids
                     .entry(basis.activity.as_str())
                     .or_default()

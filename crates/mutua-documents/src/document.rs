@@ -182,8 +182,8 @@ impl Document {
         for line in &self.lines {
             field(line.convention.as_str());
             field(&line.component);
-            field(&format!("{:?}", line.kind));
-            field(&line.label);
+            field(&fingerprint_kind(&line.kind));
+            field(&crate::present::document_line_label_fr(self, line));
             field(&line.basis.quantity.map(|q| q.normalize().to_string()).unwrap_or_default());
             field(&line.basis.unit_price.map(|p| p.normalize().to_string()).unwrap_or_default());
             field(&line.amount.to_string());
@@ -196,6 +196,23 @@ impl Document {
     #[must_use]
     pub fn file_name(&self, extension: &str) -> String {
         format!("{}_{}.{extension}", self.number, self.recipient)
+    }
+}
+
+/// A line's kind in a fingerprint. The text is fixed — it is what fingerprints of issued documents were computed
+/// with, and a ledger compares them across versions — so it does not follow any `Debug` output.
+fn fingerprint_kind(kind: &ChargeKind) -> String {
+    match kind {
+        ChargeKind::Current => "Current".to_owned(),
+        ChargeKind::Regularisation { year } => format!("Regularisation {{ year: {year} }}"),
+        ChargeKind::CeeShare { deposit, .. } => format!("CeeShare {{ deposit: {deposit:?} }}"),
+        ChargeKind::Carried { semester } => {
+            let half = match semester.half {
+                mutua_core::Half::S1 => "S1",
+                mutua_core::Half::S2 => "S2",
+            };
+            format!("Carried {{ semester: Semester {{ year: {}, half: {half} }} }}", semester.year)
+        }
     }
 }
 
@@ -303,7 +320,7 @@ pub fn build_batch(
                 dispositif: pool.dispositif.clone(),
                 convention: pool.convention.clone(),
                 component: pool.component.clone(),
-                label: pool.label.clone(),
+                label: crate::present::pool_label_fr(&pool.origin),
                 to_distribute: Amount::ZERO,
                 shares: Buckets::default(),
                 unbilled: Vec::new(),
@@ -383,7 +400,7 @@ pub fn build_batch(
                         issuer: issuer.clone(),
                         debtor: recipient.clone(),
                         convention: line.convention.clone(),
-                        label: line.label.clone(),
+                        label: crate::present::line_label_fr(line),
                         amount: line.amount,
                         source: Source::code(),
                     });

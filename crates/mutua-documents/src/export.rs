@@ -76,13 +76,14 @@ pub const LINES_HEADER: &str = "document_number,document_kind,issuer,recipient,r
 dispositif,convention,component,line_kind,label,quantity,unit,unit_price,amount,account,vat";
 
 /// The code of a line kind in `lines.csv` and the ledger: `current`, `regularisation:YEAR`, `cee:DEPOSIT`,
-/// `carried:SEMESTER`.
+/// `carried:SEMESTER`. (A CEE line's kind of certificates is in its component: `DEPOSIT-classique`,
+/// `DEPOSIT-precarite`.)
 #[must_use]
 pub fn line_kind(kind: &ChargeKind) -> String {
     match kind {
         ChargeKind::Current => "current".to_owned(),
         ChargeKind::Regularisation { year } => format!("regularisation:{year}"),
-        ChargeKind::CeeShare { deposit } => format!("cee:{deposit}"),
+        ChargeKind::CeeShare { deposit, .. } => format!("cee:{deposit}"),
         ChargeKind::Carried { semester } => format!("carried:{semester}"),
     }
 }
@@ -123,9 +124,9 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
                 line.convention.to_string(),
                 line.component.clone(),
                 line_kind(&line.kind),
-                line.label.clone(),
+                crate::present::document_line_label_fr(document, line),
                 line.basis.quantity.map(|q| q.normalize().to_string()).unwrap_or_default(),
-                line.basis.unit.clone(),
+                crate::present::unit_fr(&line.basis.unit).to_owned(),
                 line.basis
                     .unit_price
                     .map(|p| mutua_core::Rounding::HalfUp.apply(p, 6).normalize().to_string())

@@ -206,13 +206,13 @@ fn a_line_whose_basis_is_not_exact_is_one_times_the_amount_with_the_basis_in_the
     let cii_line = &model.lines[index];
     assert_eq!((cii_line.quantity, cii_line.unit_code.as_str()), (Decimal::ONE, "C62"));
     assert_eq!(cii_line.net_price, line.amount.to_decimal());
-    assert_eq!(cii_line.note.as_deref(), Some(line.basis.description.as_str()));
+    assert_eq!(cii_line.note, Some(mutua_documents::present::basis_fr(&line.basis)));
     let exact = invoices()
         .flat_map(|document| {
             document.lines.iter().enumerate().map(move |(index, line)| (document, index, line))
         })
         .find(|(_, _, line)| {
-            line.basis.unit == "heure"
+            line.basis.unit == mutua_alloc::trace::Unit::Named("heure".to_owned())
                 && line
                     .basis
                     .quantity
@@ -441,7 +441,11 @@ fn text_is_escaped_and_reads_back_unchanged() {
     let mut invoice = big_invoice();
     let label = "Entretien & maintenance <lot 2> \"urgent\" d'été";
     invoice.lines[0].label = label.into();
-    invoice.lines[0].basis.description = "a < b && c > d".into();
+    invoice.lines[0].basis.kind =
+        mutua_alloc::trace::BasisKind::Issued { description: "a < b && c > d".into() };
+    invoice.lines[0].basis.presence = None;
+    invoice.lines[0].basis.revision = None;
+    invoice.lines[0].basis.bounds.clear();
     let xml = xml_of(&invoice);
     assert!(
         xml.contains("<ram:Name>Entretien &amp; maintenance &lt;lot 2&gt; \"urgent\" d'été</ram:Name>"),

@@ -7,6 +7,7 @@
 //! Every refusal is located: a file, a line and a field of the dataset.
 
 use mutua_core::{Dataset, Problem, Semester, Source, ValidationError};
+use mutua_documents::present::alloc_error_fr;
 use mutua_documents::{Batch, BatchOptions, InvoiceError, build_batch};
 use mutua_einvoice::facturx::{OutputFormat, checked_cii, cii_options, is_e_invoice, render_in_format};
 use mutua_render::{FontSet, printable};
@@ -57,9 +58,11 @@ fn locate_alloc(dataset: &Dataset, error: &mutua_alloc::AllocError) -> Validatio
         .and_then(|id| mutua_core::ConventionId::parse(id).ok())
         .and_then(|id| dataset.conventions.get(&id));
     match convention {
-        Some(convention) => located(&convention.source, "terms", error.to_string()),
+        Some(convention) => located(&convention.source, "terms", alloc_error_fr(error)),
         // An allocation error that names no convention is not one the data can cause.
-        None => located(&dataset.meta.source, INTERNAL, format!("erreur interne : {error}")),
+        None => {
+            located(&dataset.meta.source, INTERNAL, format!("erreur interne : {}", alloc_error_fr(error)))
+        }
     }
 }
 

@@ -49,7 +49,6 @@ fn cancellation(record: &DocumentRecord, batch: &Batch) -> Result<Document, Reco
     for line in &mut document.lines {
         line.amount = line.amount.negated();
         line.trace.exact = -line.trace.exact;
-        line.label = format!("Annulation — {}", line.label);
     }
     document.total_net = document.total_net.negated();
     document.total_vat = document.total_vat.negated();

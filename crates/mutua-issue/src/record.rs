@@ -6,13 +6,14 @@
 //! a line kind, a VAT regime, an output format) are written as short strings, decimals as exact decimal strings.
 
 use chrono::NaiveDate;
+use mutua_alloc::trace::{BasisKind, RuleKind, Unit};
 use mutua_alloc::{Charge, ChargeKind, LineBasis, Trace};
 use mutua_core::{
     Amount, ConventionId, DispositifId, PartyId, Ratio, Rounding, Semester, Settlement, VatRegime,
     parse_decimal_exact,
 };
 use mutua_documents::export::{line_kind, vat_code};
-use mutua_documents::{Document, DocumentKind, DocumentRef};
+use mutua_documents::{Document, DocumentKind, DocumentRef, present};
 use mutua_einvoice::facturx::OutputFormat;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -194,14 +195,16 @@ pub struct RecordError {
     pub message: String,
 }
 
-fn parse_line_kind(text: &str) -> Option<ChargeKind> {
+/// A line kind read back; a CEE share's kind of certificates is in its component.
+fn parse_line_kind(text: &str, component: &str) -> Option<ChargeKind> {
     if text == "current" {
         return Some(ChargeKind::Current);
     }
     let (kind, value) = text.split_once(':')?;
     match kind {
         "regularisation" => value.parse().ok().map(|year| ChargeKind::Regularisation { year }),
-        "cee" => Some(ChargeKind::CeeShare { deposit: value.to_owned() }),
+        "cee" => mutua_alloc::cee_kind_of_component(value, component)
+            .map(|kind| ChargeKind::CeeShare { deposit: value.to_owned(), kind }),
         "carried" => value.parse().ok().map(|semester| ChargeKind::Carried { semester }),
         _ => None,
     }
@@ -277,9 +280,9 @@ fn decimal_text(value: Option<Decimal>) -> Option<String> {
 }
 
 impl LineRecord {
-    /// The record of a document line.
+    /// The record of a line of `document`, as printed on it (label, basis, unit).
     #[must_use]
-    pub fn of(charge: &Charge) -> LineRecord {
+    pub fn of(document: &Document, charge: &Charge) -> LineRecord {
         LineRecord {
             dispositif: charge.dispositif.clone(),
             convention: charge.convention.clone(),
@@ -293,10 +296,10 @@ impl LineRecord {
             revenue_account: charge.revenue_account.clone(),
             expense_account: charge.expense_account.clone(),
             convention_reference: charge.convention_reference.clone(),
-            label: charge.label.clone(),
-            basis: charge.basis.description.clone(),
+            label: present::document_line_label_fr(document, charge),
+            basis: present::basis_fr(&charge.basis),
             quantity: decimal_text(charge.basis.quantity),
-            unit: charge.basis.unit.clone(),
+            unit: present::unit_fr(&charge.basis.unit).to_owned(),
             unit_price: decimal_text(charge.basis.unit_price),
             amount: charge.amount,
         }
@@ -312,7 +315,7 @@ impl LineRecord {
                 .map(|t| parse_decimal_exact(t).map_err(|error| bad(field, error.to_string())))
                 .transpose()
         };
-        let kind = parse_line_kind(&self.line_kind)
+        let kind = parse_line_kind(&self.line_kind, &self.component)
             .ok_or_else(|| bad("line_kind", format!("« {} » inconnu", self.line_kind)))?;
         let settlement = parse_settlement(&self.settlement)
             .ok_or_else(|| bad("settlement", format!("« {} » inconnu", self.settlement)))?;
@@ -334,12 +337,15 @@ impl LineRecord {
             amount: self.amount,
             basis: LineBasis {
                 quantity: decimal("quantity", &self.quantity)?,
-                unit: self.unit.clone(),
+                unit: Unit::Named(self.unit.clone()),
                 unit_price: decimal("unit_price", &self.unit_price)?,
-                description: self.basis.clone(),
+                kind: BasisKind::Issued { description: self.basis.clone() },
+                presence: None,
+                revision: None,
+                bounds: Vec::new(),
             },
             trace: Trace::new(
-                "issued",
+                RuleKind::Issued,
                 &self.convention_reference,
                 self.amount.to_decimal(),
                 Rounding::HalfUp,
@@ -367,7 +373,7 @@ impl DocumentRecord {
             total: document.total,
             fingerprint: Sha256::from_bytes(document.fingerprint_bytes()),
             file,
-            lines: document.lines.iter().map(LineRecord::of).collect(),
+            lines: document.lines.iter().map(|line| LineRecord::of(document, line)).collect(),
         }
     }
 

@@ -111,7 +111,12 @@ fn check_rule(report: &mut Report<'_>, source: &Source, field: &str, rule: &Rule
     if let Some(basis) = activity_basis(rule) {
         let prefix = match rule {
             Rule::PoolShare(_) => "key",
-            _ => "basis",
+            Rule::UnitPrice(_)
+            | Rule::UnitCost(_)
+            | Rule::PerInhabitant(_)
+            | Rule::PopulationBands(_)
+            | Rule::FlatFee(_)
+            | Rule::CeeRedistribution(_) => "basis",
         };
         for (unit, weight) in &basis.weights {
             report.within(

@@ -12,7 +12,7 @@ use crate::convention::{Convention, Flow, Membership};
 use crate::party::{PartyId, PartyKind};
 use crate::period::Period;
 use crate::population::{Millesime, PopulationBasis};
-use crate::rule::{Key, Rule};
+use crate::rule::Rule;
 
 /// The days of the years the dataset covers: terms and populations are only required there.
 fn covered_span(report: &Report<'_>) -> Option<Period> {
@@ -160,15 +160,7 @@ pub(super) fn check_cee_consistency(report: &mut Report<'_>) {
 
 /// The population a rule reads, if it reads one.
 fn population_basis(rule: &Rule) -> Option<PopulationBasis> {
-    match rule {
-        Rule::PerInhabitant(rule) => Some(rule.population),
-        Rule::PopulationBands(rule) => Some(rule.population),
-        Rule::PoolShare(rule) => match &rule.key {
-            Key::Population { population } => Some(*population),
-            _ => None,
-        },
-        _ => None,
-    }
+    rule.population_basis()
 }
 
 /// Every member billed by population is a commune with the population the rule reads, for every year billed.

@@ -8,7 +8,7 @@ use crate::convention::Flow;
 use crate::dataset::Dataset;
 use crate::money::Amount;
 use crate::period::Semester;
-use crate::rule::{Key, Rule};
+use crate::rule::Rule;
 
 /// What [`validate_semester`] found: errors refuse the run, warnings are printed with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -145,11 +145,7 @@ fn check_carried(report: &mut Report<'_>, warnings: &mut Vec<ValidationError>, s
 
 /// Whether a rule is keyed on activity.
 fn activity_keyed(rule: &Rule) -> bool {
-    match rule {
-        Rule::UnitPrice(_) | Rule::UnitCost(_) => true,
-        Rule::PoolShare(pool) => matches!(pool.key, Key::Activity(_)),
-        _ => false,
-    }
+    rule.activity_basis().is_some()
 }
 
 fn check_activity_recorded(report: &mut Report<'_>, semester: Semester) {

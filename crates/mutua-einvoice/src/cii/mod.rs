@@ -34,6 +34,7 @@ use mutua_alloc::Charge;
 use mutua_core::{Amount, Dataset, Party, Rounding, VatRegime};
 use rust_decimal::Decimal;
 
+use mutua_documents::present::{basis_fr, document_line_label_fr, unit_fr};
 use mutua_documents::{Document, DocumentKind, InvoiceError, present};
 
 pub use crate::error::EInvoiceError;
@@ -334,13 +335,13 @@ fn quantity_and_price(charge: &Charge, amount: Amount) -> (Decimal, Decimal, Str
         && quantity.checked_mul(price).is_some_and(|product| product.abs() == amount.to_decimal().abs())
     {
         let quantity = if amount.is_negative() { -quantity.abs() } else { quantity.abs() };
-        return (quantity.normalize(), price.abs().normalize(), unit_code(&basis.unit).to_owned());
+        return (quantity.normalize(), price.abs().normalize(), unit_code(unit_fr(&basis.unit)).to_owned());
     }
     let quantity = if amount.is_negative() { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
     (quantity, amount.abs().to_decimal(), units::ONE.to_owned())
 }
 
-fn line(dataset: &Dataset, index: usize, charge: &Charge, credit_note: bool) -> CiiLine {
+fn line(dataset: &Dataset, document: &Document, index: usize, charge: &Charge, credit_note: bool) -> CiiLine {
     let amount = if credit_note { negate(charge.amount) } else { charge.amount };
     let (quantity, net_price, unit_code) = quantity_and_price(charge, amount);
     let (vat_category, vat_rate) = match &charge.vat {
@@ -355,8 +356,8 @@ fn line(dataset: &Dataset, index: usize, charge: &Charge, credit_note: bool) -> 
         .map_or_else(|| charge.dispositif.to_string(), |dispositif| dispositif.name.clone());
     CiiLine {
         id: (index + 1).to_string(),
-        note: clean(&charge.basis.description),
-        name: clean(&charge.label).unwrap_or_default(),
+        note: clean(&basis_fr(&charge.basis)),
+        name: clean(&document_line_label_fr(document, charge)).unwrap_or_default(),
         description: clean(&format!("{dispositif} — convention {}", charge.convention_reference)),
         net_price,
         quantity,
@@ -444,7 +445,7 @@ pub fn build(
         .lines
         .iter()
         .enumerate()
-        .map(|(index, charge)| line(dataset, index, charge, credit_note))
+        .map(|(index, charge)| line(dataset, document, index, charge, credit_note))
         .collect();
     let taxable = lines.iter().any(|line| line.vat_category == VatCategory::StandardRate);
     let vat_breakdown = vat_breakdown(&lines)?;

@@ -10,20 +10,33 @@ use std::collections::BTreeMap;
 use mutua_core::{Amount, CeeKind, Convention, Dataset, PartyId, Rounding, Rule, Semester};
 use rust_decimal::Decimal;
 
-use crate::allocation::{Charge, ChargeKind, LineBasis, PoolSummary, Trace, decimal_fr, price_fr};
+use crate::allocation::{Charge, ChargeKind, PoolOrigin, PoolSummary};
 use crate::error::AllocError;
 use crate::split::{SplitTarget, split};
+use crate::trace::{BasisKind, KeyTrace, LineBasis, RuleKind, Step, Trace, Unit};
 
 /// The rounding of a deposit's gross proceeds and of its fee.
 pub const PROCEEDS_ROUNDING: Rounding = Rounding::HalfUp;
 
+/// The suffix of a kind of certificates in a component.
+fn kind_suffix(kind: CeeKind) -> &'static str {
+    match kind {
+        CeeKind::Classique => "-classique",
+        CeeKind::Precarite => "-precarite",
+    }
+}
+
 /// The component of a deposit's proceeds of one kind, on its charges and its pool (`depot-1-classique`).
-fn component_of(deposit: &str, kind: CeeKind) -> String {
-    let kind = match kind {
-        CeeKind::Classique => "classique",
-        CeeKind::Precarite => "precarite",
-    };
-    format!("{deposit}-{kind}")
+#[must_use]
+pub fn component_of(deposit: &str, kind: CeeKind) -> String {
+    format!("{deposit}{}", kind_suffix(kind))
+}
+
+/// The kind of certificates a CEE share's component names (the inverse of [`component_of`]), if it names one.
+#[must_use]
+pub fn kind_of_component(deposit: &str, component: &str) -> Option<CeeKind> {
+    let suffix = component.strip_prefix(deposit)?;
+    [CeeKind::Classique, CeeKind::Precarite].into_iter().find(|kind| kind_suffix(*kind) == suffix)
 }
 
 fn overflow(convention: &Convention, deposit: &mutua_core::CeeDeposit) -> AllocError {
@@ -35,7 +48,7 @@ fn overflow(convention: &Convention, deposit: &mutua_core::CeeDeposit) -> AllocE
 }
 
 /// The CEE shares of the deposits of a convention sold during a semester.
-pub fn deposits(
+pub(crate) fn deposits(
     dataset: &Dataset,
     convention: &Convention,
     semester: Semester,
@@ -49,7 +62,12 @@ pub fn deposits(
         let Some(terms) = convention.terms_on(deposit.sold_on) else { continue };
         let Some(fee_percent) = terms.components.iter().find_map(|c| match &c.rule {
             Rule::CeeRedistribution(rule) => Some(rule.management_fee_percent.value()),
-            _ => None,
+            Rule::PerInhabitant(_)
+            | Rule::PopulationBands(_)
+            | Rule::UnitPrice(_)
+            | Rule::FlatFee(_)
+            | Rule::PoolShare(_)
+            | Rule::UnitCost(_) => None,
         }) else {
             continue;
         };
@@ -86,14 +104,14 @@ pub fn deposits(
                 .collect();
             let shares = split(net, &targets).map_err(|source| AllocError::Split {
                 convention: convention.id.to_string(),
-                component: format!("{}/{}", deposit.id, kind.label_fr()),
+                component: component_of(&deposit.id, kind),
                 source,
             })?;
             pools.push(PoolSummary {
                 convention: convention.id.clone(),
                 dispositif: convention.dispositif.clone(),
                 component: component_of(&deposit.id, kind),
-                label: format!("Produit net du {} ({})", deposit.label, kind.label_fr()),
+                origin: PoolOrigin::CeeProceeds { deposit: deposit.label.clone(), kind },
                 pool: net,
                 allocated: Amount::checked_sum(shares.iter().map(|s| s.amount))?,
                 unbilled: Vec::new(),
@@ -110,58 +128,33 @@ pub fn deposits(
                 // A beneficiary's kWh are part of the total, so the ratio is at most 1.
                 let ratio = share.weight / total_kwh;
                 let mut trace = Trace::new(
-                    "cee_redistribution",
+                    RuleKind::CeeRedistribution,
                     &terms.reference,
                     share.quota_exact,
                     Rounding::TowardZero,
                 );
-                trace.key = Some(format!("kWh cumac {} du dépôt", kind.label_fr()));
+                trace.key = Some(KeyTrace::KwhCumac { kind });
                 trace.member_basis = Some(share.weight);
                 trace.total_basis = Some(total_kwh);
                 trace.ratio = Some(ratio);
                 trace.remainder_cents = share.remainder_cents;
-                trace.step(
-                    "Dépôt",
-                    format!("{} vendu le {}", deposit.label, deposit.sold_on.format("%d/%m/%Y")),
-                );
-                trace.step(
-                    "Produit brut",
-                    format!(
-                        "{} kWh cumac × {}/MWh cumac = {}",
-                        decimal_fr(total_kwh, 3),
-                        price_fr(price),
-                        gross.format_fr()
-                    ),
-                );
-                trace.step(
-                    "Frais de gestion",
-                    format!("{} % = {}", decimal_fr(fee_percent, 4), fee.format_fr()),
-                );
-                trace.step("Produit net", net.format_fr());
-                trace.step(
-                    "kWh cumac du bénéficiaire",
-                    format!(
-                        "{} ({} opération(s)) / {} = {}",
-                        decimal_fr(share.weight, 3),
-                        operations.get(&share.key).copied().unwrap_or(0),
-                        decimal_fr(total_kwh, 3),
-                        decimal_fr(ratio, 8)
-                    ),
-                );
+                trace.step(Step::Deposit { label: deposit.label.clone(), sold_on: deposit.sold_on });
+                trace.step(Step::GrossProceeds { kwh: total_kwh, price, gross });
+                trace.step(Step::ManagementFee { percent: fee_percent, fee });
+                trace.step(Step::NetProceeds { net });
+                trace.step(Step::BeneficiaryKwh {
+                    kwh: share.weight,
+                    operations: operations.get(&share.key).copied().unwrap_or(0),
+                    total: total_kwh,
+                    ratio,
+                });
                 let mwh = share.weight / Decimal::ONE_THOUSAND;
                 charges.push(Charge {
                     convention: convention.id.clone(),
                     dispositif: convention.dispositif.clone(),
                     component: component_of(&deposit.id, kind),
-                    label: format!(
-                        "{} — certificats {}",
-                        deposit.label,
-                        match kind {
-                            CeeKind::Classique => "classiques",
-                            CeeKind::Precarite => "« précarité énergétique »",
-                        }
-                    ),
-                    kind: ChargeKind::CeeShare { deposit: deposit.id.clone() },
+                    label: deposit.label.clone(),
+                    kind: ChargeKind::CeeShare { deposit: deposit.id.clone(), kind },
                     payer: convention.provider.clone(),
                     payee: share.key.clone(),
                     provider_pays: true,
@@ -173,14 +166,12 @@ pub fn deposits(
                     amount: share.amount,
                     basis: LineBasis {
                         quantity: Some(mwh),
-                        unit: "MWh cumac".into(),
+                        unit: Unit::MwhCumac,
                         unit_price: Some(net_price),
-                        description: format!(
-                            "{} / {} kWh cumac × produit net {}",
-                            decimal_fr(share.weight, 3),
-                            decimal_fr(total_kwh, 3),
-                            net.format_fr()
-                        ),
+                        kind: BasisKind::Cee { kwh: share.weight, total: total_kwh, net },
+                        presence: None,
+                        revision: None,
+                        bounds: Vec::new(),
                     },
                     trace,
                 });

@@ -1,36 +1,23 @@
-//! From a [`Document`] to the [`DocumentView`] the renderer prints: every French mention, every formatted figure.
+//! The French presentation layer: from a [`Document`] to the [`DocumentView`] the renderer prints — every French
+//! mention, every formatted figure — and, in [`trace`], every amount's computation in words. The allocation and
+//! the documents carry numbers and typed traces; only this module words them.
 
-use chrono::{Datelike, NaiveDate};
-use mutua_alloc::{Charge, decimal_fr, price_fr};
+pub mod format;
+pub mod trace;
+
+use mutua_alloc::Charge;
 use mutua_core::{Amount, Dataset, Party, PartyKind, VatRegime};
+
+pub use self::format::{capitalise, date_fr, decimal_fr, price_fr};
+pub use self::trace::{
+    alloc_error_fr, basis_fr, explain_charge, line_label_fr, pool_label_fr, rule_fr, step_fr, unit_fr,
+};
 
 use crate::document::{Document, DocumentKind};
 use crate::error::InvoiceError;
 use mutua_render::{
     AnnexSection, AnnexView, DocumentMetadata, DocumentView, LineView, PartyBlock, TotalView,
 };
-
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-/// A date in French words: "1er mars 2026", "15 janvier 2026".
-#[must_use]
-pub fn date_fr(date: NaiveDate) -> String {
-    let day = if date.day() == 1 { "1er".to_owned() } else { date.day().to_string() };
-    format!("{day} {} {}", MONTHS_FR[date.month0() as usize], date.year())
-}
 
 /// A SIRET grouped for reading: "200 093 201 00016".
 fn siret_fr(siret: &str) -> String {
@@ -135,18 +122,25 @@ pub fn line_account(kind: DocumentKind, charge: &Charge) -> &str {
     }
 }
 
-fn item(kind: DocumentKind, charge: &Charge) -> LineView {
+/// The label of a line on its document: a credit note or a cancellation says that it cancels it.
+#[must_use]
+pub fn document_line_label_fr(document: &Document, charge: &Charge) -> String {
+    let label = line_label_fr(charge);
+    if document.corrects.is_some() { format!("Annulation — {label}") } else { label }
+}
+
+fn item(document: &Document, charge: &Charge) -> LineView {
     // The number alone: its unit is in the basis, and a unit such as "mètre linéaire" would not fit the column.
     let quantity = charge.basis.quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default();
     let unit_price = charge.basis.unit_price.map(price_fr).unwrap_or_default();
     LineView::Item {
         description: format!(
             "{}\nConvention : {} — compte {}",
-            charge.label,
+            document_line_label_fr(document, charge),
             charge.convention_reference,
-            line_account(kind, charge)
+            line_account(document.kind, charge)
         ),
-        basis: charge.basis.description.clone(),
+        basis: basis_fr(&charge.basis),
         quantity,
         unit_price,
         amount: charge.amount.format_fr(),
@@ -168,11 +162,11 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
         let group = &document.lines[index..end];
         lines.push(LineView::Group { title: name.clone() });
         for charge in group {
-            lines.push(item(document.kind, charge));
+            lines.push(item(document, charge));
             if document.corrects.is_none() {
                 sections.push(AnnexSection {
-                    heading: format!("{name} — {}", charge.label),
-                    lines: charge.explain_fr(),
+                    heading: format!("{name} — {}", line_label_fr(charge)),
+                    lines: explain_charge(charge),
                 });
             }
         }
@@ -195,7 +189,12 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
             cancelled.number,
             date_fr(cancelled.issue_date)
         )];
-        explained.extend(document.lines.iter().map(|c| format!("  {} : {}", c.label, c.amount.format_fr())));
+        explained.extend(
+            document
+                .lines
+                .iter()
+                .map(|c| format!("  {} : {}", document_line_label_fr(document, c), c.amount.format_fr())),
+        );
         sections.push(AnnexSection {
             heading: format!("Annulation de la {} n° {}", cancelled.kind.name_fr(), cancelled.number),
             lines: explained,
@@ -298,7 +297,8 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
                 format!("{} n° {} du {}", r.kind.name_fr(), r.number, date_fr(r.issue_date))
             });
             mentions.push(format!(
-                "Le présent avis annule en totalité {cancelled}, dont les montants ont été rectifiés ; un nouveau                  document est émis pour la même période. Un document émis n'est jamais modifié ni renuméroté."
+                "Le présent avis annule en totalité {cancelled}, dont les montants ont été rectifiés ; un nouveau \
+                 document est émis pour la même période. Un document émis n'est jamais modifié ni renuméroté."
             ));
             mentions.push(vat_mention(document));
         }
@@ -391,22 +391,14 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
     })
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn french_dates() {
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(date_fr(d(2026, 3, 1)), "1er mars 2026");
-        assert_eq!(date_fr(d(2026, 1, 15)), "15 janvier 2026");
-        assert_eq!(date_fr(d(2026, 8, 31)), "31 août 2026");
+    fn sirets_are_grouped() {
         assert_eq!(siret_fr("20009320100016"), "200 093 201 00016");
+        assert_eq!(siret_fr("123"), "123");
     }
 
     #[test]

@@ -1,0 +1,40 @@
+//! `per_inhabitant`: a rate per inhabitant per year × the member's population, half a year per semester, pro rata.
+
+use mutua_core::PerInhabitant;
+use rust_decimal::Decimal;
+
+use super::member::RuleAmount;
+use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, mul};
+use crate::error::AllocError;
+use crate::trace::{BasisKind, LineBasis, RuleKind, Step, Trace, Unit};
+
+pub(super) fn amount(
+    engine: &Engine<'_>,
+    context: &SliceContext<'_>,
+    rule: &PerInhabitant,
+    presence: &Presence,
+    annual_factor: Decimal,
+) -> Result<RuleAmount, AllocError> {
+    let population =
+        engine.population(context.convention, &presence.member, rule.population, context.slice.first)?;
+    let inhabitants = Decimal::from(population.inhabitants);
+    let annual = mul(inhabitants, rule.rate_per_year.value(), "population × rate")?;
+    let exact = mul(annual, annual_factor, "annual × pro rata")?;
+    let mut trace = Trace::new(RuleKind::PerInhabitant, &context.terms.reference, exact, MEMBER_ROUNDING);
+    trace.member_basis = Some(inhabitants);
+    trace.key =
+        Some(crate::trace::KeyTrace::Population { kind: population.kind, millesime: population.millesime });
+    trace.step(Step::Population(population));
+    trace.step(Step::AnnualRate { rate: rule.rate_per_year.value() });
+    trace.step(Step::AnnualAmount { amount: annual });
+    let basis = LineBasis {
+        quantity: Some(inhabitants),
+        unit: Unit::Inhabitants,
+        unit_price: Some(rule.rate_per_year.value() / Decimal::TWO),
+        kind: BasisKind::PerInhabitant { population, rate_per_year: rule.rate_per_year.value() },
+        presence: context.presence_trace(presence),
+        revision: None,
+        bounds: Vec::new(),
+    };
+    Ok(RuleAmount { exact, trace, basis })
+}

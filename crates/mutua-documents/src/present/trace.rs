@@ -1,0 +1,590 @@
+//! The computation of every amount in French: line labels, bases of liquidation, units, the steps of a trace, the
+//! rules and roundings, and the allocation's errors. The only place where the allocation's typed facts
+//! ([`mutua_alloc::trace`]) become words.
+
+use std::fmt::Write as _;
+
+use mutua_alloc::trace::{
+    BandTrace, BasisKind, Bounded, KeyTrace, LineBasis, MemberBasis, PoolTrace, PresenceTrace, RevisionTrace,
+    RuleKind, Step, Unit,
+};
+use mutua_alloc::{AllocError, Charge, ChargeKind, PoolOrigin};
+use mutua_core::{CeeKind, Rounding, ValuationBasis};
+use rust_decimal::Decimal;
+
+use super::format::{capitalise, date_numeric_fr, decimal_fr, price_fr};
+
+/// The French name of a rule.
+#[must_use]
+pub fn rule_fr(rule: RuleKind) -> &'static str {
+    match rule {
+        RuleKind::PerInhabitant => "tarif par habitant",
+        RuleKind::PopulationBands => "forfait par tranche de population",
+        RuleKind::UnitPrice => "prix unitaire × unités d'œuvre",
+        RuleKind::FlatFee => "forfait annuel",
+        RuleKind::PoolShare => "quote-part d'une enveloppe selon une clé de répartition",
+        RuleKind::UnitCost => "coût unitaire de fonctionnement × unités (art. D5211-16 CGCT)",
+        RuleKind::CeeRedistribution => "reversement du produit des CEE au prorata des kWh cumac",
+        RuleKind::Regularisation => "régularisation sur le coût réel",
+        RuleKind::Carried => "report d'un semestre antérieur (seuil de mise en recouvrement)",
+        RuleKind::Issued => "ligne d'un document émis",
+    }
+}
+
+/// The French name of a rounding to the cent.
+#[must_use]
+pub fn rounding_fr(rounding: Rounding) -> &'static str {
+    match rounding {
+        Rounding::HalfUp => "au centime le plus proche, demi vers le haut",
+        Rounding::HalfEven => "au centime pair le plus proche",
+        Rounding::TowardZero => "troncature au centime",
+        Rounding::Floor => "au centime inférieur",
+        Rounding::Ceiling => "au centime supérieur",
+        // `Rounding` may gain modes; each is named here when it does.
+        _ => "au centime",
+    }
+}
+
+/// The unit of a line's quantity, as printed ("hab.", "forfait", the convention's own unit).
+#[must_use]
+pub fn unit_fr(unit: &Unit) -> &str {
+    match unit {
+        Unit::Inhabitants => "hab.",
+        Unit::Flat => "forfait",
+        Unit::Named(label) => label,
+        Unit::Part => "part",
+        Unit::Percent => "%",
+        Unit::MwhCumac => "MWh cumac",
+        Unit::Regularisation => "régularisation",
+        Unit::Carried => "report",
+    }
+}
+
+fn valuation_fr(basis: ValuationBasis) -> &'static str {
+    basis.label_fr()
+}
+
+fn cee_certificates_fr(kind: CeeKind) -> &'static str {
+    match kind {
+        CeeKind::Classique => "classiques",
+        CeeKind::Precarite => "« précarité énergétique »",
+    }
+}
+
+/// "jours" or "mois", the measure of a pro rata.
+fn measure_unit_fr(months: bool) -> &'static str {
+    if months { "mois" } else { "jours" }
+}
+
+fn inhabitants_fr(inhabitants: u64) -> String {
+    format!("{} hab.", decimal_fr(Decimal::from(inhabitants), 0))
+}
+
+/// The label of a line: the data's label, with what its kind says (regularisation, report, certificates). A line
+/// read back from the ledger keeps the label it was issued with.
+#[must_use]
+pub fn line_label_fr(charge: &Charge) -> String {
+    if matches!(charge.basis.kind, BasisKind::Issued { .. }) {
+        return charge.label.clone();
+    }
+    match &charge.kind {
+        ChargeKind::Current => charge.label.clone(),
+        ChargeKind::Regularisation { year } => {
+            format!("Régularisation {year} sur coût réel — {}", charge.label)
+        }
+        ChargeKind::CeeShare { kind, .. } => {
+            format!("{} — certificats {}", charge.label, cee_certificates_fr(*kind))
+        }
+        ChargeKind::Carried { semester } => format!("{} (report du {})", charge.label, semester.label_fr()),
+    }
+}
+
+/// What a pool is, in French ("Part fixe — 2026-S1", "Produit net du dépôt 1 (classique)").
+#[must_use]
+pub fn pool_label_fr(origin: &PoolOrigin) -> String {
+    match origin {
+        PoolOrigin::Component { label, semester } => format!("{label} — {semester}"),
+        PoolOrigin::CeeProceeds { deposit, kind } => {
+            format!("Produit net du {deposit} ({})", kind.label_fr())
+        }
+    }
+}
+
+/// A key of a split, in French ("population totale, millésime 2023", "parts égales").
+#[must_use]
+pub fn key_fr(key: &KeyTrace) -> String {
+    match key {
+        KeyTrace::Population { kind, millesime } => format!("{}, millésime {millesime}", kind.label_fr()),
+        KeyTrace::Activity { activity, unit_label } => {
+            format!("activité « {activity} » pondérée ({unit_label})")
+        }
+        KeyTrace::Equal => "parts égales".to_owned(),
+        KeyTrace::FixedPercentages => "pourcentages fixés par la convention".to_owned(),
+        KeyTrace::KwhCumac { kind } => format!("kWh cumac {} du dépôt", kind.label_fr()),
+    }
+}
+
+/// Where a population falls in a band tariff.
+#[must_use]
+pub fn band_fr(band: &BandTrace) -> String {
+    let number = |n: u64| decimal_fr(Decimal::from(n), 0);
+    match band {
+        BandTrace::Flat { from, to: Some(to) } => {
+            format!("tranche de {} à {} hab.", number(*from), number(*to))
+        }
+        BandTrace::Flat { from, to: None } => format!("tranche de {} hab. et plus", number(*from)),
+        BandTrace::OutOfBands => "hors tranches".to_owned(),
+        BandTrace::Marginal { parts } => {
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|(count, rate)| format!("{} hab. × {}", number(*count), price_fr(*rate)))
+                .collect();
+            format!("barème marginal : {}", parts.join(" + "))
+        }
+    }
+}
+
+/// An index revision: "SYNTEC 2026-01 = 310,5 / SYNTEC 2024-01 = 300 → coefficient 1,035".
+#[must_use]
+pub fn revision_fr(revision: &RevisionTrace) -> String {
+    format!(
+        "{} {} = {} / {} {} = {} → coefficient {}",
+        revision.index,
+        revision.current_month,
+        decimal_fr(revision.current, 6),
+        revision.index,
+        revision.base_month,
+        decimal_fr(revision.base, 6),
+        decimal_fr(revision.coefficient, revision.decimals)
+    )
+}
+
+fn fraction_fr(presence: Option<&PresenceTrace>) -> String {
+    presence.map_or_else(String::new, |p| {
+        format!(" × {}/{} {}", p.measure, p.period_measure, measure_unit_fr(p.months))
+    })
+}
+
+/// The basis of liquidation printed on a line: "12 450 hab. (population municipale 2023) × 1,20 €/an × 1/2".
+#[must_use]
+pub fn basis_fr(basis: &LineBasis) -> String {
+    let fraction = fraction_fr(basis.presence.as_ref());
+    let mut text = match &basis.kind {
+        BasisKind::PerInhabitant { population, rate_per_year } => format!(
+            "{} ({} {}) × {}/an × 1/2{fraction}",
+            inhabitants_fr(population.inhabitants),
+            population.kind.label_fr(),
+            population.millesime,
+            price_fr(*rate_per_year)
+        ),
+        BasisKind::Band { population, band, annual } => format!(
+            "{} ({}, {} {}) : {}/an × 1/2{fraction}",
+            band_fr(band),
+            inhabitants_fr(population.inhabitants),
+            population.kind.label_fr(),
+            population.millesime,
+            price_fr(*annual)
+        ),
+        BasisKind::FlatFee { annual } => format!("Forfait {}/an × 1/2{fraction}", price_fr(*annual)),
+        BasisKind::Units { units, price, unit_label, degressive } => format!(
+            "{} × {} par {unit_label}{}",
+            decimal_fr(*units, 4),
+            price_fr(*price),
+            if *degressive { " (tarif dégressif)" } else { "" }
+        ),
+        BasisKind::UnitCost { units, unit_label, unit_cost, basis, year } => format!(
+            "{} × {} par {unit_label} (coût unitaire {} {year})",
+            decimal_fr(*units, 4),
+            price_fr(*unit_cost),
+            valuation_fr(*basis)
+        ),
+        BasisKind::PoolShare { member, total, key, pool } => format!(
+            "{} / {} ({}) × {}",
+            decimal_fr(*member, 4),
+            decimal_fr(*total, 4),
+            key_fr(key),
+            pool.format_fr()
+        ),
+        BasisKind::Cee { kwh, total, net } => format!(
+            "{} / {} kWh cumac × produit net {}",
+            decimal_fr(*kwh, 3),
+            decimal_fr(*total, 3),
+            net.format_fr()
+        ),
+        BasisKind::Regularisation { due, billed, year } => {
+            format!("Réalisé {} − facturé {} (exercice {year})", due.format_fr(), billed.format_fr())
+        }
+        BasisKind::Carried { semester } => format!("Montant reporté du {}", semester.label_fr()),
+        BasisKind::Issued { description } => description.clone(),
+    };
+    if let Some(coefficient) = basis.revision {
+        let _ = write!(text, " × révision {}", decimal_fr(coefficient, 6));
+    }
+    for bound in &basis.bounds {
+        text.push_str(match bound {
+            Bounded::Capped => " (plafonné)",
+            Bounded::Floored => " (plancher)",
+        });
+    }
+    text
+}
+
+fn member_basis_fr(basis: &MemberBasis) -> String {
+    match basis {
+        MemberBasis::Inhabitants { inhabitants } => inhabitants_fr(*inhabitants),
+        MemberBasis::Units { units, unit_label } => format!("{} {unit_label}", decimal_fr(*units, 4)),
+        MemberBasis::EqualPart => "1 part".to_owned(),
+        MemberBasis::Percent { percent } => format!("{} %", decimal_fr(*percent, 6)),
+    }
+}
+
+fn pool_fr(pool: &PoolTrace) -> String {
+    match pool {
+        PoolTrace::Fixed { stated, revised } => {
+            let mut text = format!("Enveloppe annuelle {}", stated.format_fr());
+            if let Some((revision, annual)) = revised {
+                let _ = write!(text, " × révision ({}) = {}", revision_fr(revision), annual.format_fr());
+            }
+            text
+        }
+        PoolTrace::Valuation { basis, year, document, full_cost, share, annual } => format!(
+            "Coût complet {} {year} ({document}) {} × {} = {}",
+            valuation_fr(*basis),
+            full_cost.format_fr(),
+            decimal_fr(*share, 6),
+            annual.format_fr()
+        ),
+    }
+}
+
+/// One step of a computation: its label and its value ("Population municipale 2023", "12 450 hab.").
+#[must_use]
+pub fn step_fr(step: &Step) -> (String, String) {
+    let pair = |label: &str, value: String| (label.to_owned(), value);
+    match step {
+        Step::Population(p) => {
+            (format!("{} {}", capitalise(p.kind.label_fr()), p.millesime), inhabitants_fr(p.inhabitants))
+        }
+        Step::AnnualRate { rate } => pair("Tarif annuel", format!("{} par habitant", price_fr(*rate))),
+        Step::AnnualAmount { amount } => pair("Montant annuel", price_fr(*amount)),
+        Step::Band(band) => pair("Tranche", band_fr(band)),
+        Step::FlatFee { amount } => pair("Forfait annuel", amount.format_fr()),
+        Step::Activity { records } => {
+            let records: Vec<String> = records
+                .iter()
+                .map(|r| format!("{} {} × {}", decimal_fr(r.quantity, 4), r.unit, decimal_fr(r.weight, 4)))
+                .collect();
+            pair("Activité du semestre", records.join(" + "))
+        }
+        Step::WeightedUnits { units, unit_label } => {
+            (format!("Unités pondérées ({unit_label})"), decimal_fr(*units, 4))
+        }
+        Step::Price { price, unit_label, tiers } => {
+            let mut text = format!("{} par {unit_label}", price_fr(*price));
+            for (from, price) in tiers {
+                let _ = write!(text, ", {} au-delà de {}", price_fr(*price), decimal_fr(*from, 4));
+            }
+            pair("Prix", text)
+        }
+        Step::OperatingUnits { units, unit_label } => {
+            (format!("Unités de fonctionnement ({unit_label})"), decimal_fr(*units, 4))
+        }
+        Step::UnitCost(cost) => (
+            format!("Coût unitaire {} {}", valuation_fr(cost.basis), cost.year),
+            format!(
+                "{} = coût complet {} / {} unités ({})",
+                price_fr(cost.unit_cost),
+                cost.full_cost.format_fr(),
+                decimal_fr(cost.units, 4),
+                cost.document
+            ),
+        ),
+        Step::Revision(revision) => pair("Révision", revision_fr(revision)),
+        Step::ProRata(p) => pair(
+            "Prorata temporis",
+            format!(
+                "{} {} sur {} (du {} au {})",
+                p.measure,
+                measure_unit_fr(p.months),
+                p.period_measure,
+                date_numeric_fr(p.first),
+                date_numeric_fr(p.last)
+            ),
+        ),
+        Step::Cap { per_year, for_period } => pair(
+            "Plafond",
+            format!("{}/an → {} pour la période", per_year.format_fr(), price_fr(*for_period)),
+        ),
+        Step::Floor { per_year, for_period } => pair(
+            "Plancher",
+            format!("{}/an → {} pour la période", per_year.format_fr(), price_fr(*for_period)),
+        ),
+        Step::Pool(pool) => pair("Enveloppe", pool_fr(pool)),
+        Step::SemesterPart { pool, sliced } => pair(
+            "Part du semestre",
+            format!(
+                "{} (1/2 de l'enveloppe annuelle{})",
+                pool.format_fr(),
+                if *sliced { ", part de la tranche" } else { "" }
+            ),
+        ),
+        Step::Key(key) => pair("Clé de répartition", key_fr(key)),
+        Step::MemberBasis(basis) => pair("Base du membre", member_basis_fr(basis)),
+        Step::Presence { measure, period_measure, months } => {
+            pair("Présence", format!("{measure} {} sur {period_measure}", measure_unit_fr(*months)))
+        }
+        Step::Ratio { member, total, ratio } => pair(
+            "Base du membre / base totale (au prorata de la présence)",
+            format!("{} / {} = {}", decimal_fr(*member, 4), decimal_fr(*total, 4), decimal_fr(*ratio, 8)),
+        ),
+        Step::RegularisationCosts { year, forecast, actual } => (
+            format!("Coût unitaire {year}"),
+            format!(
+                "prévisionnel {} ({}) ; réalisé {} ({})",
+                price_fr(forecast.0),
+                forecast.1,
+                price_fr(actual.0),
+                actual.1
+            ),
+        ),
+        Step::RegularisationFullCosts { year, forecast, actual } => (
+            format!("Coût complet {year}"),
+            format!("prévisionnel {} ; réalisé {}", forecast.format_fr(), actual.format_fr()),
+        ),
+        Step::BilledOnForecast { semester, amount, basis } => (
+            format!("Facturé sur le prévisionnel, {}", semester.label_fr()),
+            format!("{} — {}", amount.format_fr(), basis_fr(basis)),
+        ),
+        Step::DueOnActual { semester, amount, basis } => (
+            format!("Dû sur le réalisé, {}", semester.label_fr()),
+            format!("{} — {}", amount.format_fr(), basis_fr(basis)),
+        ),
+        Step::Regularisation { due, billed, amount } => pair(
+            "Régularisation",
+            format!("{} − {} = {}", due.format_fr(), billed.format_fr(), amount.format_fr()),
+        ),
+        Step::CarriedFrom { semester } => pair("Semestre d'origine", semester.label_fr()),
+        Step::CarriedReason { threshold } => pair(
+            "Motif",
+            format!("total du document inférieur au seuil de {} (art. D1611-1 CGCT)", threshold.format_fr()),
+        ),
+        Step::Deposit { label, sold_on } => {
+            pair("Dépôt", format!("{label} vendu le {}", date_numeric_fr(*sold_on)))
+        }
+        Step::GrossProceeds { kwh, price, gross } => pair(
+            "Produit brut",
+            format!(
+                "{} kWh cumac × {}/MWh cumac = {}",
+                decimal_fr(*kwh, 3),
+                price_fr(*price),
+                gross.format_fr()
+            ),
+        ),
+        Step::ManagementFee { percent, fee } => {
+            pair("Frais de gestion", format!("{} % = {}", decimal_fr(*percent, 4), fee.format_fr()))
+        }
+        Step::NetProceeds { net } => pair("Produit net", net.format_fr()),
+        Step::BeneficiaryKwh { kwh, operations, total, ratio } => pair(
+            "kWh cumac du bénéficiaire",
+            format!(
+                "{} ({operations} opération(s)) / {} = {}",
+                decimal_fr(*kwh, 3),
+                decimal_fr(*total, 3),
+                decimal_fr(*ratio, 8)
+            ),
+        ),
+    }
+}
+
+/// The computation of a charge in French, one line per step, for `mutua explain` and the annex of its document.
+#[must_use]
+pub fn explain_charge(charge: &Charge) -> Vec<String> {
+    let trace = &charge.trace;
+    let mut lines = Vec::with_capacity(trace.steps.len() + 3);
+    let (direction, party) =
+        if charge.provider_pays { ("versé à", &charge.payee) } else { ("dû par", &charge.payer) };
+    lines.push(format!("{} — {} ({direction} {party})", line_label_fr(charge), charge.amount.format_fr()));
+    lines.push(format!("  Règle : {} ; {}", rule_fr(trace.rule), trace.terms_reference));
+    for step in &trace.steps {
+        let (label, value) = step_fr(step);
+        lines.push(format!("  {label} : {value}"));
+    }
+    let mut rounding = format!(
+        "  Montant exact : {} ; arrondi ({}) : {}",
+        price_fr(trace.exact),
+        rounding_fr(trace.rounding),
+        charge.amount.format_fr()
+    );
+    if trace.remainder_cents != 0 {
+        let _ = write!(
+            rounding,
+            " dont {} centime(s) attribué(s) par la règle du plus fort reste",
+            trace.remainder_cents
+        );
+    }
+    lines.push(rounding);
+    lines
+}
+
+/// An allocation error in French, for the finance officer (`mutua check`, `mutua run`).
+#[must_use]
+pub fn alloc_error_fr(error: &AllocError) -> String {
+    match error {
+        AllocError::MissingPopulation { member, millesime, convention } => format!(
+            "aucune population du millésime {millesime} pour « {member} » (nécessaire à la convention « {convention} »)"
+        ),
+        AllocError::MissingValuation { dispositif, year, basis } => format!(
+            "le dispositif « {dispositif} » n'a pas de valorisation {} pour {year}",
+            match basis {
+                ValuationBasis::Forecast => "prévisionnelle",
+                ValuationBasis::Actual => "réalisée",
+            }
+        ),
+        AllocError::Valuation { dispositif, year, source } => {
+            format!("la valorisation de « {dispositif} » pour {year} ne peut être calculée : {source}")
+        }
+        AllocError::MissingIndex { index, month } => {
+            format!("l'indice « {index} » n'a aucune valeur pour {month} ni avant")
+        }
+        AllocError::Split { convention, component, source } => {
+            format!(
+                "la composante « {component} » de la convention « {convention} » ne peut être répartie : {source}"
+            )
+        }
+        AllocError::Tariff { convention, component, source } => {
+            format!(
+                "la composante « {component} » de la convention « {convention} » ne peut être appliquée : {source}"
+            )
+        }
+        AllocError::MissingPercentage { convention, member } => {
+            format!("le membre « {member} » de la convention « {convention} » n'a pas de pourcentage fixé")
+        }
+        AllocError::UnknownUnit { convention, unit } => {
+            format!("l'unité « {unit} » n'a pas de pondération dans la convention « {convention} »")
+        }
+        AllocError::UnknownParty(party) => format!("partie inconnue « {party} »"),
+        AllocError::UnknownConvention(convention) => format!("convention inconnue « {convention} »"),
+        AllocError::UnsupportedRule { convention, component, rule } => {
+            format!(
+                "« {rule} » n'est pas applicable à la composante « {component} » de la convention « {convention} »"
+            )
+        }
+        AllocError::Arithmetic { convention, component, source } => {
+            format!("convention « {convention} », « {component} » : calcul hors limites ({source})")
+        }
+        AllocError::OutOfBounds { convention, component, member, amount, limit } => format!(
+            "convention « {convention} », « {component} » : {} pour « {member} » dépasse la limite d'un montant \
+             ({limit})",
+            amount.format_fr()
+        ),
+        AllocError::Money(source) => format!("calcul hors limites ({source})"),
+        // `AllocError` may gain variants; each is worded here when it does.
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mutua_alloc::trace::PopulationTrace;
+    use mutua_core::{Amount, PopulationKind, Semester};
+
+    use super::*;
+
+    fn basis(kind: BasisKind) -> LineBasis {
+        LineBasis {
+            quantity: None,
+            unit: Unit::Flat,
+            unit_price: None,
+            kind,
+            presence: None,
+            revision: None,
+            bounds: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn bases_of_liquidation() {
+        let population =
+            PopulationTrace { kind: PopulationKind::Municipale, millesime: 2023, inhabitants: 12_450 };
+        let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let mut partial = basis(BasisKind::PerInhabitant { population, rate_per_year: Decimal::new(12, 1) });
+        partial.presence = Some(PresenceTrace {
+            measure: 108,
+            period_measure: 181,
+            months: false,
+            first: day(3, 15),
+            last: day(6, 30),
+        });
+        partial.revision = Some(Decimal::new(1035, 3));
+        partial.bounds.push(Bounded::Capped);
+        let cases = [
+            (
+                partial,
+                "12\u{202f}450 hab. (population municipale 2023) × 1,20\u{a0}€/an × 1/2 × 108/181 jours × révision \
+                 1,035 (plafonné)",
+            ),
+            (
+                basis(BasisKind::Band {
+                    population,
+                    band: BandTrace::Flat { from: 10_000, to: None },
+                    annual: Decimal::new(5_000, 0),
+                }),
+                "tranche de 10\u{202f}000 hab. et plus (12\u{202f}450 hab., population municipale 2023) : \
+                 5\u{202f}000,00\u{a0}€/an × 1/2",
+            ),
+            (
+                basis(BasisKind::Units {
+                    units: Decimal::new(125, 1),
+                    price: Decimal::new(300, 0),
+                    unit_label: "équivalent PC".into(),
+                    degressive: true,
+                }),
+                "12,5 × 300,00\u{a0}€ par équivalent PC (tarif dégressif)",
+            ),
+            (
+                basis(BasisKind::PoolShare {
+                    member: Decimal::new(25, 0),
+                    total: Decimal::new(100, 0),
+                    key: KeyTrace::FixedPercentages,
+                    pool: Amount::from_cents(100_000),
+                }),
+                "25 / 100 (pourcentages fixés par la convention) × 1\u{202f}000,00\u{a0}€",
+            ),
+            (
+                basis(BasisKind::Carried { semester: "2025-S2".parse::<Semester>().unwrap() }),
+                "Montant reporté du 2nd semestre 2025",
+            ),
+            (basis(BasisKind::Issued { description: "as issued".into() }), "as issued"),
+        ];
+        for (basis, expected) in cases {
+            assert_eq!(basis_fr(&basis), expected);
+        }
+    }
+
+    #[test]
+    fn every_unit_and_rule_is_named() {
+        let units = [
+            (Unit::Inhabitants, "hab."),
+            (Unit::Flat, "forfait"),
+            (Unit::Named("heure".into()), "heure"),
+            (Unit::Part, "part"),
+            (Unit::Percent, "%"),
+            (Unit::MwhCumac, "MWh cumac"),
+            (Unit::Regularisation, "régularisation"),
+            (Unit::Carried, "report"),
+        ];
+        for (unit, expected) in units {
+            assert_eq!(unit_fr(&unit), expected);
+        }
+        assert_eq!(
+            rule_fr(RuleKind::UnitCost),
+            "coût unitaire de fonctionnement × unités (art. D5211-16 CGCT)"
+        );
+        assert_eq!(
+            band_fr(&BandTrace::Marginal {
+                parts: vec![(1_000, Decimal::new(2, 0)), (500, Decimal::new(1, 0))]
+            }),
+            "barème marginal : 1\u{202f}000 hab. × 2,00\u{a0}€ + 500 hab. × 1,00\u{a0}€"
+        );
+    }
+}
