@@ -26,12 +26,17 @@ pub struct LedgerArgs<'a> {
 pub fn run(args: &LedgerArgs<'_>) -> anyhow::Result<ExitCode> {
     let path = args.path;
     if args.migrate {
-        let migration =
-            migrate::migrate_v1(path, &crate::run::holder("mutua ledger --migrate"), LockWait::Fail)?;
+        let migration = migrate::migrate(
+            path,
+            &crate::run::holder("mutua ledger --migrate"),
+            LockWait::Fail,
+            args.reanchor,
+        )?;
         eprintln!(
-            "{} : {} document(s) convertis au format mutua-ledger/2 ; l'original est conservé dans {}",
+            "{} : {} document(s) convertis au format {} ; l'original est conservé dans {}",
             path.display(),
             migration.records,
+            mutua_issue::record::LEDGER_SCHEMA,
             migration.original.display()
         );
         if migration.torn_bytes > 0 {

@@ -264,7 +264,7 @@ fn a_first_format_ledger_is_refused_until_it_is_migrated() {
     assert!(stderr(&output).contains("ancien format (mutua-ledger/1)"), "{}", stderr(&output));
     let output = mutua(&["ledger", "--ledger", workspace.ledger().to_str().unwrap(), "--migrate"]);
     assert!(
-        stderr(&output).contains("6 document(s) convertis au format mutua-ledger/2"),
+        stderr(&output).contains("6 document(s) convertis au format mutua-ledger/3"),
         "{}",
         stderr(&output)
     );

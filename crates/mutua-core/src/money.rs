@@ -189,7 +189,8 @@ impl Amount {
     /// The opposite amount (a credit for a charge).
     #[must_use]
     pub fn negated(self) -> Amount {
-        Amount(-self.0)
+        // Zero stays zero: a negated zero would print as `-0.00`.
+        if self.0.is_zero() { Amount(self.0.abs()) } else { Amount(-self.0) }
     }
 
     /// The absolute value.
@@ -420,6 +421,17 @@ mod tests {
             let got = Amount::from_decimal(dec(input), rule);
             assert_eq!(got.to_string(), expected, "{input} {rule:?}");
         }
+    }
+
+    #[test]
+    fn negating_zero_gives_zero_not_minus_zero() {
+        let cases = [("0.00", "0.00"), ("12.30", "-12.30"), ("-0.01", "0.01")];
+        for (input, expected) in cases {
+            let negated = Amount::parse(input).unwrap().negated();
+            assert_eq!(negated.to_string(), expected, "{input}");
+            assert_eq!(negated.format_fr().starts_with('-'), expected.starts_with('-'), "{input}");
+        }
+        assert_eq!(Amount::ZERO.negated().negated().to_string(), "0.00");
     }
 
     #[test]

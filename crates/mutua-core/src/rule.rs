@@ -81,9 +81,10 @@ impl Rule {
             Rule::UnitPrice(rule) => Some(&rule.basis),
             Rule::UnitCost(rule) => Some(&rule.basis),
             Rule::PoolShare(rule) => rule.key.activity_basis(),
-            Rule::PerInhabitant(_) | Rule::PopulationBands(_) | Rule::FlatFee(_) | Rule::CeeRedistribution(_) => {
-                None
-            }
+            Rule::PerInhabitant(_)
+            | Rule::PopulationBands(_)
+            | Rule::FlatFee(_)
+            | Rule::CeeRedistribution(_) => None,
         }
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::fault::{self, Step};
 use crate::fsx;
 use crate::hash::Sha256;
-use crate::ledger::{Ledger, LedgerHead};
+use crate::ledger::{Chain, Ledger, LedgerHead};
 use crate::lock::{LockGuard, LockWait, lock_exclusive};
 use crate::names::{FileName, Series};
 use crate::notice::Notice;
@@ -196,6 +196,34 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), SinkError> {
         .map_err(|error| SinkError::BadState { path: path.to_path_buf(), message: error.to_string() })?;
     bytes.push(b'\n');
     fsx::replace(path, &bytes).map_err(io(path))
+}
+
+/// For a ledger converted entry for entry to a new format (same entries, new checks): moves an output's state from
+/// the old chain to the new. `Ok(false)` when the output has no state. Refused, with nothing written, when the
+/// output has an interrupted group (finish it with the version that wrote it) or a state neither chain contains.
+pub(crate) fn rebase_output_state(out: &Path, old: &Chain, new: &Chain) -> Result<bool, SinkError> {
+    let state_dir = out.join(STATE_DIR);
+    if state_dir.join(INTENT_FILE).exists() {
+        return Err(SinkError::BadState {
+            path: state_dir.join(INTENT_FILE),
+            message:
+                "une exécution interrompue n'est pas terminée : relancez d'abord la version qui l'a commencée"
+                    .to_owned(),
+        });
+    }
+    let path = state_dir.join(STATE_FILE);
+    let Some(state) = read_json::<OutputState>(&path)? else { return Ok(false) };
+    if new.contains(&state.ledger) {
+        return Ok(true);
+    }
+    if !old.contains(&state.ledger) {
+        return Err(SinkError::RolledBack { path: out.to_path_buf(), anchored: state.ledger.entries });
+    }
+    let head = new
+        .head_at(state.ledger.entries)
+        .ok_or(SinkError::RolledBack { path: out.to_path_buf(), anchored: state.ledger.entries })?;
+    write_json(&path, &OutputState { schema: state.schema, ledger: head })?;
+    Ok(true)
 }
 
 /// Folders an earlier version of mutua left beside `out` when a run was killed (`.out.tmp-PID`, `.out.old-PID`).

@@ -60,7 +60,7 @@ struct AnchorFile {
     check: Sha256,
 }
 
-fn read_anchor(path: &Path) -> Result<Option<LedgerHead>, LedgerError> {
+pub(crate) fn read_anchor(path: &Path) -> Result<Option<LedgerHead>, LedgerError> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -134,7 +134,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, LedgerError> {
         let (json, check) =
             text.rsplit_once('\t').ok_or_else(|| malformed(path, line, "pas de somme de contrôle"))?;
         if line == 1 && is_first_format(json) {
-            return Err(LedgerError::NeedsMigration { path: path.to_path_buf() });
+            return Err(LedgerError::NeedsMigration {
+                path: path.to_path_buf(),
+                schema: crate::migrate::V1_SCHEMA,
+            });
         }
         let check: Sha256 =
             check.parse().map_err(|_| LedgerError::Tampered { path: path.to_path_buf(), line })?;
@@ -146,6 +149,12 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, LedgerError> {
             serde_json::from_str(json).map_err(|error| malformed(path, line, error.to_string()))?;
         match entry {
             Entry::Header(header) if line == 1 => {
+                if header.schema == crate::migrate::V2_SCHEMA {
+                    return Err(LedgerError::NeedsMigration {
+                        path: path.to_path_buf(),
+                        schema: crate::migrate::V2_SCHEMA,
+                    });
+                }
                 if header.schema != LEDGER_SCHEMA {
                     return Err(malformed(path, line, format!("format « {} » inconnu", header.schema)));
                 }

@@ -550,7 +550,27 @@ fn issue_batch(
         });
     }
     let head = ledger.head();
-    write_reports(dataset, &batch, &documents, &plan.cancelled, &location, head, sink, &mut after_commit)?;
+    // The documents as recorded, each credit note and cancellation with the reference of what it cancels.
+    let as_documents = documents
+        .iter()
+        .map(|d| {
+            let corrects = d.record.corrects.as_deref().and_then(|number| {
+                ledger.records().iter().find(|r| r.number == number).map(DocumentRecord::reference)
+            });
+            d.record.to_document(corrects)
+        })
+        .collect::<Result<Vec<Document>, RecordError>>()?;
+    write_reports(
+        dataset,
+        &batch,
+        &documents,
+        &as_documents,
+        &plan.cancelled,
+        &location,
+        head,
+        sink,
+        &mut after_commit,
+    )?;
     if let Err(error) = sink.finish() {
         after_commit.push(AfterCommit { step: "fin de l'exécution", error: error.to_string() });
     }
@@ -574,6 +594,7 @@ fn write_reports(
     dataset: &Dataset,
     batch: &Batch,
     documents: &[ReportedDocument],
+    as_documents: &[Document],
     cancelled: &[String],
     location: &str,
     head: LedgerHead,
@@ -582,11 +603,7 @@ fn write_reports(
 ) -> Result<(), IssueError> {
     let listed: Vec<(&DocumentRecord, Status)> = documents.iter().map(|d| (&d.record, d.status)).collect();
     let manifest = issued_manifest(dataset, batch, &listed, cancelled, location, head)?;
-    let as_documents = documents
-        .iter()
-        .map(|d| d.record.to_document(None))
-        .collect::<Result<Vec<Document>, RecordError>>()?;
-    let lines = lines_csv(dataset, &as_documents)?;
+    let lines = lines_csv(dataset, as_documents)?;
     let carried = carried_csv(batch)?;
     for (name, bytes) in [("manifest.json", manifest), ("lines.csv", lines), ("carried.csv", carried)] {
         let name = FileName::parse(name)

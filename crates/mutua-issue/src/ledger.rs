@@ -138,14 +138,16 @@ pub enum LedgerError {
         /// What is wrong.
         problem: RecordProblem,
     },
-    /// The ledger is in the first format, which must be converted before use.
+    /// The ledger is in an earlier format, which must be converted before use.
     #[error(
-        "registre {path} : ancien format (mutua-ledger/1) ; convertissez-le d'abord (mutua ledger --migrate), \
+        "registre {path} : ancien format ({schema}) ; convertissez-le d'abord (mutua ledger --migrate), \
          l'original est conservé"
     )]
     NeedsMigration {
         /// The file.
         path: PathBuf,
+        /// Its format.
+        schema: &'static str,
     },
     /// The ledger is shorter than its anchored head: entries were lost (cut, emptied, restored from an old copy).
     #[error(
@@ -432,6 +434,18 @@ impl Chain {
                 .ok()
                 .and_then(|index| self.checks.get(index))
                 .is_some_and(|check| *check == head.check),
+        }
+    }
+
+    /// The head after the first `entries` entries, if the chain has that many.
+    #[must_use]
+    pub fn head_at(&self, entries: u64) -> Option<LedgerHead> {
+        match entries {
+            0 => Some(LedgerHead { entries: 0, check: Sha256::default() }),
+            n => usize::try_from(n - 1)
+                .ok()
+                .and_then(|index| self.checks.get(index))
+                .map(|check| LedgerHead { entries: n, check: *check }),
         }
     }
 

@@ -11,7 +11,8 @@
 //! - [`Ledger`]: the sequence of issued documents, with its rules ([`LedgerIndex`]) and its hash chain;
 //!   [`FileLedger`] (a locked, anchored file) and [`MemoryLedger`] implement it, a finance system can too.
 //! - [`Sink`]: where files go; [`DirectorySink`] (a folder, with recovery after a crash) and [`MemorySink`].
-//! - [`record`]: the ledger's own record format (`mutua-ledger/2`); [`migrate`] converts the first format.
+//! - [`record`]: the ledger's own record format (`mutua-ledger/3`: what each line bills and its typed basis, no
+//!   wording); [`migrate`] converts the earlier formats.
 //! - [`verify`]: the checks of `mutua ledger`, for any ledger file and its outputs.
 //!
 //! `docs/issuing.md` gives the commit protocol step by step, what a crash after each step leaves, and how the next

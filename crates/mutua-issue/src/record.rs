@@ -6,23 +6,21 @@
 //! a line kind, a VAT regime, an output format) are written as short strings, decimals as exact decimal strings.
 
 use chrono::NaiveDate;
-use mutua_alloc::trace::{BasisKind, RuleKind, Unit};
+use mutua_alloc::trace::RuleKind;
 use mutua_alloc::{Charge, ChargeKind, LineBasis, Trace};
 use mutua_core::{
     Amount, ConventionId, DispositifId, PartyId, Ratio, Rounding, Semester, Settlement, VatRegime,
-    parse_decimal_exact,
 };
 use mutua_documents::export::{line_kind, vat_code};
-use mutua_documents::{Document, DocumentKind, DocumentRef, present};
+use mutua_documents::{Document, DocumentKind, DocumentRef};
 use mutua_einvoice::facturx::OutputFormat;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::Sha256;
 use crate::names::{FileName, Series};
 
 /// The schema of the ledger format written by this version.
-pub const LEDGER_SCHEMA: &str = "mutua-ledger/2";
+pub const LEDGER_SCHEMA: &str = "mutua-ledger/3";
 
 /// One line of a ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +103,7 @@ pub struct DocumentRecord {
     pub fingerprint: Sha256,
     /// The file it was issued as.
     pub file: FileRecord,
-    /// Its lines, as printed.
+    /// Its lines.
     pub lines: Vec<LineRecord>,
 }
 
@@ -138,8 +136,8 @@ pub struct XmlRecord {
     pub sha256: Sha256,
 }
 
-/// One line of an issued document, as printed: what a credit note or a cancellation repeats, negated, even after
-/// the presentation of new documents has changed.
+/// One line of an issued document: what it bills and the figures of its basis — not their wording, which is the
+/// presentation's (`mutua_documents::present`). A credit note or a cancellation repeats it, negated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineRecord {
@@ -165,20 +163,14 @@ pub struct LineRecord {
     pub revenue_account: String,
     /// M57 expense account in the payer's books.
     pub expense_account: String,
-    /// The convention's reference, as printed.
+    /// The convention's reference, as the data states it.
     pub convention_reference: String,
-    /// The designation, as printed.
+    /// The label as the data states it (the component's, the deposit's, the carried amount's). For a line
+    /// converted from an earlier format, the label as printed.
     pub label: String,
-    /// The basis in words, as printed.
-    pub basis: String,
-    /// The quantity, an exact decimal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
-    /// The unit of the quantity.
-    pub unit: String,
-    /// The unit price, an exact decimal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit_price: Option<String>,
+    /// The basis of liquidation: quantity, unit, unit price and the figures it comes from. For a line converted
+    /// from an earlier format, its wording as printed ([`BasisKind::Issued`]).
+    pub basis: LineBasis,
     /// The amount.
     pub amount: Amount,
 }
@@ -275,14 +267,10 @@ mod format_text {
     }
 }
 
-fn decimal_text(value: Option<Decimal>) -> Option<String> {
-    value.map(|v| v.normalize().to_string())
-}
-
 impl LineRecord {
-    /// The record of a line of `document`, as printed on it (label, basis, unit).
+    /// The record of a document line.
     #[must_use]
-    pub fn of(document: &Document, charge: &Charge) -> LineRecord {
+    pub fn of(charge: &Charge) -> LineRecord {
         LineRecord {
             dispositif: charge.dispositif.clone(),
             convention: charge.convention.clone(),
@@ -296,11 +284,8 @@ impl LineRecord {
             revenue_account: charge.revenue_account.clone(),
             expense_account: charge.expense_account.clone(),
             convention_reference: charge.convention_reference.clone(),
-            label: present::document_line_label_fr(document, charge),
-            basis: present::basis_fr(&charge.basis),
-            quantity: decimal_text(charge.basis.quantity),
-            unit: present::unit_fr(&charge.basis.unit).to_owned(),
-            unit_price: decimal_text(charge.basis.unit_price),
+            label: charge.label.clone(),
+            basis: charge.basis.clone(),
             amount: charge.amount,
         }
     }
@@ -310,11 +295,6 @@ impl LineRecord {
     fn to_charge(&self, number: &str) -> Result<Charge, RecordError> {
         let bad =
             |field: &'static str, message: String| RecordError { number: number.to_owned(), field, message };
-        let decimal = |field: &'static str, text: &Option<String>| {
-            text.as_deref()
-                .map(|t| parse_decimal_exact(t).map_err(|error| bad(field, error.to_string())))
-                .transpose()
-        };
         let kind = parse_line_kind(&self.line_kind, &self.component)
             .ok_or_else(|| bad("line_kind", format!("« {} » inconnu", self.line_kind)))?;
         let settlement = parse_settlement(&self.settlement)
@@ -335,15 +315,7 @@ impl LineRecord {
             expense_account: self.expense_account.clone(),
             convention_reference: self.convention_reference.clone(),
             amount: self.amount,
-            basis: LineBasis {
-                quantity: decimal("quantity", &self.quantity)?,
-                unit: Unit::Named(self.unit.clone()),
-                unit_price: decimal("unit_price", &self.unit_price)?,
-                kind: BasisKind::Issued { description: self.basis.clone() },
-                presence: None,
-                revision: None,
-                bounds: Vec::new(),
-            },
+            basis: self.basis.clone(),
             trace: Trace::new(
                 RuleKind::Issued,
                 &self.convention_reference,
@@ -373,7 +345,7 @@ impl DocumentRecord {
             total: document.total,
             fingerprint: Sha256::from_bytes(document.fingerprint_bytes()),
             file,
-            lines: document.lines.iter().map(|line| LineRecord::of(document, line)).collect(),
+            lines: document.lines.iter().map(LineRecord::of).collect(),
         }
     }
 
