@@ -14,8 +14,8 @@ use mutua_core::{Dataset, PopulationKind, ValuationBasis};
 /// stderr, one `file:line: field: message` per line followed by their count (exit 1). Warnings go to stderr and
 /// do not change the exit code.
 pub fn run(data: &Path, semester: Option<&str>) -> anyhow::Result<ExitCode> {
-    if !data.is_dir() {
-        bail!("no dataset directory at `{}`", data.display());
+    if !data.is_dir() && !data.is_file() {
+        bail!("aucun jeu de données à `{}` (ni dossier, ni document JSON)", data.display());
     }
     let dataset = match mutua_dataset::load(data) {
         Ok(dataset) => dataset,
@@ -44,8 +44,8 @@ pub fn run(data: &Path, semester: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     let mut out = summary(&dataset, data);
     if let Some(batch) = &report.batch {
-        out.push_str(&crate::reconciliation::text(batch.semester, &batch.dispositifs));
-        for line in crate::reconciliation::unbilled_warnings(&batch.pools) {
+        out.push_str(&mutua_documents::present::reconciliation::text(batch.semester, &batch.dispositifs));
+        for line in mutua_documents::present::reconciliation::unbilled_warnings(&batch.pools) {
             eprintln!("attention : {line}");
         }
     }

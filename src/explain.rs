@@ -112,7 +112,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
             report.batch.map(|batch| {
-                crate::reconciliation::dispositif_text(
+                mutua_documents::present::reconciliation::dispositif_text(
                     semester,
                     &batch.dispositifs,
                     &batch.pools,

@@ -8,12 +8,12 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod explain;
+mod import;
 mod ledger;
 mod output;
-mod reconciliation;
 mod run;
 
-/// Value, split and bill the shared services of a French métropole.
+/// Valorise, répartit et facture les services mutualisés d'une métropole et de ses communes.
 #[derive(Debug, Parser)]
 #[command(name = "mutua", version, about)]
 struct Cli {
@@ -23,9 +23,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Validate a dataset and print a summary; on invalid data print every error as `file:line: field: message`.
+    /// Vérifie un jeu de données et le semestre tel que `mutua run` le calculerait, sans rien écrire ; sur des
+    /// données invalides, affiche chaque erreur (`fichier:ligne: champ: message`, ou `table[clé]: champ: message`).
     Check {
-        /// The dataset directory.
+        /// Le jeu de données : un dossier de fichiers CSV et TOML, ou un document JSON (`mutua import`).
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
         /// Le semestre à vérifier comme `mutua run` le calculerait (`2026-S1`) ; par défaut le semestre courant.
@@ -36,7 +37,7 @@ enum Command {
     /// PDF (Factur-X), avec manifest.json, lines.csv et carried.csv. Chaque document est numéroté une fois,
     /// enregistré au registre et jamais remplacé.
     Run {
-        /// Le dossier du jeu de données.
+        /// Le jeu de données : un dossier de fichiers CSV et TOML, ou un document JSON (`mutua import`).
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
         /// Le semestre (`2026-S1`) ; par défaut le semestre courant du jeu de données.
@@ -76,7 +77,7 @@ enum Command {
         /// Le registre ; par défaut `mutua-ledger.jsonl` à côté du dossier de sortie par défaut.
         #[arg(long, default_value = "mutua-ledger.jsonl")]
         ledger: PathBuf,
-        /// Convertit d'abord un registre de l'ancien format (l'original est conservé en `.v1`).
+        /// Convertit d'abord un registre d'un ancien format (l'original est conservé en `.v1` ou `.v2`).
         #[arg(long)]
         migrate: bool,
         /// Réécrit l'ancre perdue d'un registre à partir du registre tel qu'il est : seulement pour un registre
@@ -88,20 +89,31 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Explain, in French, how every amount of a commune for a semester was computed.
+    /// Explique le calcul de chaque montant d'une commune pour un semestre, ligne par ligne, tel que les
+    /// documents du semestre le portent.
     Explain {
-        /// The commune's INSEE code (or a party id such as MEL).
+        /// Le code INSEE de la commune (ou l'identifiant d'une partie, comme MEL).
         #[arg(long)]
         commune: String,
-        /// The semester (`2026-S1`); by default the dataset's current semester.
+        /// Le semestre (`2026-S1`) ; par défaut le semestre courant du jeu de données.
         #[arg(long)]
         semester: Option<String>,
-        /// Only this dispositif (`cep`, `sim-ads`…).
+        /// Seulement ce dispositif (`cep`, `sim-ads`…), avec son rapprochement.
         #[arg(long)]
         dispositif: Option<String>,
-        /// The dataset directory.
+        /// Le jeu de données : un dossier de fichiers CSV et TOML, ou un document JSON.
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
+    },
+    /// Écrit un jeu de données valide en un seul document JSON, que `--data` accepte partout à la place du
+    /// dossier (une source de données comme une autre pour un système d'information financier).
+    Import {
+        /// Le jeu de données à lire.
+        #[arg(long, default_value = "fixtures/mel")]
+        data: PathBuf,
+        /// Le document JSON à écrire ; un fichier existant est refusé.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -159,6 +171,7 @@ fn main() -> ExitCode {
         Command::Explain { commune, semester, dispositif, data } => {
             explain::run(explain::ExplainArgs { commune, semester, dispositif, data })
         }
+        Command::Import { data, out } => import::run(&data, &out),
     };
     match outcome {
         Ok(code) => code,

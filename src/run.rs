@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mutua_core::{Amount, Dataset, Semester};
+use mutua_core::{Amount, Dataset, Semester, ValidatedDataset};
 use mutua_issue::{
     DirectoryTarget, DraftReport, IssueOptions, IssueReport, LockWait, OutputFormat, Progress, Series,
     Status, draft_to_directory, issue_to_directory,
@@ -83,7 +83,7 @@ pub fn check_semester_covered(dataset: &Dataset, semester: Semester) -> anyhow::
 pub fn load_for_semester(
     data: &Path,
     semester: Option<&str>,
-) -> anyhow::Result<Result<(Dataset, Semester), ExitCode>> {
+) -> anyhow::Result<Result<(ValidatedDataset, Semester), ExitCode>> {
     let dataset = match load(data) {
         Ok(dataset) => dataset,
         Err(code) => return Ok(Err(code)),
@@ -97,7 +97,7 @@ pub fn load_for_semester(
 }
 
 /// Loads a dataset, printing every error on stderr when it is invalid.
-pub fn load(data: &Path) -> Result<Dataset, ExitCode> {
+pub fn load(data: &Path) -> Result<ValidatedDataset, ExitCode> {
     match mutua_dataset::load(data) {
         Ok(dataset) => Ok(dataset),
         Err(errors) => {
@@ -182,7 +182,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             }
             Err(error) => return Err(error.into()),
         };
-        for line in crate::reconciliation::unbilled_warnings(&report.pools) {
+        for line in mutua_documents::present::reconciliation::unbilled_warnings(&report.pools) {
             eprintln!("attention : {line}");
         }
         crate::output::print_out(&draft_summary(&report, &out))?;
@@ -215,7 +215,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         Err(error) => return Err(error.into()),
     };
-    for line in crate::reconciliation::unbilled_warnings(&report.pools) {
+    for line in mutua_documents::present::reconciliation::unbilled_warnings(&report.pools) {
         eprintln!("attention : {line}");
     }
     for notice in &report.notices {
@@ -295,7 +295,7 @@ fn summary(report: &IssueReport, out: &Path, ledger: &Path) -> String {
         let _ = writeln!(text, "  annulés par cette exécution : {}", report.cancelled.join(", "));
     }
     carried_line(&mut text, &report.carried);
-    text.push_str(&crate::reconciliation::text(report.semester, &report.dispositifs));
+    text.push_str(&mutua_documents::present::reconciliation::text(report.semester, &report.dispositifs));
     let issued = report.with_status(Status::Issued).count();
     let _ = writeln!(
         text,

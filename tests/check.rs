@@ -153,7 +153,7 @@ fn a_missing_directory_is_a_clear_error() {
     let output = check(&dir.path().join("nowhere"));
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
-    assert!(stderr.starts_with("erreur : no dataset directory at `"), "{stderr}");
+    assert!(stderr.starts_with("erreur : aucun jeu de données à `"), "{stderr}");
 }
 
 /// `fixtures/mel` is the reference dataset; while it is being built (no `dataset.toml` yet) this test is

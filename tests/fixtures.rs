@@ -6,7 +6,7 @@ use std::path::Path;
 
 use mutua_core::{ConventionId, Dataset, PartyKind, PopulationKind, Semester};
 
-fn dataset() -> Dataset {
+fn dataset() -> mutua_core::ValidatedDataset {
     mutua_dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mel"))
         .unwrap_or_else(|errors| panic!("{errors}"))
 }
@@ -135,13 +135,16 @@ fn the_default_semester_exercises_every_outcome() {
     let period = semester.period();
     // A mid-semester join and a leave.
     assert!(
-        dataset.memberships.iter().any(|m| period.contains(m.range.start) && m.range.start != period.first)
+        dataset
+            .memberships
+            .iter()
+            .any(|m| period.contains(m.range.start()) && m.range.start() != period.first())
     );
     assert!(
         dataset
             .memberships
             .iter()
-            .any(|m| m.range.end.is_some_and(|end| period.contains(end) && end != period.last))
+            .any(|m| m.range.end().is_some_and(|end| period.contains(end) && end != period.last()))
     );
     // A CEE deposit sold in the semester.
     assert!(dataset.cee_deposits.iter().any(|d| period.contains(d.sold_on)));

@@ -375,7 +375,7 @@ fn run_case(seed: u64, base: &Files, dir: &Path, tally: &mut Tally) {
         if seed.is_multiple_of(8) {
             let options = IssueOptions {
                 semester,
-                issue_date: semester.period().last,
+                issue_date: semester.period().last(),
                 format: OutputFormat::FacturX,
                 series_start: BTreeMap::new(),
             };

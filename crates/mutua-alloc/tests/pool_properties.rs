@@ -66,7 +66,7 @@ fn dataset(
     kind: KeyKind,
     annual_cents: i64,
     pro_rata: ProRata,
-) -> Dataset {
+) -> ValidatedDataset {
     let mut builder = Builder::new();
     for (index, member) in members.iter().enumerate() {
         builder = builder.numbered_commune(index + 1, member.population);

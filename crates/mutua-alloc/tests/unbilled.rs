@@ -24,7 +24,7 @@ fn only_pool(allocation: &Allocation) -> &PoolSummary {
     pool
 }
 
-fn percentages(absent: AbsentShares) -> Dataset {
+fn percentages(absent: AbsentShares) -> ValidatedDataset {
     let shares = [("MEL", "40"), ("59005", "35"), ("59009", "25")]
         .into_iter()
         .map(|(party, share)| (pid(party), Ratio::parse(share).unwrap()))

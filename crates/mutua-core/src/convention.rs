@@ -175,10 +175,11 @@ pub struct Terms {
 }
 
 impl Terms {
-    /// The days these terms are in force, ending at `next_start − 1` when a later amendment follows.
+    /// The days these terms state (`from` to `until`), or `None` when `until` is before `from` (refused by
+    /// validation).
     #[must_use]
-    pub fn range(&self) -> DateRange {
-        DateRange { start: self.from, end: self.until }
+    pub fn range(&self) -> Option<DateRange> {
+        DateRange::new(self.from, self.until).ok()
     }
 }
 
@@ -229,17 +230,18 @@ impl Convention {
     }
 
     /// Each set of terms with the days it is in force (an open-ended set stops the day before the next starts,
-    /// and at the end of the convention's validity).
+    /// and at the end of the convention's validity). Terms that end before they start (refused by validation) are
+    /// in force on no day.
     pub fn terms_ranges(&self) -> impl Iterator<Item = (DateRange, &Terms)> {
-        self.terms.iter().enumerate().map(|(index, terms)| {
+        self.terms.iter().enumerate().filter_map(|(index, terms)| {
             let next_start = self.terms.get(index + 1).map(|next| next.from);
             let implicit_end = next_start.and_then(|start| start.pred_opt());
-            let end = match (terms.until, implicit_end, self.validity.end) {
+            let end = match (terms.until, implicit_end, self.validity.end()) {
                 (Some(until), _, _) => Some(until),
                 (None, Some(end), _) => Some(end),
                 (None, None, validity_end) => validity_end,
             };
-            (DateRange { start: terms.from, end }, terms)
+            DateRange::new(terms.from, end).ok().map(|range| (range, terms))
         })
     }
 

@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+mod build;
 mod cee;
 mod convention;
 mod dataset;
@@ -36,9 +37,11 @@ mod period;
 mod population;
 mod rule;
 mod validate;
+mod validated;
 mod valuation;
 
 pub use activity::ActivityRecord;
+pub use build::{BuildErrors, ConventionBuilder, DatasetBuilder, municipale_in_force};
 pub use cee::{CeeDeposit, CeeKind, CeeOperation};
 pub use convention::{
     Convention, Dispositif, Eligibility, Flow, LegalVehicle, Membership, ProRata, RegularisationHalf,
@@ -66,6 +69,7 @@ pub use validate::{
     PrintedText, Problem, SemesterCheck, ValidationError, forbidden_char, printed_texts, validate,
     validate_semester,
 };
+pub use validated::{Rejected, ValidatedDataset};
 pub use valuation::{
     FteCost, GradeCategory, STAFF_LINE_ROUNDING, StaffLine, UNIT_COST_ROUNDING, Valuation, ValuationBasis,
     ValuationError, ValuationResult,

@@ -359,8 +359,9 @@ macro_rules! exact_quantity {
         }
 
         impl Serialize for $name {
+            /// As written (`"67.0"` stays `"67.0"`), so that a dataset written and read back is the same dataset.
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(&self.0.normalize())
+                serializer.collect_str(&self.0)
             }
         }
 

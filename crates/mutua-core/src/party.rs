@@ -27,11 +27,19 @@ impl Source {
     pub fn at(file: impl Into<String>, line: u32) -> Source {
         Source { file: file.into(), line }
     }
+
+    /// A row of a table from a source without lines (a database, a JSON document, records built in memory):
+    /// `memberships[cep-2021/59005]`.
+    #[must_use]
+    pub fn row(table: &str, key: &str) -> Source {
+        Source { file: format!("{table}[{key}]"), line: 0 }
+    }
 }
 
 impl fmt::Display for Source {
+    /// `file:line` for a file, the row alone (`parties[59005]`, `<code>`) when there is no line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        if self.line == 0 { write!(f, "{}", self.file) } else { write!(f, "{}:{}", self.file, self.line) }
     }
 }
 

@@ -59,11 +59,14 @@ pub(crate) mod strict_date {
         super::parse_date(&text).map_err(serde::de::Error::custom)
     }
 
-    /// An optional date (with `#[serde(default)]`: absent is `None`).
+    /// An optional date (with `#[serde(default)]`: absent, or `null` in JSON, is `None`).
     pub(crate) fn optional<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<NaiveDate>, D::Error> {
-        deserialize(deserializer).map(Some)
+        match Option::<String>::deserialize(deserializer)? {
+            Some(text) => super::parse_date(&text).map(Some).map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
     }
 }
 
@@ -193,22 +196,67 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
 }
 
-/// A closed range of days with both ends known: a billing period or the part of one a member was in.
+/// A closed range of days with both ends known: a billing period or the part of one a member was in. Never
+/// inverted: the constructors (and deserialisation) refuse a last day before the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "PeriodFields")]
 pub struct Period {
-    /// First day, included.
-    pub first: NaiveDate,
-    /// Last day, included.
-    pub last: NaiveDate,
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+/// The fields of a [`Period`] as written, checked on the way in.
+#[derive(Deserialize)]
+struct PeriodFields {
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+impl TryFrom<PeriodFields> for Period {
+    type Error = PeriodError;
+
+    fn try_from(fields: PeriodFields) -> Result<Period, PeriodError> {
+        Period::new(fields.first, fields.last)
+    }
 }
 
 impl Period {
+    /// The first day, included.
+    #[must_use]
+    pub fn first(self) -> NaiveDate {
+        self.first
+    }
+
+    /// The last day, included.
+    #[must_use]
+    pub fn last(self) -> NaiveDate {
+        self.last
+    }
+
     /// A period from its first to its last day, both included.
     pub fn new(first: NaiveDate, last: NaiveDate) -> Result<Period, PeriodError> {
         if last < first {
             return Err(PeriodError::Inverted { start: first, end: last });
         }
         Ok(Period { first, last })
+    }
+
+    /// The smallest period holding both: from the earlier first day to the later last day.
+    #[must_use]
+    pub fn hull(self, other: Period) -> Period {
+        Period { first: self.first.min(other.first), last: self.last.max(other.last) }
+    }
+
+    /// The days from `first` to the period's last day, if `first` is in the period.
+    #[must_use]
+    pub fn from_day(self, first: NaiveDate) -> Option<Period> {
+        self.contains(first).then_some(Period { first, last: self.last })
+    }
+
+    /// The days from the period's first day to `last`, if `last` is in the period.
+    #[must_use]
+    pub fn until_day(self, last: NaiveDate) -> Option<Period> {
+        self.contains(last).then_some(Period { first: self.first, last })
     }
 
     /// A whole calendar year.
@@ -277,16 +325,49 @@ impl fmt::Display for Period {
     }
 }
 
-/// A range of days that may be open-ended: a validity, a membership, an amendment in force.
+/// A range of days that may be open-ended: a validity, a membership, an amendment in force. Never inverted: the
+/// constructors (and deserialisation) refuse an end before the start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "DateRangeFields")]
 pub struct DateRange {
-    /// First day, included.
-    pub start: NaiveDate,
-    /// Last day, included; `None` while the range is open.
-    pub end: Option<NaiveDate>,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+}
+
+/// The fields of a [`DateRange`] as written, checked on the way in.
+#[derive(Deserialize)]
+struct DateRangeFields {
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+}
+
+impl TryFrom<DateRangeFields> for DateRange {
+    type Error = PeriodError;
+
+    fn try_from(fields: DateRangeFields) -> Result<DateRange, PeriodError> {
+        DateRange::new(fields.start, fields.end)
+    }
 }
 
 impl DateRange {
+    /// A range open from `start` on.
+    #[must_use]
+    pub fn from(start: NaiveDate) -> DateRange {
+        DateRange { start, end: None }
+    }
+
+    /// The first day, included.
+    #[must_use]
+    pub fn start(self) -> NaiveDate {
+        self.start
+    }
+
+    /// The last day, included; `None` while the range is open.
+    #[must_use]
+    pub fn end(self) -> Option<NaiveDate> {
+        self.end
+    }
+
     /// A range from `start` to `end` (both included), or open-ended.
     pub fn new(start: NaiveDate, end: Option<NaiveDate>) -> Result<DateRange, PeriodError> {
         if let Some(end) = end

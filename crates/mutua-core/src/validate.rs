@@ -395,7 +395,9 @@ fn check_convention(report: &mut Report<'_>, convention: &Convention) {
             );
         }
         let open_inside = terms.until.is_none() && convention.validity.contains(terms.from);
-        if !(convention.validity.covers(terms.range()) || open_inside) {
+        // Inverted terms are reported above; they cover no day.
+        let inside = terms.range().is_none_or(|range| convention.validity.covers(range));
+        if !(inside || open_inside) {
             report.push(
                 source,
                 format!("{field}.from"),
@@ -673,13 +675,14 @@ fn check_memberships(report: &mut Report<'_>) {
             continue;
         };
         // A membership without a leaving date lasts as long as the convention: only its start must be inside.
-        let inside = match membership.range.end {
+        let inside = match membership.range.end() {
             Some(_) => convention.validity.covers(membership.range),
-            None => convention.validity.contains(membership.range.start),
+            None => convention.validity.contains(membership.range.start()),
         };
         if !inside {
             // Name the end that falls outside: joining too early, or leaving (or staying) too late.
-            let field = if membership.range.start < convention.validity.start { "joined" } else { "left" };
+            let field =
+                if membership.range.start() < convention.validity.start() { "joined" } else { "left" };
             report.push(
                 source,
                 field,

@@ -121,9 +121,14 @@ impl LoadError {
 }
 
 impl fmt::Display for LoadError {
-    /// `file:line: field: message`.
+    /// `file:line: field: message`, or `file: field: message` for a whole file or a row without a line
+    /// (`memberships[cep-2021/59005]`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.kind)
+        if self.line == 0 {
+            write!(f, "{}: {}: {}", self.file, self.field, self.kind)
+        } else {
+            write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.kind)
+        }
     }
 }
 
@@ -221,7 +226,7 @@ mod tests {
         ]);
         assert_eq!(
             errors.to_string(),
-            "activity.csv:2: quantity: bad\nmemberships.csv:4: left: missing value\nparties.csv:0: file: missing file"
+            "activity.csv:2: quantity: bad\nmemberships.csv:4: left: missing value\nparties.csv: file: missing file"
         );
         assert_eq!(errors.len(), 3);
     }

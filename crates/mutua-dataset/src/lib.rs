@@ -6,7 +6,7 @@
 //! - A [`LoadError`] says where (`file`, 1-based `line`, `field`: the CSV column or the TOML key path such as
 //!   `terms[0].components[1].rule.rate_per_year`) and what ([`ErrorKind`]). Displayed, it is one line:
 //!   `file:line: field: message`, the file relative to the dataset directory (`conventions/cep.toml`).
-//!   Errors about a whole file are on line 0 (`parties.csv:0: file: missing file`).
+//!   Errors about a whole file have no line (`parties.csv: file: missing file`).
 //! - CSV cells are parsed with the core's own parsers (`Amount::parse`, `Siren::parse`, `parse_date`…), and
 //!   TOML files are deserialized into the core types (`Terms`, `Rule`, `Eligibility`…), so both kinds of file
 //!   accept exactly the same forms: decimals and dates as strings, never TOML floats or TOML dates.
@@ -66,11 +66,14 @@
 mod conventions;
 mod csv_table;
 mod error;
+pub mod json;
 mod load;
+pub mod rows;
 mod tables;
 mod text;
 mod toml_doc;
 mod values;
 
 pub use error::{ErrorKind, LoadError, LoadErrors};
-pub use load::load;
+pub use load::{load, load_directory};
+pub use rows::{DatasetRows, MetaRow, assemble};

@@ -3,11 +3,25 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use mutua_core::{Dataset, PopulationTable};
+use mutua_core::ValidatedDataset;
 
 use crate::conventions;
 use crate::error::{ErrorKind, LoadError, LoadErrors};
+use crate::rows::{DatasetRows, MetaRow, assemble_located};
 use crate::tables;
+
+/// Loads a dataset and validates it: a directory of CSV and TOML files, or a JSON document (a file whose name
+/// ends in `.json`, see [`crate::json`]).
+///
+/// # Errors
+///
+/// Every problem found, each located (`file:line: field: message`, or `table[key]: field: message`).
+pub fn load(path: &Path) -> Result<ValidatedDataset, LoadErrors> {
+    if path.is_file() && path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json")) {
+        return crate::json::load_json(path);
+    }
+    load_directory(path)
+}
 
 /// Loads the dataset in `dir` and validates it.
 ///
@@ -20,7 +34,7 @@ use crate::tables;
 /// # Errors
 ///
 /// Every problem found, each located as `file:line: field: message`.
-pub fn load(dir: &Path) -> Result<Dataset, LoadErrors> {
+pub fn load_directory(dir: &Path) -> Result<ValidatedDataset, LoadErrors> {
     if !dir.is_dir() {
         let kind = ErrorKind::NotADirectory(dir.display().to_string());
         return Err(LoadErrors::new(vec![LoadError::new(".", 0, "directory", kind)]));
@@ -39,20 +53,16 @@ pub fn load(dir: &Path) -> Result<Dataset, LoadErrors> {
     let cee_operations = tables::cee_operations(dir, &mut errors);
     let indices = tables::indices(dir, &mut errors);
     let carried = tables::carried(dir, &mut errors);
-    let Some((meta, vintage_lag_years)) = meta else { return Err(LoadErrors::new(errors)) };
+    let Some((meta, population_vintage_lag_years)) = meta else { return Err(LoadErrors::new(errors)) };
     if !errors.is_empty() {
         return Err(LoadErrors::new(errors));
     }
-    let mut population_table = PopulationTable::new(vintage_lag_years);
-    for record in populations {
-        population_table.insert(record);
-    }
-    let dataset = Dataset {
-        meta,
-        parties: parties.into_iter().map(|party| (party.id.clone(), party)).collect(),
-        populations: population_table,
-        dispositifs: dispositifs.into_iter().map(|d| (d.id.clone(), d)).collect(),
-        conventions: conventions.list.into_iter().map(|c| (c.id.clone(), c)).collect(),
+    let rows = DatasetRows {
+        meta: MetaRow { meta, population_vintage_lag_years },
+        parties,
+        populations,
+        dispositifs,
+        conventions: conventions.list,
         memberships,
         activity,
         fte_costs,
@@ -62,14 +72,9 @@ pub fn load(dir: &Path) -> Result<Dataset, LoadErrors> {
         cee_operations,
         carried,
     };
-    let problems = mutua_core::validate(&dataset);
-    if problems.is_empty() {
-        return Ok(dataset);
-    }
-    let errors = problems.into_iter().map(|problem| locate_in_convention(problem.into(), &conventions.lines));
-    Err(LoadErrors::new(errors.collect()))
+    let lines = conventions.lines;
+    assemble_located(rows, |error| locate_in_convention(error, &lines))
 }
-
 /// A validation error about a convention carries the line of its `id`; move it to the line of the key
 /// path it names.
 fn locate_in_convention(

@@ -759,6 +759,6 @@ sim-ads,2026,actual,x,,,1,1,1,1,\n",
         assert!(carried(dir.path(), &mut errors).is_empty());
         assert!(errors.is_empty());
         assert!(activity(dir.path(), &mut errors).is_empty());
-        assert_eq!(errors[0].to_string(), "activity.csv:0: file: missing file");
+        assert_eq!(errors[0].to_string(), "activity.csv: file: missing file");
     }
 }

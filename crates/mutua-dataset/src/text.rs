@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(read(dir.path(), "indices.csv", Presence::Optional, &mut errors), None);
         assert!(errors.is_empty());
         assert_eq!(read(dir.path(), "parties.csv", Presence::Required, &mut errors), None);
-        assert_eq!(errors[0].to_string(), "parties.csv:0: file: missing file");
+        assert_eq!(errors[0].to_string(), "parties.csv: file: missing file");
         std::fs::write(dir.path().join("bad.csv"), b"a\n\xFF").unwrap();
         assert_eq!(read(dir.path(), "bad.csv", Presence::Required, &mut errors), None);
         assert_eq!(

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use mutua_core::{Amount, Dataset, Semester};
+use mutua_core::{Amount, Semester, ValidatedDataset};
 use mutua_documents::export::{CARRIED_HEADER, LINES_HEADER, carried_csv, lines_csv, spreadsheet_safe};
 use mutua_documents::{Batch, BatchOptions, Document, DocumentKind, build_batch};
 use rust_decimal::Decimal;
@@ -19,8 +19,8 @@ fn fixtures() -> &'static Path {
     DIR.get_or_init(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mel"))
 }
 
-fn dataset() -> &'static Dataset {
-    static DATASET: OnceLock<Dataset> = OnceLock::new();
+fn dataset() -> &'static ValidatedDataset {
+    static DATASET: OnceLock<ValidatedDataset> = OnceLock::new();
     DATASET.get_or_init(|| mutua_dataset::load(fixtures()).unwrap_or_else(|errors| panic!("{errors}")))
 }
 

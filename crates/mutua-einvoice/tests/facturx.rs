@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use mutua_core::{Amount, Dataset, Ratio, Semester, VatRegime};
+use mutua_core::{Amount, Ratio, Semester, ValidatedDataset, VatRegime};
 use mutua_documents::{Batch, BatchOptions, Document, DocumentKind, DocumentRef, build_batch};
 use mutua_einvoice::cii::{self, CiiOptions, EInvoiceError, PrecedingInvoice, TypeCode, VatCategory};
 use mutua_einvoice::en16931::{self, RuleViolations};
@@ -18,8 +18,8 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use rust_decimal::Decimal;
 
-fn dataset() -> &'static Dataset {
-    static DATASET: OnceLock<Dataset> = OnceLock::new();
+fn dataset() -> &'static ValidatedDataset {
+    static DATASET: OnceLock<ValidatedDataset> = OnceLock::new();
     DATASET.get_or_init(|| {
         mutua_dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mel"))
             .unwrap_or_else(|errors| panic!("{errors}"))

@@ -6,7 +6,7 @@
 //! that every e-invoice meets the EN 16931 rules, and — at [`Depth::Render`] — renders every document in memory.
 //! Every refusal is located: a file, a line and a field of the dataset.
 
-use mutua_core::{Dataset, Problem, Semester, Source, ValidationError};
+use mutua_core::{Dataset, Problem, Semester, Source, ValidatedDataset, ValidationError};
 use mutua_documents::present::alloc_error_fr;
 use mutua_documents::{Batch, BatchOptions, InvoiceError, build_batch};
 use mutua_einvoice::facturx::{OutputFormat, checked_cii, cii_options, is_e_invoice, render_in_format};
@@ -94,17 +94,18 @@ fn unprintable_texts(dataset: &Dataset) -> Vec<ValidationError> {
         .collect()
 }
 
-/// Checks a semester of a dataset: everything `mutua run` computes, nothing written. `issue_date` dates the
-/// documents built (it changes no amount and no rule); by default the semester's last day.
+/// Checks a semester of a validated dataset: everything `mutua run` computes, nothing written. `issue_date` dates
+/// the documents built (it changes no amount and no rule); by default the semester's last day. (The dataset's own
+/// rules were checked when it was validated: [`ValidatedDataset::new`], or loading it.)
 #[must_use]
 pub fn check(
-    dataset: &Dataset,
+    validated: &ValidatedDataset,
     semester: Semester,
     issue_date: Option<chrono::NaiveDate>,
     depth: Depth,
 ) -> CheckReport {
-    let mut report =
-        CheckReport { semester, errors: mutua_core::validate(dataset), warnings: Vec::new(), batch: None };
+    let dataset: &Dataset = validated;
+    let mut report = CheckReport { semester, errors: Vec::new(), warnings: Vec::new(), batch: None };
     let semester_check = mutua_core::validate_semester(dataset, semester);
     report.errors.extend(semester_check.errors);
     report.warnings.extend(semester_check.warnings);
@@ -112,14 +113,14 @@ pub fn check(
     if !report.errors.is_empty() {
         return report;
     }
-    let allocation = match mutua_alloc::allocate(dataset, semester) {
+    let allocation = match mutua_alloc::allocate(validated, semester) {
         Ok(allocation) => allocation,
         Err(error) => {
             report.errors.push(locate_alloc(dataset, &error));
             return report;
         }
     };
-    let issue_date = issue_date.unwrap_or(semester.period().last);
+    let issue_date = issue_date.unwrap_or(semester.period().last());
     let batch = match build_batch(
         dataset,
         &allocation,

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike as _, NaiveDate};
-use mutua_core::{CarriedAmount, Dataset, PartyId, Semester};
+use mutua_core::{CarriedAmount, Dataset, PartyId, Semester, ValidatedDataset};
 use mutua_documents::export::{carried_csv, lines_csv};
 use mutua_documents::reconcile::PoolReconciliation;
 use mutua_documents::{Batch, DispositifSummary, Document, InvoiceError};
@@ -305,7 +305,11 @@ fn series_starts(
 
 /// The documents of a semester, built by the same checks as `mutua check` (without rendering): a dataset they
 /// refuse is refused here, with every located error.
-fn checked_batch(dataset: &Dataset, semester: Semester, issue_date: NaiveDate) -> Result<Batch, IssueError> {
+fn checked_batch(
+    dataset: &ValidatedDataset,
+    semester: Semester,
+    issue_date: NaiveDate,
+) -> Result<Batch, IssueError> {
     let checked = crate::check::check(dataset, semester, Some(issue_date), crate::check::Depth::Documents);
     match checked.batch {
         Some(batch) if checked.errors.is_empty() => Ok(batch),
@@ -380,7 +384,7 @@ fn check_kept(
 /// while open). Nothing is recorded unless every new document is rendered and written; a failure after the
 /// commit is reported in [`IssueReport::after_commit`], with the documents issued.
 pub fn issue(
-    dataset: &Dataset,
+    dataset: &ValidatedDataset,
     options: &IssueOptions,
     ledger: &mut dyn Ledger,
     sink: &mut dyn Sink,
@@ -633,7 +637,7 @@ pub struct DirectoryTarget {
 /// Issues a semester into a folder with a file ledger: opens and locks the ledger (repairing what an interrupted
 /// run left), opens and locks the output, and runs [`issue`].
 pub fn issue_to_directory(
-    dataset: &Dataset,
+    dataset: &ValidatedDataset,
     options: &IssueOptions,
     target: &DirectoryTarget,
     progress: &dyn Progress,
@@ -680,7 +684,7 @@ pub struct DraftReport {
 
 /// Renders a semester as drafts ("PROJET", no numbers), with the manifest and exports, in memory.
 pub fn draft(
-    dataset: &Dataset,
+    dataset: &ValidatedDataset,
     semester: Semester,
     issue_date: NaiveDate,
     progress: &dyn Progress,
@@ -737,7 +741,7 @@ pub fn draft(
 
 /// Writes the drafts of a semester into a folder (never one of issued documents); the ledger is not touched.
 pub fn draft_to_directory(
-    dataset: &Dataset,
+    dataset: &ValidatedDataset,
     semester: Semester,
     issue_date: NaiveDate,
     out: &Path,

@@ -59,7 +59,7 @@ fn converted_layout() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// `fixtures/mel` with the `registre` activity of the five communes of the fixture's second run set to `count`.
-fn dataset_with_registre(count: u32) -> mutua_core::Dataset {
+fn dataset_with_registre(count: u32) -> mutua_core::ValidatedDataset {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mel");
     copy_dir(&fixtures, dir.path());

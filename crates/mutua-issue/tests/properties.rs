@@ -7,14 +7,19 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mutua_core::{Dataset, Quantity};
+use mutua_core::{Quantity, ValidatedDataset};
 use mutua_issue::record::DocumentRecord;
 use mutua_issue::{CommitInfo, Ledger, MemoryLedger, plan};
 use proptest::prelude::*;
-use support::{batch, date, fixtures, record, semester};
+use support::{batch, date, fixtures, record, semester, validated};
 
 /// One run: plan, then commit the group unless the run is interrupted before its commit.
-fn run(ledger: &mut MemoryLedger, dataset: &Dataset, day: u32, interrupted: bool) -> mutua_issue::Plan {
+fn run(
+    ledger: &mut MemoryLedger,
+    dataset: &ValidatedDataset,
+    day: u32,
+    interrupted: bool,
+) -> mutua_issue::Plan {
     let plan = plan(&batch(dataset, day), ledger, &BTreeMap::new()).unwrap();
     if !interrupted && !plan.new.is_empty() {
         let records: Vec<DocumentRecord> = plan.new.iter().map(record).collect();
@@ -49,7 +54,7 @@ fn assert_invariants(records: &[DocumentRecord]) {
 }
 
 /// The documents in force are exactly the batch's.
-fn assert_matches(records: &[DocumentRecord], dataset: &Dataset) {
+fn assert_matches(records: &[DocumentRecord], dataset: &ValidatedDataset) {
     let cancelled: BTreeSet<&str> = records.iter().filter_map(|r| r.corrects.as_deref()).collect();
     let in_force: BTreeMap<_, [u8; 32]> = records
         .iter()
@@ -62,8 +67,8 @@ fn assert_matches(records: &[DocumentRecord], dataset: &Dataset) {
 }
 
 /// A random change of inputs: set some activity quantities.
-fn change(dataset: &Dataset, edits: &[(usize, u32)]) -> Dataset {
-    let mut changed = dataset.clone();
+fn change(dataset: &ValidatedDataset, edits: &[(usize, u32)]) -> ValidatedDataset {
+    let mut changed = dataset.dataset().clone();
     let len = changed.activity.len();
     for &(index, quantity) in edits {
         let record = &mut changed.activity[index % len];
@@ -71,7 +76,7 @@ fn change(dataset: &Dataset, edits: &[(usize, u32)]) -> Dataset {
             record.quantity = Quantity::from(i64::from(quantity));
         }
     }
-    changed
+    validated(changed)
 }
 
 proptest! {
@@ -110,7 +115,7 @@ fn one_changed_activity_gives_one_credit_note_and_one_invoice() {
     let first = run(&mut ledger, &dataset, 15, false);
     assert!(first.kept.is_empty() && first.history.is_empty());
     let issued_before = ledger.records().len();
-    let mut changed = dataset.clone();
+    let mut changed = dataset.dataset().clone();
     let row = changed
         .activity
         .iter_mut()
@@ -118,7 +123,7 @@ fn one_changed_activity_gives_one_credit_note_and_one_invoice() {
         .unwrap();
     let debtor = row.member.clone();
     row.quantity = Quantity::from(7);
-    let plan = run(&mut ledger, &changed, 20, false);
+    let plan = run(&mut ledger, &validated(changed), 20, false);
     assert_eq!(plan.new.len(), 2, "{:?}", plan.new.iter().map(|d| &d.number).collect::<Vec<_>>());
     assert!(plan.new.iter().all(|d| d.recipient == debtor));
     let credit = &plan.new[0];

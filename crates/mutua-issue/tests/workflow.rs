@@ -10,7 +10,7 @@ use mutua_issue::{
     FileName, IssueError, IssueOptions, Ledger, MemoryLedger, MemorySink, NoProgress, Notice, OutputFormat,
     Series, Sink, Status, issue,
 };
-use support::{date, fixtures, semester};
+use support::{date, fixtures, semester, validated};
 
 fn options(day: u32) -> IssueOptions {
     IssueOptions {
@@ -41,14 +41,15 @@ fn an_embedder_issues_keeps_and_corrects_with_its_own_ledger_and_sink() {
     assert_eq!(sink.files, files);
     assert!(report.notices.iter().any(|n| matches!(n, Notice::KeptDates { count: 176, .. })));
     // One changed figure: a credit note and a new invoice for that debtor only.
-    let mut changed = fixtures().clone();
+    let mut changed = fixtures().dataset().clone();
     let row = changed
         .activity
         .iter_mut()
         .find(|a| a.semester == semester() && a.convention.as_str().starts_with("registre"))
         .unwrap();
     row.quantity = Quantity::from(12);
-    let report = issue(&changed, &options(21), &mut ledger, &mut sink, &NoProgress).unwrap();
+    let report =
+        issue(&validated(changed.clone()), &options(21), &mut ledger, &mut sink, &NoProgress).unwrap();
     let issued: Vec<_> = report.with_status(Status::Issued).collect();
     assert_eq!(issued.len(), 2);
     assert_eq!(report.with_status(Status::Cancelled).count(), 1);
@@ -85,7 +86,7 @@ fn dates_and_series_starts_are_checked_before_anything_is_written() {
     first.series_start.insert("FAC-MEL-2026".parse::<Series>().unwrap(), 41);
     issue(fixtures(), &first, &mut ledger, &mut sink, &NoProgress).unwrap();
     assert!(ledger.records().iter().any(|r| r.number == "FAC-MEL-2026-00041"));
-    let mut changed = fixtures().clone();
+    let mut changed = fixtures().dataset().clone();
     let row = changed
         .activity
         .iter_mut()
@@ -94,11 +95,13 @@ fn dates_and_series_starts_are_checked_before_anything_is_written() {
     row.quantity = Quantity::from(12);
     let head = ledger.head();
     let files = sink.files.len();
-    let error = issue(&changed, &options(10), &mut ledger, &mut sink, &NoProgress).unwrap_err();
+    let error =
+        issue(&validated(changed.clone()), &options(10), &mut ledger, &mut sink, &NoProgress).unwrap_err();
     assert!(matches!(error, IssueError::IssueDateBeforeLast { .. }), "{error}");
     let mut started = options(16);
     started.series_start.insert("FAC-MEL-2026".parse::<Series>().unwrap(), 500);
-    let error = issue(&changed, &started, &mut ledger, &mut sink, &NoProgress).unwrap_err();
+    let error =
+        issue(&validated(changed.clone()), &started, &mut ledger, &mut sink, &NoProgress).unwrap_err();
     assert!(matches!(error, IssueError::SeriesStart { .. }), "{error}");
     assert_eq!((ledger.head(), sink.files.len()), (head, files));
     assert!(sink.location() == mutua_issue::MEMORY_LOCATION);

@@ -40,7 +40,8 @@ pub(super) fn amount(
     annual_factor: Decimal,
 ) -> Result<RuleAmount, AllocError> {
     let convention = context.convention;
-    let population = engine.population(convention, &presence.member, rule.population, context.slice.first)?;
+    let population =
+        engine.population(convention, &presence.member, rule.population, context.slice.first())?;
     let annual = rule.annual_amount(population.inhabitants).map_err(|source| AllocError::Tariff {
         convention: convention.id.to_string(),
         component: component.id.clone(),

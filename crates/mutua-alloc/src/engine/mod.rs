@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use mutua_core::{
     ActivityBasis, ActivityRecord, Amount, Component, Convention, ConventionId, Dataset, DateRange, Flow,
     Half, IndexRevision, MoneyError, PartyId, Period, PopulationBasis, ProRata, Rounding, Rule, Semester,
-    Terms, ValuationBasis, ValuationResult,
+    Terms, ValidatedDataset, ValuationBasis, ValuationResult,
 };
 use rust_decimal::Decimal;
 
@@ -42,8 +42,11 @@ pub const MEMBER_ROUNDING: Rounding = Rounding::HalfUp;
 /// Computes every amount owed for a semester under every convention of a validated dataset.
 ///
 /// The result is deterministic: charges are ordered by payee, payer, dispositif, convention, kind and
-/// component, whatever the order of the input files.
-pub fn allocate(dataset: &Dataset, semester: Semester) -> Result<Allocation, AllocError> {
+/// component, whatever the order of the input files. Only a [`ValidatedDataset`] is accepted: the engine relies
+/// on every rule of `mutua_core::validate` (eligibility, terms for every billed day, no double billing…) and checks
+/// none of them again.
+pub fn allocate(dataset: &ValidatedDataset, semester: Semester) -> Result<Allocation, AllocError> {
+    let dataset: &Dataset = dataset;
     let mut activity: ActivityIndex<'_> = BTreeMap::new();
     for record in &dataset.activity {
         activity.entry((&record.convention, &record.member, record.semester)).or_default().push(record);
@@ -189,12 +192,8 @@ impl Engine<'_> {
         }
         let mut presences = Vec::with_capacity(by_member.len());
         for (member, ranges) in by_member {
-            let mut parts: Vec<Period> = ranges.iter().filter_map(|range| slice.intersect(*range)).collect();
-            if parts.is_empty() {
-                continue;
-            }
-            parts.sort();
-            let days = Period { first: parts[0].first, last: parts[parts.len() - 1].last };
+            let parts: Vec<Period> = ranges.iter().filter_map(|range| slice.intersect(*range)).collect();
+            let Some(days) = parts.iter().copied().reduce(Period::hull) else { continue };
             let measure = if convention.pro_rata == ProRata::None {
                 measure(ProRata::Days, slice)
             } else {
@@ -298,10 +297,10 @@ impl Engine<'_> {
         slice: Period,
     ) -> Result<Option<RevisionTrace>, AllocError> {
         let Some(revision) = revision else { return Ok(None) };
-        if slice.first < revision.from {
+        if slice.first() < revision.from {
             return Ok(None);
         }
-        let month = slice.first.format("%Y-%m").to_string();
+        let month = slice.first().format("%Y-%m").to_string();
         let value_at = |wanted: &str, latest: bool| {
             self.dataset
                 .indices
@@ -423,14 +422,14 @@ impl SliceContext<'_> {
         let slices = self.convention.terms_in(self.period);
         let targets: Vec<crate::split::SplitTarget<chrono::NaiveDate>> = slices
             .iter()
-            .map(|(slice, _)| crate::split::SplitTarget::new(slice.first, Decimal::from(slice.days())))
+            .map(|(slice, _)| crate::split::SplitTarget::new(slice.first(), Decimal::from(slice.days())))
             .collect();
         let shares = crate::split::split(semester_amount, &targets).map_err(|source| AllocError::Split {
             convention: self.convention.id.to_string(),
             component: "slices".to_owned(),
             source,
         })?;
-        Ok(shares.iter().find(|s| s.key == self.slice.first).map_or(Amount::ZERO, |s| s.amount))
+        Ok(shares.iter().find(|s| s.key == self.slice.first()).map_or(Amount::ZERO, |s| s.amount))
     }
 
     /// The pro rata of a presence shorter than the period, for the trace and the basis.
@@ -439,8 +438,8 @@ impl SliceContext<'_> {
             measure: presence.measure,
             period_measure: self.period_measure,
             months: counts_months(self.convention.pro_rata),
-            first: presence.days.first,
-            last: presence.days.last,
+            first: presence.days.first(),
+            last: presence.days.last(),
         })
     }
 

@@ -16,7 +16,7 @@ pub(super) fn amount(
     annual_factor: Decimal,
 ) -> Result<RuleAmount, AllocError> {
     let population =
-        engine.population(context.convention, &presence.member, rule.population, context.slice.first)?;
+        engine.population(context.convention, &presence.member, rule.population, context.slice.first())?;
     let inhabitants = Decimal::from(population.inhabitants);
     let annual = mul(inhabitants, rule.rate_per_year.value(), "population × rate")?;
     let exact = mul(annual, annual_factor, "annual × pro rata")?;

@@ -67,7 +67,8 @@ fn member_basis(
     let convention = context.convention;
     Ok(match key {
         Key::Population { population } => {
-            let figure = engine.population(convention, &presence.member, *population, context.slice.first)?;
+            let figure =
+                engine.population(convention, &presence.member, *population, context.slice.first())?;
             (Decimal::from(figure.inhabitants), MemberBasis::Inhabitants { inhabitants: figure.inhabitants })
         }
         Key::Activity(activity) => {
@@ -152,7 +153,7 @@ pub(super) fn split_pool(
     let semester_pool = semester_part(annual, context.semester.half)?;
     let pool = context.slice_part(semester_pool)?;
     // 2. The weights: the key's basis × the pro rata measure of presence in the slice.
-    let (key_trace, unit, by_presence) = key_of(engine, &rule.key, context.slice.first);
+    let (key_trace, unit, by_presence) = key_of(engine, &rule.key, context.slice.first());
     let mut targets = Vec::with_capacity(presences.len());
     let mut basis_of: BTreeMap<PartyId, (Decimal, MemberBasis)> = BTreeMap::new();
     for presence in presences {

@@ -291,10 +291,9 @@ impl Builder {
     }
 
     /// Builds the dataset after checking it is valid.
-    pub fn build(self) -> Dataset {
-        let errors = validate(&self.dataset);
-        assert!(errors.is_empty(), "test dataset invalid: {errors:#?}");
-        self.dataset
+    pub fn build(self) -> ValidatedDataset {
+        ValidatedDataset::new(self.dataset)
+            .unwrap_or_else(|rejected| panic!("test dataset invalid: {rejected}"))
     }
 }
 

@@ -18,7 +18,7 @@ use crate::rule::Rule;
 fn covered_span(report: &Report<'_>) -> Option<Period> {
     let years = report.dataset.years_covered();
     let (first, last) = (*years.first()?, *years.last()?);
-    Some(Period { first: Period::year(first).ok()?.first, last: Period::year(last).ok()?.last })
+    Some(Period::year(first).ok()?.hull(Period::year(last).ok()?))
 }
 
 /// The days of `span` that no terms of the convention cover.
@@ -27,22 +27,22 @@ fn uncovered(convention: &Convention, span: Period) -> Vec<Period> {
         convention.terms_ranges().filter_map(|(range, _)| span.intersect(range)).collect();
     ranges.sort();
     let mut gaps = Vec::new();
-    let mut cursor = Some(span.first);
+    let mut cursor = Some(span.first());
     for range in ranges {
         let Some(start) = cursor else { break };
-        if range.first > start
-            && let Some(before) = range.first.pred_opt()
+        if range.first() > start
+            && let Some(before) = range.first().pred_opt()
         {
-            gaps.push(Period { first: start, last: before });
+            gaps.extend(span.from_day(start).and_then(|rest| rest.until_day(before)));
         }
-        if range.last >= start {
-            cursor = range.last.succ_opt().filter(|next| *next <= span.last);
+        if range.last() >= start {
+            cursor = range.last().succ_opt().filter(|next| *next <= span.last());
         }
     }
     if let Some(start) = cursor
-        && start <= span.last
+        && start <= span.last()
     {
-        gaps.push(Period { first: start, last: span.last });
+        gaps.extend(span.from_day(start));
     }
     gaps
 }
@@ -65,8 +65,8 @@ pub(super) fn check_terms_cover_memberships(report: &mut Report<'_>) {
                     Problem::OutOfRange(format!(
                         "aucun tarif en vigueur du {} au {} alors que `{}` est membre ({}) : déclarez les termes \
                          de cette période (un tarif nul pour une période gratuite)",
-                        gap.first.format("%d/%m/%Y"),
-                        gap.last.format("%d/%m/%Y"),
+                        gap.first().format("%d/%m/%Y"),
+                        gap.last().format("%d/%m/%Y"),
                         member.member,
                         member.source
                     )),
@@ -144,7 +144,7 @@ pub(super) fn check_cee_consistency(report: &mut Report<'_>) {
         }
         let member = dataset
             .members_of(&convention.id)
-            .any(|m| m.member == operation.beneficiary && m.range.start <= *sold);
+            .any(|m| m.member == operation.beneficiary && m.range.start() <= *sold);
         if !member {
             report.push(
                 &operation.source,
@@ -197,7 +197,7 @@ pub(super) fn check_population_needs(report: &mut Report<'_>) {
                         }
                         continue;
                     }
-                    for year in days.first.year()..=days.last.year() {
+                    for year in days.first().year()..=days.last().year() {
                         let millesime = match basis.millesime {
                             Millesime::Fixed(year) => year,
                             Millesime::InForce => year - lag,
@@ -336,9 +336,9 @@ mod tests {
                 .collect(),
             source: crate::party::Source::code(),
         };
-        let span = Period { first: d(1, 1), last: d(12, 31) };
+        let span = Period::new(d(1, 1), d(12, 31)).unwrap();
         assert!(uncovered(&convention(&[(1, 1)]), span).is_empty());
         assert!(uncovered(&convention(&[(1, 1), (3, 1)]), span).is_empty());
-        assert_eq!(uncovered(&convention(&[(7, 1)]), span), vec![Period { first: d(1, 1), last: d(6, 30) }]);
+        assert_eq!(uncovered(&convention(&[(7, 1)]), span), vec![Period::new(d(1, 1), d(6, 30)).unwrap()]);
     }
 }

@@ -3,6 +3,7 @@
 //! the documents carry numbers and typed traces; only this module words them.
 
 pub mod format;
+pub mod reconciliation;
 pub mod trace;
 
 use mutua_alloc::Charge;

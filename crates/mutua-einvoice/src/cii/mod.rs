@@ -465,8 +465,8 @@ pub fn build(
         commitment_required: recipient.invoicing.commitment_required,
         currency: CURRENCY.to_owned(),
         vat_breakdown,
-        period: Some(BillingPeriod { start: period.first, end: period.last }),
-        delivery_date: Some(period.last),
+        period: Some(BillingPeriod { start: period.first(), end: period.last() }),
+        delivery_date: Some(period.last()),
         payment_terms: present::payment_terms_fr(document.kind, issuer).as_deref().and_then(clean),
         totals: Totals {
             line_total: signed(document.total_net),

@@ -6,13 +6,13 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use mutua_core::{Dataset, Semester};
+use mutua_core::{Dataset, Semester, ValidatedDataset};
 use mutua_documents::{Batch, BatchOptions, Document, build_batch};
 use mutua_issue::record::{DocumentRecord, FileRecord};
 use mutua_issue::{FileName, OutputFormat, Sha256};
 
-pub fn fixtures() -> &'static Dataset {
-    static DATASET: OnceLock<Dataset> = OnceLock::new();
+pub fn fixtures() -> &'static ValidatedDataset {
+    static DATASET: OnceLock<ValidatedDataset> = OnceLock::new();
     DATASET.get_or_init(|| {
         mutua_dataset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mel"))
             .unwrap_or_else(|errors| panic!("{errors}"))
@@ -27,8 +27,13 @@ pub fn date(month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, month, day).unwrap()
 }
 
+/// A changed dataset, validated again.
+pub fn validated(dataset: Dataset) -> ValidatedDataset {
+    ValidatedDataset::new(dataset).unwrap_or_else(|rejected| panic!("{rejected}"))
+}
+
 /// The documents of 2026-S1 for a dataset, issued on a day of July 2026.
-pub fn batch(dataset: &Dataset, day: u32) -> Batch {
+pub fn batch(dataset: &ValidatedDataset, day: u32) -> Batch {
     let allocation = mutua_alloc::allocate(dataset, semester()).unwrap();
     build_batch(
         dataset,

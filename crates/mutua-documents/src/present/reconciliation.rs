@@ -1,18 +1,20 @@
-//! The reconciliation of a batch for a person: where every cent of each dispositif went, and what nobody was
-//! billed for, with the reason.
+//! The reconciliation of a batch in French, for a person: where every cent of each dispositif went, and what
+//! nobody was billed for, with the reason (the run summary, `mutua check`, `mutua explain --dispositif`).
 
 use std::fmt::Write as _;
 
 use mutua_core::{Amount, Semester};
-use mutua_documents::DispositifSummary;
-use mutua_documents::present::unbilled_reason_fr;
-use mutua_documents::reconcile::PoolReconciliation;
+
+use crate::DispositifSummary;
+use crate::present::unbilled_reason_fr;
+use crate::reconcile::{Buckets, PoolReconciliation};
 
 fn cell(amount: Amount) -> String {
     if amount.is_zero() { "—".to_owned() } else { amount.format_fr() }
 }
 
 /// The table of the dispositifs: computed, then each destination, then unbilled.
+#[must_use]
 pub fn text(semester: Semester, dispositifs: &[DispositifSummary]) -> String {
     let netted = dispositifs.iter().any(|s| !s.destinations.netted.is_zero());
     let mut header =
@@ -60,6 +62,7 @@ pub fn text(semester: Semester, dispositifs: &[DispositifSummary]) -> String {
 }
 
 /// One line per unbilled part of a pool: dispositif, pool, amount, reason.
+#[must_use]
 pub fn unbilled_warnings(pools: &[PoolReconciliation]) -> Vec<String> {
     let mut lines = Vec::new();
     for pool in pools {
@@ -79,6 +82,7 @@ pub fn unbilled_warnings(pools: &[PoolReconciliation]) -> Vec<String> {
 
 /// The reconciliation of one dispositif: its totals, then each of its pools with what was to distribute, where it
 /// went and what nobody was billed for.
+#[must_use]
 pub fn dispositif_text(
     semester: Semester,
     dispositifs: &[DispositifSummary],
@@ -90,7 +94,7 @@ pub fn dispositif_text(
         out.push_str("  aucun montant calculé pour ce semestre\n");
         return out;
     };
-    let destinations = |d: &mutua_documents::reconcile::Buckets| {
+    let destinations = |d: &Buckets| {
         [
             ("facturé", d.invoiced),
             ("en avoirs", d.credited),
