@@ -120,7 +120,7 @@ enum Command {
 fn parse_series_start(text: &str) -> Result<(mutua_issue::Series, u64), String> {
     let (series, start) = text.split_once('=').ok_or_else(|| format!("attendu SÉRIE=N, reçu « {text} »"))?;
     let series: mutua_issue::Series =
-        series.parse().map_err(|error: mutua_issue::NameError| error.to_string())?;
+        series.parse().map_err(|error: mutua_issue::SeriesError| error.to_string())?;
     let start: u64 = start.parse().map_err(|_| format!("« {start} » n'est pas un nombre entier positif"))?;
     if start == 0 {
         return Err(format!("le premier numéro doit être ≥ 1 (reçu « {text} »)"));

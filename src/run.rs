@@ -65,7 +65,7 @@ pub fn holder(command: &str) -> String {
 
 /// Parses a semester given on the command line, with a clear message.
 pub fn parse_semester(text: &str) -> anyhow::Result<Semester> {
-    text.parse::<Semester>().with_context(|| format!("invalid --semester `{text}`"))
+    text.parse::<Semester>().with_context(|| format!("--semester « {text} » invalide"))
 }
 
 /// Checks that the dataset has data for the semester's year.
@@ -73,7 +73,7 @@ pub fn check_semester_covered(dataset: &Dataset, semester: Semester) -> anyhow::
     let years = dataset.years_covered();
     if !years.contains(&semester.year) {
         let covered = years.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-        bail!("the dataset has no data for {semester} (years covered: {covered})");
+        bail!("le jeu de données n'a aucune donnée pour {semester} (années couvertes : {covered})");
     }
     Ok(())
 }
@@ -104,7 +104,7 @@ pub fn load(data: &Path) -> Result<ValidatedDataset, ExitCode> {
             for error in &errors {
                 eprintln!("{error}");
             }
-            eprintln!("{} error(s) in {}: nothing was computed or written", errors.len(), data.display());
+            eprintln!("{} erreur(s) dans {} : rien n'a été calculé ni écrit", errors.len(), data.display());
             Err(ExitCode::FAILURE)
         }
     }
@@ -151,7 +151,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let issue_date = match &args.issue_date {
         Some(text) => {
-            mutua_core::parse_date(text).with_context(|| format!("invalid --issue-date `{text}`"))?
+            mutua_core::parse_date(text).with_context(|| format!("--issue-date « {text} » invalide"))?
         }
         None => today(),
     };

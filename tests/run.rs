@@ -393,10 +393,10 @@ fn explain_prints_lilles_computation_and_refuses_unknowns() {
     assert!(text.contains("Règle :") && text.contains("Montant exact"), "{text}");
     assert!(text.contains("Total à facturer à Lille"), "{text}");
     for (args, message) in [
-        (vec!["explain", "--commune", "99999"], "unknown commune `99999`"),
-        (vec!["explain", "--commune", "59350", "--semester", "2026-S3"], "invalid --semester `2026-S3`"),
-        (vec!["explain", "--commune", "59350", "--semester", "2031-S1"], "no data for 2031-S1"),
-        (vec!["explain", "--commune", "59350", "--dispositif", "nope"], "unknown dispositif `nope`"),
+        (vec!["explain", "--commune", "99999"], "commune « 99999 » inconnue"),
+        (vec!["explain", "--commune", "59350", "--semester", "2026-S3"], "--semester « 2026-S3 » invalide"),
+        (vec!["explain", "--commune", "59350", "--semester", "2031-S1"], "aucune donnée pour 2031-S1"),
+        (vec!["explain", "--commune", "59350", "--dispositif", "nope"], "dispositif « nope » inconnu"),
     ] {
         let output = mutua(&args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");

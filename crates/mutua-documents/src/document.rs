@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use mutua_alloc::{Allocation, Charge, ChargeKind};
 use mutua_core::{
     Amount, CarriedAmount, ConventionId, Dataset, DispositifId, PartyId, Semester, Settlement, Source,
@@ -246,6 +246,26 @@ pub struct Batch {
     pub dispositifs: Vec<DispositifSummary>,
     /// Per pool, what was to distribute and where every cent went.
     pub pools: Vec<PoolReconciliation>,
+    /// The groups of lines that make no document: netted to zero, or carried forward under the titre threshold
+    /// (their amounts are in [`Batch::carried_forward`]), in the order of the documents they would have been.
+    pub not_issued: Vec<NotIssued>,
+}
+
+/// A group of lines that makes no document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotIssued {
+    /// The document it would have been.
+    pub kind: DocumentKind,
+    /// Its issuer.
+    pub issuer: PartyId,
+    /// Its recipient.
+    pub recipient: PartyId,
+    /// Netted or carried forward.
+    pub destination: Destination,
+    /// Its lines.
+    pub lines: Vec<Charge>,
+    /// Σ lines, VAT included.
+    pub total: Amount,
 }
 
 /// Options of a batch: the issue date and where series start.
@@ -366,6 +386,7 @@ pub fn build_batch(
     // 2. Totals, the threshold, credit notes.
     let mut drafts: Vec<(DocumentKind, PartyId, PartyId, Vec<Charge>, Amount, Amount)> = Vec::new();
     let mut carried_forward = Vec::new();
+    let mut not_issued = Vec::new();
     for ((family, issuer, recipient), mut lines) in groups {
         lines.sort_by(line_order);
         let net = Amount::checked_sum(lines.iter().map(|c| c.amount))?;
@@ -391,6 +412,16 @@ pub fn build_batch(
         for line in &lines {
             place(line, destination)?;
         }
+        if matches!(destination, Destination::Netted | Destination::CarriedForward) {
+            not_issued.push(NotIssued {
+                kind,
+                issuer: issuer.clone(),
+                recipient: recipient.clone(),
+                destination,
+                lines: lines.clone(),
+                total,
+            });
+        }
         match destination {
             Destination::Netted => continue,
             Destination::CarriedForward => {
@@ -410,29 +441,15 @@ pub fn build_batch(
             _ => drafts.push((kind, issuer, recipient, lines, net, vat)),
         }
     }
-    // 3. Numbers: per series, ascending recipient id.
-    drafts.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
-    let year = options.issue_date.year();
-    let mut next_in_series: BTreeMap<String, u64> = BTreeMap::new();
+    // 3. Provisional numbers, by the rule an issue applies against its ledger (here, an empty one).
     let mut documents = Vec::with_capacity(drafts.len());
     for (kind, issuer, recipient, lines, net, vat) in drafts {
-        let series = format!("{}-{}-{year}", kind.code(), issuer);
-        let next = next_in_series.entry(series.clone()).or_insert_with(|| {
-            options
-                .series_start
-                .get(&series)
-                .or_else(|| dataset.meta.series_start.get(&series))
-                .copied()
-                .unwrap_or(1)
-        });
-        let sequence = *next;
-        *next += 1;
         let total = net.checked_add(vat)?;
         documents.push(Document {
             kind,
-            number: format!("{series}-{sequence:05}"),
-            series,
-            sequence,
+            series: String::new(),
+            sequence: 0,
+            number: String::new(),
             issuer,
             recipient,
             semester: allocation.semester,
@@ -444,6 +461,10 @@ pub fn build_batch(
             corrects: None,
         });
     }
+    crate::numbering::number_documents(&mut documents, |series| {
+        let name = series.to_string();
+        options.series_start.get(&name).or_else(|| dataset.meta.series_start.get(&name)).copied().unwrap_or(1)
+    });
     // 4. Every cent accounted for, before any document exists.
     for pool in pools.values() {
         let placed = pool.shares.total()?;
@@ -476,5 +497,6 @@ pub fn build_batch(
         carried_forward,
         dispositifs: summaries.into_values().collect(),
         pools: pools.into_values().collect(),
+        not_issued,
     })
 }

@@ -14,11 +14,12 @@
 mod document;
 mod error;
 pub mod export;
+pub mod numbering;
 pub mod present;
 pub mod reconcile;
 
 pub use document::{
-    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, build_batch,
+    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, NotIssued, build_batch,
 };
 pub use error::InvoiceError;
 

@@ -8,7 +8,8 @@ use mutua_core::{Amount, ConventionId, DispositifId, MoneyError};
 use serde::Serialize;
 
 /// Where an amount of the allocation ended up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Destination {
     /// On an issued invoice.
     Invoiced,

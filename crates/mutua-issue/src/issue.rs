@@ -267,7 +267,7 @@ fn series_starts(
     let index = ledger.index();
     let mut starts = BTreeMap::new();
     for (text, &start) in &dataset.meta.series_start {
-        let series: Series = text.parse().map_err(|error: crate::names::NameError| {
+        let series: Series = text.parse().map_err(|error: crate::names::SeriesError| {
             IssueError::SeriesStart { series: text.clone(), reason: format!("dataset.toml : {error}") }
         })?;
         if start == 0 {

@@ -76,7 +76,7 @@ pub use ledger::{
 pub use lock::{LockError, LockGuard, LockWait, lock_exclusive, lock_shared};
 pub use manifest::{MANIFEST_SCHEMA, Status, draft_file_name};
 pub use mutua_einvoice::facturx::OutputFormat;
-pub use names::{FileName, MAX_FILE_NAME_BYTES, NameError, Series};
+pub use names::{FileName, MAX_FILE_NAME_BYTES, NameError, Series, SeriesError, kind_of_code};
 pub use notice::Notice;
 pub use plan::{Plan, plan};
 pub use sink::{MEMORY_LOCATION, MemorySink, PendingFile, Sink, SinkError};

@@ -115,29 +115,13 @@ pub fn plan(
     }
     let kept_positions: BTreeSet<usize> = kept.iter().map(|(_, position)| *position).collect();
     let history = semester.into_iter().filter(|p| !kept_positions.contains(p)).collect();
-    // Cancellations first, so that they are recorded before the documents that replace them.
-    to_number.sort_by(|a, b| {
-        (a.corrects.is_none(), a.kind, &a.issuer, &a.recipient).cmp(&(
-            b.corrects.is_none(),
-            b.kind,
-            &b.issuer,
-            &b.recipient,
-        ))
+    // Cancellations first, so that they are recorded before the documents that replace them; each series
+    // continues after the ledger's last number.
+    let mut new = to_number;
+    mutua_documents::numbering::number_documents(&mut new, |series| match index.last_sequence(series) {
+        Some(last) => last.saturating_add(1),
+        None => series_start.get(series).copied().unwrap_or(1),
     });
-    let mut next: BTreeMap<Series, u64> = BTreeMap::new();
-    let mut new = Vec::with_capacity(to_number.len());
-    for mut document in to_number {
-        let series = Series::of(document.kind, &document.issuer, document.issue_date);
-        let sequence = next.entry(series.clone()).or_insert_with(|| match index.last_sequence(&series) {
-            Some(last) => last + 1,
-            None => series_start.get(&series).copied().unwrap_or(1),
-        });
-        document.series = series.to_string();
-        document.sequence = *sequence;
-        document.number = series.number(*sequence);
-        *sequence += 1;
-        new.push(document);
-    }
     cancelled.sort();
     Ok(Plan { new, kept, history, cancelled })
 }

@@ -4,6 +4,7 @@
 
 pub mod format;
 pub mod reconciliation;
+pub mod statement;
 pub mod trace;
 
 use mutua_alloc::Charge;
