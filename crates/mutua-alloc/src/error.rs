@@ -140,7 +140,7 @@ impl AllocError {
                 source,
             },
             AllocError::Tariff { convention, component, source: TariffError::Overflow } => {
-                AllocError::Arithmetic { convention, component, source: MoneyError::Overflow("tarif") }
+                AllocError::Arithmetic { convention, component, source: MoneyError::Overflow("tariff") }
             }
             other => other,
         }

@@ -1,4 +1,36 @@
-//! Allocation: split every shared cost exactly to the cent.
+//! Allocation: every amount a semester owes, split exactly to the cent, with how it was obtained.
+//!
+//! [`allocate`] takes a [`ValidatedDataset`](mutua_core::ValidatedDataset) and a semester and returns an
+//! [`Allocation`]: every [`Charge`] (who owes whom, under which convention and component, how much) with its
+//! [`LineBasis`] (quantity × unit price, and the figures it comes from) and its [`Trace`] (the rule, the key, the
+//! bases, the ratio, the rounding and the cents the remainder rule moved, as typed [`trace::Step`]s — numbers, not
+//! words: `mutua_documents::present` says them in French), and every pool's reconciliation ([`PoolSummary`]: what
+//! was to split, what was allotted, what nobody pays and why). One module per kind of rule in the engine; every
+//! match on a rule is exhaustive, so a new kind of rule does not compile until each place handles it.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use mutua_core::{ConventionBuilder, DatasetBuilder, Rule};
+//!
+//! let since = NaiveDate::from_ymd_opt(2021, 1, 1).ok_or("date")?;
+//! let dataset = DatasetBuilder::new("test", "2026-S1")
+//!     .metropole("MEL", "Métropole Européenne de Lille", "200093201")
+//!     .commune("59005", "Allennes-les-Marais", "215900051", 1523)
+//!     .dispositif("cep", "Conseil en énergie partagé")
+//!     .convention(ConventionBuilder::new("cep", "cep", "MEL", since).component(
+//!         "habitants",
+//!         "Conseil en énergie partagé",
+//!         Rule::per_inhabitant("1.20".parse()?),
+//!     ))
+//!     .member("cep", "59005", since, None)
+//!     .build()?;
+//! let allocation = mutua_alloc::allocate(&dataset, "2026-S1".parse()?)?;
+//! let charge = &allocation.charges[0];
+//! // 1,523 inhabitants × 1.20 € a year, half a year.
+//! assert_eq!(charge.amount.to_string(), "913.80");
+//! assert_eq!(charge.trace.rule, mutua_alloc::trace::RuleKind::PerInhabitant);
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # The splitter contract
 //!

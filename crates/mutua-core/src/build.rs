@@ -1,30 +1,4 @@
-//! Builders for the model, for a finance system that assembles a dataset in memory: every record with the
-//! defaults a small dataset needs, identifiers and figures given as text (as a database or an export holds them)
-//! and checked once, at [`DatasetBuilder::build`], which validates the whole and returns a [`ValidatedDataset`].
-//!
-//! Each record built carries a [`Source::row`] (`parties[59005]`, `memberships[cep/59005]`), so that every error
-//! names the record it is about.
-//!
-//! ```
-//! use chrono::NaiveDate;
-//! use mutua_core::{ConventionBuilder, DatasetBuilder, Rule};
-//!
-//! let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
-//! let dataset = DatasetBuilder::new("Métropole de test", "2026-S1")
-//!     .metropole("MEL", "Métropole Européenne de Lille", "200093201")
-//!     .commune("59005", "Allennes-les-Marais", "215900051", 1523)
-//!     .commune("59009", "Villeneuve-d'Ascq", "215900093", 62_868)
-//!     .dispositif("cep", "Conseil en énergie partagé")
-//!     .convention(
-//!         ConventionBuilder::new("cep-2021", "cep", "MEL", day(1, 1))
-//!             .component("habitants", "Conseil en énergie partagé", Rule::per_inhabitant("1.20".parse()?)),
-//!     )
-//!     .member("cep-2021", "59005", day(1, 1), None)
-//!     .member("cep-2021", "59009", day(3, 15), None)
-//!     .build()?;
-//! assert_eq!(dataset.memberships.len(), 2);
-//! Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Builders for the model: see [`DatasetBuilder`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -98,7 +72,33 @@ fn first_siret(siren: &Siren) -> Option<Siret> {
     (0..10).find_map(|digit| Siret::parse(&format!("{siren}0001{digit}")).ok())
 }
 
-/// Builds a [`Dataset`] in memory; see the [module](self) documentation.
+/// Builders for the model, for a finance system that assembles a dataset in memory: every record with the
+/// defaults a small dataset needs, identifiers and figures given as text (as a database or an export holds them)
+/// and checked once, at [`DatasetBuilder::build`], which validates the whole and returns a [`ValidatedDataset`].
+///
+/// Each record built carries a [`Source::row`] (`parties[59005]`, `memberships[cep/59005]`), so that every error
+/// names the record it is about.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use mutua_core::{ConventionBuilder, DatasetBuilder, Rule};
+///
+/// let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+/// let dataset = DatasetBuilder::new("Métropole de test", "2026-S1")
+///     .metropole("MEL", "Métropole Européenne de Lille", "200093201")
+///     .commune("59005", "Allennes-les-Marais", "215900051", 1523)
+///     .commune("59009", "Villeneuve-d'Ascq", "215900093", 62_868)
+///     .dispositif("cep", "Conseil en énergie partagé")
+///     .convention(
+///         ConventionBuilder::new("cep-2021", "cep", "MEL", day(1, 1))
+///             .component("habitants", "Conseil en énergie partagé", Rule::per_inhabitant("1.20".parse()?)),
+///     )
+///     .member("cep-2021", "59005", day(1, 1), None)
+///     .member("cep-2021", "59009", day(3, 15), None)
+///     .build()?;
+/// assert_eq!(dataset.memberships.len(), 2);
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct DatasetBuilder {
     dataset: Dataset,
@@ -445,6 +445,18 @@ impl ConventionBuilder {
         self
     }
 
+    /// The convention, for a source that assembles its own rows (it is validated with the dataset).
+    ///
+    /// # Errors
+    ///
+    /// [`BuildErrors`] when its id, dispositif or provider does not parse.
+    pub fn build(self) -> Result<Convention, BuildErrors> {
+        match self.convention {
+            Some(convention) if self.errors.0.is_empty() => Ok(convention),
+            _ => Err(BuildErrors { errors: self.errors.0 }),
+        }
+    }
+
     /// Changes anything else on the convention (flow, settlement, VAT, pro rata, eligibility, caps…).
     #[must_use]
     pub fn with(mut self, change: impl FnOnce(&mut Convention)) -> ConventionBuilder {
@@ -504,5 +516,48 @@ impl Rule {
                     .collect(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, month, day).unwrap()
+    }
+
+    #[test]
+    fn what_does_not_parse_is_named_by_its_row_and_nothing_is_built() {
+        let errors = DatasetBuilder::new("test", "2026-S3")
+            .metropole("MEL", "Métropole", "200093201")
+            .commune("59005", "Allennes-les-Marais", "215900052", 1523)
+            .member("cep", "59005", day(6, 30), Some(day(1, 1)))
+            .build()
+            .unwrap_err();
+        let texts: Vec<String> = errors.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(texts.len(), 3, "{texts:#?}");
+        assert!(texts[0].starts_with("dataset[test]: current_semester: `2026-S3`"), "{}", texts[0]);
+        assert!(texts[1].starts_with("parties[59005]: siren: `215900052`"), "{}", texts[1]);
+        assert!(texts[2].starts_with("memberships[cep/59005]: left: "), "{}", texts[2]);
+    }
+
+    #[test]
+    fn the_rules_of_validate_apply_to_what_is_built() {
+        let errors = DatasetBuilder::new("test", "2026-S1")
+            .metropole("MEL", "Métropole", "200093201")
+            .commune("59005", "Allennes-les-Marais", "215900051", 1523)
+            .dispositif("cep", "Conseil en énergie partagé")
+            .convention(ConventionBuilder::new("cep", "cep", "MEL", day(1, 1)).component(
+                "habitants",
+                "CEP",
+                Rule::per_inhabitant("1.20".parse().unwrap()),
+            ))
+            .member("cep", "59999", day(1, 1), None)
+            .build()
+            .unwrap_err();
+        assert_eq!(errors.errors.len(), 1, "{errors}");
+        assert_eq!(errors.errors[0].source, Source::row("memberships", "cep/59999"));
+        assert!(matches!(errors.errors[0].problem, Problem::UnknownParty(_)), "{errors}");
     }
 }

@@ -11,7 +11,15 @@
 //! - [`Rule`] and [`Component`]: tariffs and allocation keys as data.
 //! - [`Valuation`]: full cost and unit operating cost (CGCT D5211-16), forecast and actual.
 //! - [`CeeDeposit`], [`CeeOperation`]: pooled energy-saving certificates.
-//! - [`Dataset`] holds it all; [`validate`] checks it and reports every problem with its file, line and field.
+//! - [`Dataset`] holds it all; [`validate`] checks it and reports every problem with its source (file and line,
+//!   or table and key) and field; [`ValidatedDataset`] is a dataset that passed, the only kind the allocation
+//!   takes.
+//! - [`DatasetBuilder`] and [`ConventionBuilder`] build a dataset in memory with sensible defaults.
+//!
+//! Where this crate sits: `mutua-dataset` reads a source into it (a directory, a JSON document, or rows a finance
+//! system assembles), `mutua-alloc` computes every amount from a [`ValidatedDataset`], `mutua-documents` turns
+//! the amounts into documents and words them in French, `mutua-render` and `mutua-einvoice` write them as PDF and
+//! Factur-X, and `mutua-issue` numbers and issues them. `docs/architecture.md` draws the whole flow.
 //!
 //! The core does no I/O, reads no clock and no environment: dates and data come from the caller.
 //!

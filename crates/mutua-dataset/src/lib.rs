@@ -1,5 +1,16 @@
-//! The mutua dataset format: a directory of CSV and TOML files (specified in `docs/data-format.md`) loaded
-//! into the [`mutua_core`] model, with every error located.
+//! Sources of data: a dataset read into the [`mutua_core`] model, with every error located.
+//!
+//! The seam is [`DatasetRows`], one typed row type per table, which any source produces, and [`assemble`], which
+//! checks the keys, builds the dataset and validates it into a [`mutua_core::ValidatedDataset`]. Two sources come
+//! with it:
+//!
+//! - the directory of CSV and TOML files specified in `docs/data-format.md` ([`load_directory`]), errors located
+//!   by file and line;
+//! - one JSON document, [`DatasetRows`] serialised ([`json`]; `mutua import` writes one), errors located by table
+//!   and key (`memberships[cep-2021/59005/2021-06-01]`) or by the document's line.
+//!
+//! A finance system's own source builds [`DatasetRows`] from its database and calls [`assemble`]
+//! (`examples/custom_source.rs`). [`load`] reads either kind of path.
 //!
 //! - [`load`] reads every file of a dataset directory, then runs [`mutua_core::validate`] on the result.
 //!   It never stops at the first problem: it returns [`LoadErrors`], every error of every file at once.

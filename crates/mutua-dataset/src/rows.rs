@@ -59,6 +59,26 @@ pub struct DatasetRows {
 }
 
 impl DatasetRows {
+    /// Rows with these settings and every table empty, for a source to fill.
+    #[must_use]
+    pub fn new(meta: MetaRow) -> DatasetRows {
+        DatasetRows {
+            meta,
+            parties: Vec::new(),
+            populations: Vec::new(),
+            dispositifs: Vec::new(),
+            conventions: Vec::new(),
+            memberships: Vec::new(),
+            activity: Vec::new(),
+            fte_costs: Vec::new(),
+            valuations: Vec::new(),
+            indices: Vec::new(),
+            cee_deposits: Vec::new(),
+            cee_operations: Vec::new(),
+            carried: Vec::new(),
+        }
+    }
+
     /// The rows of a dataset, in its order (parties, dispositifs and conventions by key).
     #[must_use]
     pub fn of(dataset: &Dataset) -> DatasetRows {

@@ -7,8 +7,47 @@
 //! PDF ([`render_document`]); the batch's lines are exported as `lines.csv` and `carried.csv` ([`export`]). The
 //! e-invoice form is `mutua-einvoice`'s; numbering and issuing them is `mutua-issue`'s.
 //!
+//! [`numbering`] holds the one numbering rule (the batch's provisional numbers, the ledger's final ones);
+//! [`present`] is the only place that words anything in French: line labels, bases and steps of a computation
+//! ([`present::trace`]), the documents ([`present::view`]), the reconciliation ([`present::reconciliation`]) and a
+//! party's statement ([`present::statement`], `mutua explain`).
+//!
 //! Nothing here reads the clock, the environment or the file system: the issue date comes from the caller and
 //! every output is returned as bytes, identical for identical inputs.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use mutua_core::{ConventionBuilder, DatasetBuilder, Rule};
+//! use mutua_documents::{BatchOptions, build_batch, render_document};
+//!
+//! let since = NaiveDate::from_ymd_opt(2021, 1, 1).ok_or("date")?;
+//! let dataset = DatasetBuilder::new("test", "2026-S1")
+//!     .metropole("MEL", "Métropole Européenne de Lille", "200093201")
+//!     .commune("59005", "Allennes-les-Marais", "215900051", 1523)
+//!     .dispositif("cep", "Conseil en énergie partagé")
+//!     .convention(ConventionBuilder::new("cep", "cep", "MEL", since).component(
+//!         "habitants",
+//!         "Conseil en énergie partagé",
+//!         Rule::per_inhabitant("1.20".parse()?),
+//!     ))
+//!     .member("cep", "59005", since, None)
+//!     .build()?;
+//! let allocation = mutua_alloc::allocate(&dataset, "2026-S1".parse()?)?;
+//! let options = BatchOptions { issue_date: NaiveDate::from_ymd_opt(2026, 7, 15).ok_or("date")?, series_start: Default::default() };
+//! let batch = build_batch(&dataset, &allocation, &options)?;
+//! let invoice = &batch.documents[0];
+//! assert_eq!((invoice.number.as_str(), invoice.total.to_string().as_str()), ("FAC-MEL-2026-00001", "913.80"));
+//! let line = &invoice.lines[0];
+//! assert_eq!(
+//!     mutua_documents::present::basis_fr(&line.basis),
+//!     "1\u{202f}523 hab. (population municipale 2023) × 1,20\u{a0}€/an × 1/2"
+//! );
+//! // A plain PDF/A of the invoice (the Factur-X form, with its CII XML, is `mutua_einvoice`'s).
+//! let fonts = mutua_render::FontSet::dejavu()?;
+//! let pdf = render_document(&dataset, invoice, &fonts, &mutua_render::RenderOptions::pdfa(), false)?;
+//! assert!(pdf.starts_with(b"%PDF-"));
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 mod document;

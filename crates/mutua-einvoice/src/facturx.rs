@@ -192,7 +192,7 @@ pub fn facturx_render_options(xml: Vec<u8>, modification_date: chrono::NaiveDate
 }
 
 fn plain_options() -> RenderOptions {
-    RenderOptions { pdfa: true, attachments: vec![], xmp_extensions: vec![] }
+    RenderOptions::pdfa()
 }
 
 fn render(

@@ -4,7 +4,7 @@
 //! says what each leaves and how the next run repairs it). With the `fault-injection` feature — enabled only by the
 //! test suites, never in a release build — a [`Fault`] can be installed for the process: when the run reaches its
 //! step it either fails with an I/O error, as a full disk would, or aborts the process on the spot, as a kill
-//! would (no destructor runs, nothing is flushed or cleaned up). Without the feature [`hit`] does nothing and is
+//! would (no destructor runs, nothing is flushed or cleaned up). Without the feature `hit` does nothing and is
 //! compiled away.
 
 use std::fmt;

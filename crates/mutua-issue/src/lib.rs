@@ -19,10 +19,12 @@
 //! run repairs it. Nothing here reads the clock or the environment: the issue date and the lock holder's
 //! description come from the caller.
 //!
-//! ```no_run
-//! use mutua_issue::{DirectoryTarget, IssueOptions, LockWait, NoProgress, OutputFormat, issue_to_directory};
+//! ```
+//! use mutua_issue::{DirectoryTarget, IssueOptions, LockWait, NoProgress, OutputFormat, Status, issue_to_directory};
 //!
-//! let dataset = mutua_dataset::load(std::path::Path::new("fixtures/mel")).map_err(|e| e.to_string())?;
+//! let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mel");
+//! let dataset = mutua_dataset::load(&fixtures).map_err(|e| e.to_string())?;
+//! let folder = tempfile::tempdir()?;
 //! let options = IssueOptions {
 //!     semester: "2026-S1".parse()?,
 //!     issue_date: chrono::NaiveDate::from_ymd_opt(2026, 7, 15).ok_or("date")?,
@@ -30,13 +32,16 @@
 //!     series_start: Default::default(),
 //! };
 //! let target = DirectoryTarget {
-//!     out: "out".into(),
-//!     ledger: "mutua-ledger.jsonl".into(),
+//!     out: folder.path().join("out"),
+//!     ledger: folder.path().join("mutua-ledger.jsonl"),
 //!     holder: "exemple".into(),
 //!     wait: LockWait::Fail,
 //! };
 //! let report = issue_to_directory(&dataset, &options, &target, &NoProgress)?;
-//! println!("{} documents in force", report.documents.len());
+//! assert_eq!(report.with_status(Status::Issued).count(), 176);
+//! // Again on the same inputs: nothing is issued twice.
+//! let again = issue_to_directory(&dataset, &options, &target, &NoProgress)?;
+//! assert_eq!((again.with_status(Status::Issued).count(), again.with_status(Status::Kept).count()), (0, 176));
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]

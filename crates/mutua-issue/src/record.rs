@@ -169,7 +169,7 @@ pub struct LineRecord {
     /// converted from an earlier format, the label as printed.
     pub label: String,
     /// The basis of liquidation: quantity, unit, unit price and the figures it comes from. For a line converted
-    /// from an earlier format, its wording as printed ([`BasisKind::Issued`]).
+    /// from an earlier format, its wording as printed ([`mutua_alloc::trace::BasisKind::Issued`]).
     pub basis: LineBasis,
     /// The amount.
     pub amount: Amount,

@@ -152,6 +152,14 @@ pub struct RenderOptions {
     pub xmp_extensions: Vec<XmpExtension>,
 }
 
+impl RenderOptions {
+    /// A plain PDF/A-3B: the conformance claimed, nothing attached.
+    #[must_use]
+    pub fn pdfa() -> RenderOptions {
+        RenderOptions { pdfa: true, attachments: Vec::new(), xmp_extensions: Vec::new() }
+    }
+}
+
 /// A file embedded in the PDF and associated with the document (PDF/A-3 associated file).
 ///
 /// It is written as an `/EmbeddedFile` stream (deflated, MIME `/Subtype`, `/Params` with size

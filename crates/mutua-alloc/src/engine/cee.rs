@@ -43,7 +43,7 @@ fn overflow(convention: &Convention, deposit: &mutua_core::CeeDeposit) -> AllocE
     AllocError::Arithmetic {
         convention: convention.id.to_string(),
         component: deposit.id.clone(),
-        source: mutua_core::MoneyError::Overflow("kWh cumac × prix"),
+        source: mutua_core::MoneyError::Overflow("kWh cumac × price"),
     }
 }
 
