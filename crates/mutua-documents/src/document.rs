@@ -1,32 +1,13 @@
-//! Documents of a semester: consolidated invoices, payment notices and statements on the attribution de
-//! compensation, numbered in continuous series, built from an [`Allocation`].
-//!
-//! - **Invoices** (`FAC`): one per debtor and issuer, every charge it owes that issuer for the semester.
-//! - **Payment notices** (`AVI`, avis de versement): what an issuer owes a beneficiary (CEE shares, housing files).
-//!   Never netted against an invoice (non-compensation): they are separate documents.
-//! - **Statements** (`AC`): dispositifs settled by imputation on the attribution de compensation.
-//! - **Credit notes** (`AVO`): a debtor whose charges net to a credit (a regularisation larger than the semester's
-//!   charges) gets a credit note instead of an invoice.
-//!
-//! A debtor's invoice (or credit note) whose total is under the titre threshold (D1611-1: 15 €) is not issued:
-//! its charges are carried to the next semester and listed in the batch.
-//!
-//! Numbers are `KIND-ISSUER-YEAR-NNNNN` (`FAC-MEL-2026-00001`), one continuous series per kind, issuer and year of
-//! issue, starting from the dataset's `series_start` (or the caller's), assigned in ascending order of the
-//! recipient's party id (the INSEE code for communes; letters sort after digits).
+//! The documents of a semester as data: their kinds, their lines and totals, their fingerprint, and the batch that
+//! holds them with what makes no document and the reconciliation. [`crate::build_batch`] builds them.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use mutua_alloc::{Allocation, Charge, ChargeKind};
-use mutua_core::{
-    Amount, CarriedAmount, ConventionId, Dataset, DispositifId, PartyId, Semester, Settlement, Source,
-    VatRegime,
-};
-use rust_decimal::Decimal;
+use mutua_alloc::{Charge, ChargeKind};
+use mutua_core::{Amount, CarriedAmount, PartyId, Semester};
 use serde::{Deserialize, Serialize};
 
-use crate::error::InvoiceError;
 use crate::reconcile::{Buckets, Destination, PoolReconciliation};
 
 /// The kinds of documents a batch issues.
@@ -183,13 +164,40 @@ impl Document {
             field(line.convention.as_str());
             field(&line.component);
             field(&fingerprint_kind(&line.kind));
-            field(&crate::present::document_line_label_fr(self, line));
+            field(&self.fingerprint_label(line));
             field(&line.basis.quantity.map(|q| q.normalize().to_string()).unwrap_or_default());
             field(&line.basis.unit_price.map(|p| p.normalize().to_string()).unwrap_or_default());
             field(&line.amount.to_string());
         }
         field(&self.total.to_string());
         hasher.finalize().into()
+    }
+
+    /// A line's label in the fingerprint: the label and its kind composed by a fixed text — the one the
+    /// fingerprints of issued documents were computed with — so that a change of wording in the presentation does
+    /// not make every document look changed. A line read back from the ledger in its printed wording keeps it.
+    fn fingerprint_label(&self, line: &Charge) -> String {
+        let label = if matches!(line.basis.kind, mutua_alloc::trace::BasisKind::Issued { .. }) {
+            line.label.clone()
+        } else {
+            match &line.kind {
+                ChargeKind::Current => line.label.clone(),
+                ChargeKind::Regularisation { year } => {
+                    format!("Régularisation {year} sur coût réel — {}", line.label)
+                }
+                ChargeKind::CeeShare { kind, .. } => {
+                    let certificates = match kind {
+                        mutua_core::CeeKind::Classique => "classiques",
+                        mutua_core::CeeKind::Precarite => "« précarité énergétique »",
+                    };
+                    format!("{} — certificats {certificates}", line.label)
+                }
+                ChargeKind::Carried { semester } => {
+                    format!("{} (report du {})", line.label, semester.label_fr())
+                }
+            }
+        };
+        if self.corrects.is_some() { format!("Annulation — {label}") } else { label }
     }
 
     /// The file name of the rendered PDF: the number and the recipient (`FAC-MEL-2026-00001_59005.pdf`).
@@ -275,228 +283,4 @@ pub struct BatchOptions {
     pub issue_date: NaiveDate,
     /// First numbers by series, overriding the dataset's `series_start`.
     pub series_start: BTreeMap<String, u64>,
-}
-
-/// The threshold check of D1611-1 applies to titres de recettes: invoices and credit notes.
-fn under_threshold(kind: DocumentKind, total: Amount, threshold: Amount) -> bool {
-    matches!(kind, DocumentKind::Invoice | DocumentKind::CreditNote) && total.abs() < threshold
-}
-
-/// VAT of a set of charges: each taxable rate's base × rate, rounded half up to the cent per rate.
-fn vat_of(lines: &[Charge]) -> Result<Amount, InvoiceError> {
-    let mut bases: BTreeMap<Decimal, Amount> = BTreeMap::new();
-    for line in lines {
-        if let VatRegime::Taxable { rate_percent } = &line.vat {
-            let base = bases.entry(rate_percent.value()).or_insert(Amount::ZERO);
-            *base = base.checked_add(line.amount)?;
-        }
-    }
-    let mut vat = Amount::ZERO;
-    for (rate, base) in bases {
-        let tax_exact = base
-            .to_decimal()
-            .checked_mul(rate)
-            .ok_or(mutua_core::MoneyError::Overflow("base × taux de TVA"))?;
-        let tax = Amount::from_decimal(tax_exact / Decimal::ONE_HUNDRED, mutua_core::Rounding::HalfUp);
-        vat = vat.checked_add(tax)?;
-    }
-    Ok(vat)
-}
-
-/// The order of lines on a document: by dispositif, then current charges before regularisations and amounts
-/// carried in, then component and label (the allocation's order already is).
-fn line_order(a: &Charge, b: &Charge) -> std::cmp::Ordering {
-    (&a.dispositif, &a.convention, &a.kind, &a.component, &a.label).cmp(&(
-        &b.dispositif,
-        &b.convention,
-        &b.kind,
-        &b.component,
-        &b.label,
-    ))
-}
-
-/// The pool a charge was split from, if any: current charges of a pool's component, and CEE shares.
-fn pool_key(charge: &Charge) -> Option<(ConventionId, String)> {
-    match charge.kind {
-        ChargeKind::Current | ChargeKind::CeeShare { .. } => {
-            Some((charge.convention.clone(), charge.component.clone()))
-        }
-        _ => None,
-    }
-}
-
-/// Builds the documents of a semester from its allocation, and the reconciliation of every amount.
-pub fn build_batch(
-    dataset: &Dataset,
-    allocation: &Allocation,
-    options: &BatchOptions,
-) -> Result<Batch, InvoiceError> {
-    let threshold = dataset.meta.titre_threshold;
-    // The pools of the semester, every slice of a component together.
-    let mut pools: BTreeMap<(ConventionId, String), PoolReconciliation> = BTreeMap::new();
-    for pool in &allocation.pools {
-        let entry = pools.entry((pool.convention.clone(), pool.component.clone())).or_insert_with(|| {
-            PoolReconciliation {
-                dispositif: pool.dispositif.clone(),
-                convention: pool.convention.clone(),
-                component: pool.component.clone(),
-                label: crate::present::pool_label_fr(&pool.origin),
-                to_distribute: Amount::ZERO,
-                shares: Buckets::default(),
-                unbilled: Vec::new(),
-            }
-        });
-        entry.to_distribute = entry.to_distribute.checked_add(pool.pool)?;
-        for unbilled in &pool.unbilled {
-            entry.add_unbilled(unbilled)?;
-        }
-    }
-    let mut summaries: BTreeMap<DispositifId, DispositifSummary> = BTreeMap::new();
-    let mut place = |charge: &Charge, destination: Destination| -> Result<(), InvoiceError> {
-        let summary = summaries.entry(charge.dispositif.clone()).or_insert_with(|| DispositifSummary {
-            dispositif: charge.dispositif.to_string(),
-            ..DispositifSummary::default()
-        });
-        summary.computed = summary.computed.checked_add(charge.amount)?;
-        summary.destinations.add(destination, charge.amount)?;
-        if let Some(pool) = pool_key(charge).and_then(|key| pools.get_mut(&key)) {
-            pool.shares.add(destination, charge.amount)?;
-        }
-        Ok(())
-    };
-    // 1. Group the charges by document: (kind family, issuer, recipient).
-    let mut groups: BTreeMap<(DocumentKind, PartyId, PartyId), Vec<Charge>> = BTreeMap::new();
-    for charge in &allocation.charges {
-        if charge.payer == charge.payee {
-            place(charge, Destination::Retained)?;
-            continue;
-        }
-        let key = if charge.provider_pays {
-            (DocumentKind::PaymentNotice, charge.payer.clone(), charge.payee.clone())
-        } else {
-            match charge.settlement {
-                Settlement::Invoice => (DocumentKind::Invoice, charge.payee.clone(), charge.payer.clone()),
-                Settlement::AttributionCompensation => {
-                    (DocumentKind::AcStatement, charge.payee.clone(), charge.payer.clone())
-                }
-            }
-        };
-        groups.entry(key).or_default().push(charge.clone());
-    }
-    // 2. Totals, the threshold, credit notes.
-    let mut drafts: Vec<(DocumentKind, PartyId, PartyId, Vec<Charge>, Amount, Amount)> = Vec::new();
-    let mut carried_forward = Vec::new();
-    let mut not_issued = Vec::new();
-    for ((family, issuer, recipient), mut lines) in groups {
-        lines.sort_by(line_order);
-        let net = Amount::checked_sum(lines.iter().map(|c| c.amount))?;
-        let vat = vat_of(&lines)?;
-        let total = net.checked_add(vat)?;
-        let kind = if family == DocumentKind::Invoice && total.is_negative() {
-            DocumentKind::CreditNote
-        } else {
-            family
-        };
-        let destination = if total.is_zero() {
-            Destination::Netted
-        } else if under_threshold(kind, total, threshold) {
-            Destination::CarriedForward
-        } else {
-            match kind {
-                DocumentKind::Invoice => Destination::Invoiced,
-                DocumentKind::CreditNote => Destination::Credited,
-                DocumentKind::AcStatement => Destination::Imputed,
-                DocumentKind::PaymentNotice | DocumentKind::Cancellation => Destination::Paid,
-            }
-        };
-        for line in &lines {
-            place(line, destination)?;
-        }
-        if matches!(destination, Destination::Netted | Destination::CarriedForward) {
-            not_issued.push(NotIssued {
-                kind,
-                issuer: issuer.clone(),
-                recipient: recipient.clone(),
-                destination,
-                lines: lines.clone(),
-                total,
-            });
-        }
-        match destination {
-            Destination::Netted => continue,
-            Destination::CarriedForward => {
-                for line in &lines {
-                    carried_forward.push(CarriedAmount {
-                        semester: allocation.semester,
-                        issuer: issuer.clone(),
-                        debtor: recipient.clone(),
-                        convention: line.convention.clone(),
-                        label: crate::present::line_label_fr(line),
-                        amount: line.amount,
-                        source: Source::code(),
-                    });
-                }
-                continue;
-            }
-            _ => drafts.push((kind, issuer, recipient, lines, net, vat)),
-        }
-    }
-    // 3. Provisional numbers, by the rule an issue applies against its ledger (here, an empty one).
-    let mut documents = Vec::with_capacity(drafts.len());
-    for (kind, issuer, recipient, lines, net, vat) in drafts {
-        let total = net.checked_add(vat)?;
-        documents.push(Document {
-            kind,
-            series: String::new(),
-            sequence: 0,
-            number: String::new(),
-            issuer,
-            recipient,
-            semester: allocation.semester,
-            issue_date: options.issue_date,
-            lines,
-            total_net: net,
-            total_vat: vat,
-            total,
-            corrects: None,
-        });
-    }
-    crate::numbering::number_documents(&mut documents, |series| {
-        let name = series.to_string();
-        options.series_start.get(&name).or_else(|| dataset.meta.series_start.get(&name)).copied().unwrap_or(1)
-    });
-    // 4. Every cent accounted for, before any document exists.
-    for pool in pools.values() {
-        let placed = pool.shares.total()?;
-        let accounted = placed.checked_add(pool.unbilled_total()?)?;
-        if accounted != pool.to_distribute {
-            return Err(InvoiceError::Unbalanced {
-                dispositif: format!("{} / {} / {}", pool.dispositif, pool.convention, pool.component),
-                computed: pool.to_distribute,
-                accounted,
-            });
-        }
-        if let Some(summary) = summaries.get_mut(&pool.dispositif) {
-            summary.unbilled = summary.unbilled.checked_add(pool.unbilled_total()?)?;
-        }
-    }
-    for summary in summaries.values() {
-        let accounted = summary.destinations.total()?;
-        if accounted != summary.computed {
-            return Err(InvoiceError::Unbalanced {
-                dispositif: summary.dispositif.clone(),
-                computed: summary.computed,
-                accounted,
-            });
-        }
-    }
-    Ok(Batch {
-        semester: allocation.semester,
-        issue_date: options.issue_date,
-        documents,
-        carried_forward,
-        dispositifs: summaries.into_values().collect(),
-        pools: pools.into_values().collect(),
-        not_issued,
-    })
 }

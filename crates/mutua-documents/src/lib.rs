@@ -50,6 +50,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod batch;
 mod document;
 mod error;
 pub mod export;
@@ -57,9 +58,8 @@ pub mod numbering;
 pub mod present;
 pub mod reconcile;
 
-pub use document::{
-    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, NotIssued, build_batch,
-};
+pub use batch::build_batch;
+pub use document::{Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, NotIssued};
 pub use error::InvoiceError;
 
 /// Renders one document to PDF bytes (its view, then the PDF). `fonts` is built once per run.

@@ -136,7 +136,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, LedgerError> {
         if line == 1 && is_first_format(json) {
             return Err(LedgerError::NeedsMigration {
                 path: path.to_path_buf(),
-                schema: crate::migrate::V1_SCHEMA,
+                schema: crate::record::V1_SCHEMA,
             });
         }
         let check: Sha256 =
@@ -149,10 +149,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, LedgerError> {
             serde_json::from_str(json).map_err(|error| malformed(path, line, error.to_string()))?;
         match entry {
             Entry::Header(header) if line == 1 => {
-                if header.schema == crate::migrate::V2_SCHEMA {
+                if header.schema == crate::record::V2_SCHEMA {
                     return Err(LedgerError::NeedsMigration {
                         path: path.to_path_buf(),
-                        schema: crate::migrate::V2_SCHEMA,
+                        schema: crate::record::V2_SCHEMA,
                     });
                 }
                 if header.schema != LEDGER_SCHEMA {

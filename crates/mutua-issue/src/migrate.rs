@@ -39,10 +39,7 @@ use crate::record::{
 use mutua_documents::DocumentKind;
 use mutua_einvoice::facturx::OutputFormat;
 
-/// The schema name of the first format.
-pub const V1_SCHEMA: &str = "mutua-ledger/1";
-/// The schema name of the second format (lines as printed).
-pub const V2_SCHEMA: &str = "mutua-ledger/2";
+pub use crate::record::{V1_SCHEMA, V2_SCHEMA};
 
 /// What a migration did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,6 +21,10 @@ use crate::names::{FileName, Series};
 
 /// The schema of the ledger format written by this version.
 pub const LEDGER_SCHEMA: &str = "mutua-ledger/3";
+/// The schema name of the first format (converted by [`crate::migrate`]).
+pub const V1_SCHEMA: &str = "mutua-ledger/1";
+/// The schema name of the second format, lines stored as printed (converted by [`crate::migrate`]).
+pub const V2_SCHEMA: &str = "mutua-ledger/2";
 
 /// One line of a ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

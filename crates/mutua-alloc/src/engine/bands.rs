@@ -4,7 +4,7 @@
 use mutua_core::{BandMode, Component, PopulationBands};
 use rust_decimal::Decimal;
 
-use super::member::RuleAmount;
+use super::amount::RuleAmount;
 use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, mul};
 use crate::error::AllocError;
 use crate::trace::{BandTrace, BasisKind, KeyTrace, LineBasis, RuleKind, Step, Trace, Unit};

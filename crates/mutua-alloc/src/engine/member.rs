@@ -5,23 +5,14 @@
 use mutua_core::{Amount, Component, Rule, ValuationBasis};
 use rust_decimal::Decimal;
 
+use super::amount::RuleAmount;
 use super::{
     Engine, MEMBER_ROUNDING, Presence, SliceContext, bands, div, flat_fee, mul, per_inhabitant, unit_cost,
     unit_price,
 };
 use crate::allocation::{Charge, ChargeKind};
 use crate::error::AllocError;
-use crate::trace::{Bounded, LineBasis, RevisionTrace, Step, Trace, Unit};
-
-/// What a per-member rule computes for one member and slice, before revision, bounds and rounding.
-pub(super) struct RuleAmount {
-    /// The exact amount.
-    pub exact: Decimal,
-    /// How it was obtained.
-    pub trace: Trace,
-    /// The basis printed on the line.
-    pub basis: LineBasis,
-}
+use crate::trace::{Bounded, RevisionTrace, Step, Unit};
 
 /// The charge of one member under a per-member rule, or `None` when it has nothing to pay.
 pub(super) fn charge(

@@ -25,6 +25,7 @@ use crate::allocation::{Allocation, Charge, ChargeKind, PoolSummary};
 use crate::error::AllocError;
 use crate::trace::{ActivityTrace, LineBasis, PopulationTrace, PresenceTrace, RevisionTrace, Trace};
 
+mod amount;
 mod bands;
 mod carried;
 pub(crate) mod cee;

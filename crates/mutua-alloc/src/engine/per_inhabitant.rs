@@ -3,7 +3,7 @@
 use mutua_core::PerInhabitant;
 use rust_decimal::Decimal;
 
-use super::member::RuleAmount;
+use super::amount::RuleAmount;
 use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, mul};
 use crate::error::AllocError;
 use crate::trace::{BasisKind, LineBasis, RuleKind, Step, Trace, Unit};

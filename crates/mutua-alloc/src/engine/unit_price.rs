@@ -2,7 +2,7 @@
 
 use mutua_core::{Component, UnitPrice};
 
-use super::member::RuleAmount;
+use super::amount::RuleAmount;
 use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, div};
 use crate::error::AllocError;
 use crate::trace::{BasisKind, LineBasis, RuleKind, Step, Trace, Unit};
