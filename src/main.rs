@@ -128,6 +128,19 @@ fn parse_series_start(text: &str) -> Result<(mutua_issue::Series, u64), String> 
     Ok((series, start))
 }
 
+/// An error and its causes, each cause once: a cause that its error already prints is not repeated.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -176,7 +189,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("erreur : {error:#}");
+            eprintln!("erreur : {}", error_text(&error));
             ExitCode::FAILURE
         }
     }
