@@ -252,6 +252,18 @@ pub enum Step {
         /// (from, price) beyond each tier.
         tiers: Vec<(Decimal, Decimal)>,
     },
+    /// The part of the semester's units that falls in one tier of a degressive price, counted from the first
+    /// unit of the semester across every slice of it.
+    Tier {
+        /// The tier's bounds, in units of the semester.
+        span: TierSpan,
+        /// The semester's units this slice counts, from its first (exclusive) to its last (inclusive).
+        counted: (Decimal, Decimal),
+        /// The units of this slice in the tier.
+        units: Decimal,
+        /// The tier's price.
+        price: Decimal,
+    },
     /// The units of operation of a unit cost.
     OperatingUnits {
         /// The units.
@@ -406,6 +418,16 @@ pub enum Step {
     },
 }
 
+/// One tier of a degressive price: the semester's units from `from` (exclusive) up to `to` (inclusive; `None`
+/// for the last, open tier), all at one deliberated price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierSpan {
+    /// The units of the semester after which the tier starts (0 for the first).
+    pub from: Decimal,
+    /// The units of the semester at which it ends, if it is not the last.
+    pub to: Option<Decimal>,
+}
+
 /// What an invoice line's "base de liquidation" is, typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "of", rename_all = "snake_case")]
@@ -441,6 +463,9 @@ pub enum BasisKind {
         unit_label: String,
         /// Whether the price is degressive.
         degressive: bool,
+        /// The tier these units fall in, when the price is degressive: each tier is a line of its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<TierSpan>,
     },
     /// Units of operation × the D5211-16 unit cost.
     UnitCost {

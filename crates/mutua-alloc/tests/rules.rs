@@ -4,6 +4,7 @@ mod support;
 
 use mutua_alloc::{Allocation, ChargeKind, allocate};
 use mutua_core::*;
+use rust_decimal::Decimal;
 use support::*;
 
 /// The amount a payer owes a payee for a component in the allocation (summing slices), or `None`.
@@ -364,11 +365,35 @@ fn index_revision_degressive_price_and_amendment() {
     let hours: Vec<Amount> =
         allocation.charges.iter().filter(|c| c.component == "hours").map(|c| c.amount).collect();
     assert_eq!(hours, vec![amount("348.37"), amount("352.24")]);
-    // Pages: 25,000 equivalent pages, 12,430.939… and 12,569.060… per slice, each under the 20,000 tier:
-    // × 0.025 = 310.77 and 314.23 (sum 625.00).
-    let pages: Vec<Amount> =
-        allocation.charges.iter().filter(|c| c.component == "pages").map(|c| c.amount).collect();
-    assert_eq!(pages, vec![amount("310.77"), amount("314.23")]);
+    // Pages: 25,000 equivalent pages (15,000 A4 + 5,000 A3 × 2) in the semester, spread over its 181 days: the
+    // first slice (90 days) counts pages 0 to 12,430.9392…, the second from there to 25,000. The 20,000 tier is
+    // reached in the second slice, whatever the amendment:
+    //   12,430.9392… × 0.025 = 310.7734… → 310.77 (slice 1)
+    //    7,569.0607… × 0.025 = 189.2265… → 189.23 (slice 2, up to the 20,000th page)
+    //    5,000       × 0.020 = 100.00            (slice 2, beyond)
+    // 600.00 in all, as 20,000 × 0.025 + 5,000 × 0.020 (not 625.00, each slice restarting the count at zero).
+    let pages: Vec<(Amount, Option<Decimal>, Option<Decimal>)> = allocation
+        .charges
+        .iter()
+        .filter(|c| c.component == "pages")
+        .map(|c| (c.amount, c.basis.quantity, c.basis.unit_price))
+        .collect();
+    let d = |text: &str| Decimal::from_str_exact(text).unwrap();
+    assert_eq!(
+        pages.iter().map(|p| p.0).collect::<Vec<_>>(),
+        vec![amount("310.77"), amount("189.23"), amount("100.00")]
+    );
+    // Every printed unit price is a deliberated one, and every line is its quantity × its unit price.
+    assert_eq!(
+        pages.iter().map(|p| p.2).collect::<Vec<_>>(),
+        vec![Some(d("0.025")), Some(d("0.025")), Some(d("0.020"))]
+    );
+    assert_eq!(pages[2].1, Some(d("5000")));
+    for (line_amount, quantity, price) in &pages {
+        assert_eq!(*line_amount, Amount::from_decimal(quantity.unwrap() * price.unwrap(), Rounding::HalfUp));
+    }
+    let total = Amount::checked_sum(pages.iter().map(|p| p.0)).unwrap();
+    assert_eq!(total, amount("600.00"));
 }
 
 #[test]
@@ -394,8 +419,20 @@ fn degressive_tier_applies_beyond_its_threshold() {
         .activity("print", "59005", "2026-S1", "printing", "A4", "30000")
         .build();
     let allocation = allocate(&dataset, s("2026-S1")).unwrap();
-    // 20,000 × 0.025 + 10,000 × 0.020 = 500 + 200 = 700.00
-    assert_eq!(owed(&allocation, "59005", "MEL", "pages"), Some(amount("700.00")));
+    // 20,000 × 0.025 + 10,000 × 0.020 = 500 + 200 = 700.00, printed as two lines, one per tier.
+    let lines: Vec<(Amount, Option<Decimal>)> = allocation
+        .charges
+        .iter()
+        .filter(|c| c.component == "pages")
+        .map(|c| (c.amount, c.basis.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (amount("500.00"), Some(Decimal::from(20_000))),
+            (amount("200.00"), Some(Decimal::from(10_000)))
+        ]
+    );
 }
 
 #[test]

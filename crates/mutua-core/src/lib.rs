@@ -70,8 +70,8 @@ pub use population::{
 };
 pub use rule::{
     AbsentShares, ActivityBasis, Band, BandMode, CeeRedistribution, Component, FlatFee, IndexRevision, Key,
-    PerInhabitant, PoolShare, PoolSource, PopulationBands, PriceTier, Rule, TariffError, UnitCost, UnitPrice,
-    WeightGrid,
+    PerInhabitant, PoolShare, PoolSource, PopulationBands, PriceTier, Rule, TariffError, TierPart, UnitCost,
+    UnitPrice, WeightGrid,
 };
 pub use validate::{
     PrintedText, Problem, SemesterCheck, ValidationError, forbidden_char, printed_texts, validate,

@@ -376,7 +376,61 @@ impl PopulationBands {
     }
 }
 
+/// The part of a range of units that falls in one step of a degressive price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TierPart {
+    /// The units after which the step starts (0 for the price of the first units).
+    pub from: rust_decimal::Decimal,
+    /// The units at which the step ends, or `None` for the last step.
+    pub to: Option<rust_decimal::Decimal>,
+    /// The deliberated price of the step.
+    pub price: Rate,
+    /// How many of the range's units fall in the step.
+    pub units: rust_decimal::Decimal,
+}
+
 impl UnitPrice {
+    /// The steps of the price, in order: the first units at `price` up to the first tier, then each tier up to
+    /// the next.
+    pub fn steps(
+        &self,
+    ) -> impl Iterator<Item = (rust_decimal::Decimal, Option<rust_decimal::Decimal>, Rate)> {
+        let starts = std::iter::once((rust_decimal::Decimal::ZERO, self.price))
+            .chain(self.tiers.iter().map(|tier| (tier.from.value(), tier.price)));
+        let ends = self.tiers.iter().map(|tier| Some(tier.from.value())).chain(std::iter::once(None));
+        starts.zip(ends).map(|((from, price), to)| (from, to, price))
+    }
+
+    /// The units counted from `after` (exclusive) to `through` (inclusive) of a billing period, split by the step
+    /// of the price each falls in: a slice of a semester that starts after the semester's first units is priced
+    /// by where its units fall in the semester's count, not from zero. Steps the range does not reach are left
+    /// out.
+    ///
+    /// ```
+    /// # use mutua_core::*;
+    /// # use rust_decimal::Decimal;
+    /// let price = UnitPrice {
+    ///     basis: ActivityBasis { activity: "printing".into(), unit_label: "page".into(), weights: WeightGrid::new() },
+    ///     price: Rate::parse("0.025").unwrap(),
+    ///     tiers: vec![PriceTier { from: Quantity::parse("20000").unwrap(), price: Rate::parse("0.020").unwrap() }],
+    /// };
+    /// // Units 15,000 to 25,000 of the semester: 5,000 at 0.025, then 5,000 beyond the 20,000th at 0.020.
+    /// let parts = price.parts(Decimal::from(15_000), Decimal::from(25_000));
+    /// assert_eq!(parts.len(), 2);
+    /// assert_eq!((parts[0].units, parts[1].units), (Decimal::from(5_000), Decimal::from(5_000)));
+    /// assert_eq!(parts[1].from, Decimal::from(20_000));
+    /// ```
+    #[must_use]
+    pub fn parts(&self, after: rust_decimal::Decimal, through: rust_decimal::Decimal) -> Vec<TierPart> {
+        self.steps()
+            .filter_map(|(from, to, price)| {
+                let low = from.max(after);
+                let high = to.map_or(through, |to| to.min(through));
+                (high > low).then_some(TierPart { from, to, price, units: high - low })
+            })
+            .collect()
+    }
+
     /// The exact amount for a number of weighted units in one billing period, applying the degressive steps:
     /// `price` on the units up to the first tier's `from`, then each tier's price up to the next tier's `from`.
     pub fn exact_amount(&self, units: rust_decimal::Decimal) -> Result<rust_decimal::Decimal, TariffError> {
@@ -493,9 +547,31 @@ mod tests {
             ("2500", "205.00"),
             ("2000.5", "180.025"),
         ];
+        let decimal = |text: &str| rust_decimal::Decimal::from_str_exact(text).unwrap();
         for (units, expected) in cases {
-            let got = tiered.exact_amount(rust_decimal::Decimal::from_str_exact(units).unwrap()).unwrap();
-            assert_eq!(got, rust_decimal::Decimal::from_str_exact(expected).unwrap(), "{units}");
+            let got = tiered.exact_amount(decimal(units)).unwrap();
+            assert_eq!(got, decimal(expected), "{units}");
+            // The parts of the range from 0 add up to the same amount.
+            let by_parts: rust_decimal::Decimal = tiered
+                .parts(rust_decimal::Decimal::ZERO, decimal(units))
+                .iter()
+                .map(|p| p.units * p.price.value())
+                .sum();
+            assert_eq!(by_parts, decimal(expected), "{units} by parts");
+        }
+        // A range that starts inside the first step and ends in the last: (after, through, [(from, units)]).
+        let ranges = [
+            ("0", "999", vec![("0", "999")]),
+            ("900", "1500", vec![("0", "100"), ("1000", "500")]),
+            ("1000", "1000", vec![]),
+            ("1500", "2500", vec![("1000", "500"), ("2000", "500")]),
+            ("2100", "2200", vec![("2000", "100")]),
+        ];
+        for (after, through, expected) in ranges {
+            let got: Vec<(rust_decimal::Decimal, rust_decimal::Decimal)> =
+                tiered.parts(decimal(after), decimal(through)).iter().map(|p| (p.from, p.units)).collect();
+            let expected: Vec<_> = expected.iter().map(|(f, u)| (decimal(f), decimal(u))).collect();
+            assert_eq!(got, expected, "{after}..{through}");
         }
     }
 }

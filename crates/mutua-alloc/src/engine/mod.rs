@@ -375,12 +375,17 @@ impl Engine<'_> {
                     | Rule::UnitPrice(_)
                     | Rule::UnitCost(_) => {
                         for presence in &presences {
-                            if let Some(charge) =
-                                member::charge(self, &context, component, presence, revision.as_ref(), basis)
-                                    .map_err(within)?
-                            {
-                                charges.push(charge);
-                            }
+                            charges.extend(
+                                member::charges(
+                                    self,
+                                    &context,
+                                    component,
+                                    presence,
+                                    revision.as_ref(),
+                                    basis,
+                                )
+                                .map_err(within)?,
+                            );
                         }
                     }
                 }

@@ -1,61 +1,89 @@
 //! `unit_price`: the member's weighted units of the semester × the price, degressive beyond each tier.
+//!
+//! Tiers count the units of the whole semester ("from the 20,000th page of the semester"), across the slices an
+//! amendment cuts: the semester's units are spread over its days, each slice counts the units of its days from
+//! where the previous slice stopped, and each slice's units are priced by the tier they fall in under the terms of
+//! that slice. A degressive price gives one line per tier reached (units × the tier's deliberated price), so that
+//! every printed unit price is a price of the deliberation.
 
-use mutua_core::{Component, UnitPrice};
+use mutua_core::UnitPrice;
+use rust_decimal::Decimal;
 
 use super::amount::RuleAmount;
-use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, div};
+use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, div, mul};
 use crate::error::AllocError;
-use crate::trace::{BasisKind, LineBasis, RuleKind, Step, Trace, Unit};
+use crate::trace::{BasisKind, LineBasis, RuleKind, Step, TierSpan, Trace, Unit};
 
-pub(super) fn amount(
+/// The amounts of one member and slice: one per tier its units reach (one alone when the price is flat).
+pub(super) fn amounts(
     engine: &Engine<'_>,
     context: &SliceContext<'_>,
-    component: &Component,
     rule: &UnitPrice,
     presence: &Presence,
-) -> Result<Option<RuleAmount>, AllocError> {
+) -> Result<Vec<RuleAmount>, AllocError> {
     let convention = context.convention;
-    let (units, records) =
+    let (semester_units, records) =
         engine.weighted_units(convention, &presence.member, context.semester, &rule.basis)?;
-    let units = context.activity_share(units)?;
+    let (after, through) = context.activity_span(semester_units)?;
+    let units = through.checked_sub(after).ok_or_else(|| super::overflow("slice units"))?;
     if units.is_zero() {
-        return Ok(None);
-    }
-    let exact = rule.exact_amount(units).map_err(|source| AllocError::Tariff {
-        convention: convention.id.to_string(),
-        component: component.id.clone(),
-        source,
-    })?;
-    let mut trace = Trace::new(RuleKind::UnitPrice, &context.terms.reference, exact, MEMBER_ROUNDING);
-    trace.member_basis = Some(units);
-    if !records.is_empty() {
-        trace.step(Step::Activity { records });
+        return Ok(Vec::new());
     }
     let unit_label = rule.basis.unit_label.clone();
-    trace.step(Step::WeightedUnits { units, unit_label: unit_label.clone() });
-    trace.step(Step::Price {
-        price: rule.price.value(),
-        unit_label: unit_label.clone(),
-        tiers: rule.tiers.iter().map(|tier| (tier.from.value(), tier.price.value())).collect(),
-    });
-    let unit_price = if rule.tiers.is_empty() {
-        Some(rule.price.value())
-    } else {
-        div(exact, units, "average price").ok()
-    };
-    let basis = LineBasis {
-        quantity: Some(units),
-        unit: Unit::Named(unit_label.clone()),
-        unit_price,
-        kind: BasisKind::Units {
-            units,
+    let degressive = !rule.tiers.is_empty();
+    let mut amounts = Vec::new();
+    for part in rule.parts(after, through) {
+        let price = part.price.value();
+        let exact = mul(part.units, price, "units × price")?;
+        let mut trace = Trace::new(RuleKind::UnitPrice, &context.terms.reference, exact, MEMBER_ROUNDING);
+        trace.member_basis = Some(part.units);
+        if !records.is_empty() {
+            trace.step(Step::Activity { records: records.clone() });
+        }
+        trace.step(Step::WeightedUnits { units, unit_label: unit_label.clone() });
+        trace.step(Step::Price {
             price: rule.price.value(),
-            unit_label,
-            degressive: !rule.tiers.is_empty(),
-        },
-        presence: None,
-        revision: None,
-        bounds: Vec::new(),
-    };
-    Ok(Some(RuleAmount { exact, trace, basis }))
+            unit_label: unit_label.clone(),
+            tiers: rule.tiers.iter().map(|tier| (tier.from.value(), tier.price.value())).collect(),
+        });
+        let tier = degressive.then_some(TierSpan { from: part.from, to: part.to });
+        if let Some(span) = tier {
+            trace.step(Step::Tier { span, counted: (after, through), units: part.units, price });
+        }
+        let basis = LineBasis {
+            quantity: Some(part.units),
+            unit: Unit::Named(unit_label.clone()),
+            unit_price: Some(price),
+            kind: BasisKind::Units {
+                units: part.units,
+                price,
+                unit_label: unit_label.clone(),
+                degressive,
+                tier,
+            },
+            presence: None,
+            revision: None,
+            bounds: Vec::new(),
+        };
+        amounts.push(RuleAmount { exact, trace, basis });
+    }
+    Ok(amounts)
+}
+
+impl SliceContext<'_> {
+    /// The semester's units this slice counts, as (after, through): the units of the slice's days when the
+    /// semester's units are spread evenly over its days, counted from the semester's first unit. The last slice
+    /// ends exactly at the semester's units.
+    fn activity_span(&self, semester_units: Decimal) -> Result<(Decimal, Decimal), AllocError> {
+        if self.slice == self.period {
+            return Ok((Decimal::ZERO, semester_units));
+        }
+        let days = Decimal::from(self.period.days());
+        let before = (self.slice.first() - self.period.first()).num_days();
+        let at = |day_count: i64| -> Result<Decimal, AllocError> {
+            div(mul(semester_units, Decimal::from(day_count), "units × days")?, days, "activity share")
+        };
+        let through = before.checked_add(self.slice.days()).ok_or_else(|| super::overflow("days"))?;
+        Ok((at(before)?, at(through)?))
+    }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use mutua_alloc::trace::{
     BandTrace, BasisKind, Bounded, KeyTrace, LineBasis, MemberBasis, PoolTrace, PresenceTrace, RevisionTrace,
-    RuleKind, Step, Unit,
+    RuleKind, Step, TierSpan, Unit,
 };
 use mutua_alloc::{AllocError, Charge, ChargeKind, PoolOrigin};
 use mutua_core::{CeeKind, Rounding, ValuationBasis};
@@ -99,6 +99,16 @@ pub fn line_label_fr(charge: &Charge) -> String {
     }
 }
 
+/// A tier of a degressive price, in French ("tranche jusqu'à 20 000", "tranche au-delà de 20 000").
+#[must_use]
+pub fn tier_fr(span: &TierSpan) -> String {
+    match span.to {
+        None => format!("tranche au-delà de {}", decimal_fr(span.from, 4)),
+        Some(to) if span.from.is_zero() => format!("tranche jusqu'à {}", decimal_fr(to, 4)),
+        Some(to) => format!("tranche de {} à {}", decimal_fr(span.from, 4), decimal_fr(to, 4)),
+    }
+}
+
 /// What a pool is, in French ("Part fixe — 2026-S1", "Produit net du dépôt 1 (classique)").
 #[must_use]
 pub fn pool_label_fr(origin: &PoolOrigin) -> String {
@@ -186,11 +196,15 @@ pub fn basis_fr(basis: &LineBasis) -> String {
             price_fr(*annual)
         ),
         BasisKind::FlatFee { annual } => format!("Forfait {}/an × 1/2{fraction}", price_fr(*annual)),
-        BasisKind::Units { units, price, unit_label, degressive } => format!(
+        BasisKind::Units { units, price, unit_label, degressive, tier } => format!(
             "{} × {} par {unit_label}{}",
             decimal_fr(*units, 4),
             price_fr(*price),
-            if *degressive { " (tarif dégressif)" } else { "" }
+            match tier {
+                Some(span) => format!(" (tarif dégressif, {})", tier_fr(span)),
+                None if *degressive => " (tarif dégressif)".to_owned(),
+                None => String::new(),
+            }
         ),
         BasisKind::UnitCost { units, unit_label, unit_cost, basis, year } => format!(
             "{} × {} par {unit_label} (coût unitaire {} {year})",
@@ -286,6 +300,16 @@ pub fn step_fr(step: &Step) -> (String, String) {
             }
             pair("Prix", text)
         }
+        Step::Tier { span, counted, units, price } => (
+            format!("Tarif dégressif, {}", tier_fr(span)),
+            format!(
+                "unités du semestre comptées de {} à {} : {} dans la tranche × {}",
+                decimal_fr(counted.0, 4),
+                decimal_fr(counted.1, 4),
+                decimal_fr(*units, 4),
+                price_fr(*price)
+            ),
+        ),
         Step::OperatingUnits { units, unit_label } => {
             (format!("Unités de fonctionnement ({unit_label})"), decimal_fr(*units, 4))
         }
@@ -538,8 +562,29 @@ mod tests {
                     price: Decimal::new(300, 0),
                     unit_label: "équivalent PC".into(),
                     degressive: true,
+                    tier: None,
                 }),
                 "12,5 × 300,00\u{a0}€ par équivalent PC (tarif dégressif)",
+            ),
+            (
+                basis(BasisKind::Units {
+                    units: Decimal::new(5_000, 0),
+                    price: Decimal::new(20, 3),
+                    unit_label: "page".into(),
+                    degressive: true,
+                    tier: Some(TierSpan { from: Decimal::new(20_000, 0), to: None }),
+                }),
+                "5\u{202f}000 × 0,020\u{a0}€ par page (tarif dégressif, tranche au-delà de 20\u{202f}000)",
+            ),
+            (
+                basis(BasisKind::Units {
+                    units: Decimal::new(7_569, 0),
+                    price: Decimal::new(25, 3),
+                    unit_label: "page".into(),
+                    degressive: true,
+                    tier: Some(TierSpan { from: Decimal::ZERO, to: Some(Decimal::new(20_000, 0)) }),
+                }),
+                "7\u{202f}569 × 0,025\u{a0}€ par page (tarif dégressif, tranche jusqu'à 20\u{202f}000)",
             ),
             (
                 basis(BasisKind::PoolShare {
