@@ -5,8 +5,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use mutua_core::{
-    Amount, Convention, ConventionId, DatasetMeta, DateRange, DispositifId, Eligibility, Flow, LegalVehicle,
-    PartyId, ProRata, RegularisationPolicy, Semester, Settlement, Source, Terms, VatRegime, parse_date,
+    Amount, Convention, ConventionId, DatasetMeta, DateRange, DispositifId, Eligibility, EligibilityCheck,
+    Flow, LegalVehicle, PartyId, ProRata, RegularisationPolicy, Semester, Settlement, Source, Terms,
+    VatRegime, parse_date,
 };
 use serde::{Deserialize, Deserializer};
 
@@ -46,11 +47,14 @@ struct ConventionFile {
     valid_from: NaiveDate,
     #[serde(default, deserialize_with = "strict_optional_date")]
     valid_until: Option<NaiveDate>,
+    #[serde(default)]
     pro_rata: ProRata,
     #[serde(default)]
     regularisation: Option<RegularisationPolicy>,
     #[serde(default)]
     eligibility: Vec<Eligibility>,
+    #[serde(default)]
+    eligibility_check: EligibilityCheck,
     terms: Vec<Terms>,
 }
 
@@ -171,6 +175,7 @@ fn convention(file: &str, text: &str, errors: &mut Vec<LoadError>) -> Option<(Co
         validity: validity?,
         pro_rata: parsed.pro_rata,
         eligibility: parsed.eligibility,
+        eligibility_check: parsed.eligibility_check,
         regularisation: parsed.regularisation,
         terms: parsed.terms,
         source: Source::at(file, document.line_of_path("id")),
@@ -502,7 +507,7 @@ rule = { kind = "pool_share", pool = { source = "fixed", amount_per_year = "10" 
             (BASE.replace("provider = \"MEL\"\n", ""), "conventions/cep.toml:1: provider: missing key"),
             (
                 BASE.replace("pro_rata = \"days\"", "pro_rata = \"days\"\nprorata = \"days\""),
-                "conventions/cep.toml:15: prorata: unknown key `prorata`, expected one of `id`, `dispositif`, `title`, `reference`, `vehicle`, `provider`, `flow`, `settlement`, `vat`, `revenue_account`, `expense_account`, `valid_from`, `valid_until`, `pro_rata`, `regularisation`, `eligibility`, `terms`",
+                "conventions/cep.toml:15: prorata: unknown key `prorata`, expected one of `id`, `dispositif`, `title`, `reference`, `vehicle`, `provider`, `flow`, `settlement`, `vat`, `revenue_account`, `expense_account`, `valid_from`, `valid_until`, `pro_rata`, `regularisation`, `eligibility`, `eligibility_check`, `terms`",
             ),
             (
                 BASE.replace("{ from = 1000, value = \"2\" }", "{ from = 1000, vlaue = \"2\" }"),

@@ -1,18 +1,23 @@
 //! A charge of one member under a per-member rule: the rule's exact amount (its own module), then what every
-//! per-member rule shares — the index revision, the pro rata of a partial presence, the annual cap and floor
-//! (halved and pro rata like the amount), and the rounding to the cent.
+//! per-member rule shares — the index revision, the pro rata of a partial presence, the annual cap and floor (a
+//! semester's bound is its fraction of the year, pro rata like the amount), and the rounding to the cent.
+//!
+//! An annual rule (per inhabitant, bands, flat fee) is rounded cumulatively within its year: a part of the year
+//! bills the rounded amount of the year up to the end of the member's presence in it, less the rounded amount up
+//! to its start (nothing in the first part of the year). The semesters of a full year then add up to the annual
+//! amount, to the cent, under every day count; a part alone is within a cent of its exact amount.
 
 use mutua_core::{Amount, Component, Rule, ValuationBasis};
 use rust_decimal::Decimal;
 
 use super::amount::RuleAmount;
 use super::{
-    Engine, MEMBER_ROUNDING, Presence, SliceContext, bands, div, flat_fee, mul, per_inhabitant, unit_cost,
-    unit_price,
+    Engine, MEMBER_ROUNDING, Presence, SliceContext, bands, flat_fee, mul, overflow, per_inhabitant,
+    unit_cost, unit_price,
 };
 use crate::allocation::{Charge, ChargeKind};
 use crate::error::AllocError;
-use crate::trace::{Bounded, RevisionTrace, Step, Unit};
+use crate::trace::{Bounded, Fraction, RevisionTrace, Step, Unit};
 
 /// The charge of one member under a per-member rule, or `None` when it has nothing to pay.
 pub(super) fn charge(
@@ -23,25 +28,28 @@ pub(super) fn charge(
     revision: Option<&RevisionTrace>,
     basis: ValuationBasis,
 ) -> Result<Option<Charge>, AllocError> {
-    // The part of the semester this slice and presence stand for: measure / (2 × period measure) of a year.
-    let annual_factor =
-        div(Decimal::from(presence.measure), Decimal::from(2 * context.period_measure), "pro rata")?;
-    let computed = match &component.rule {
+    // The part of the year this slice and presence stand for, under the component's day count.
+    let fraction = context.fraction(presence)?;
+    // Annual rules also give their amount per year, which is rounded cumulatively within the year.
+    let annual = |(amount, per_year): (RuleAmount, Decimal)| (Some(amount), Some(per_year));
+    let (computed, mut per_year) = match &component.rule {
         Rule::PerInhabitant(rule) => {
-            Some(per_inhabitant::amount(engine, context, rule, presence, annual_factor)?)
+            annual(per_inhabitant::amount(engine, context, rule, presence, fraction)?)
         }
         Rule::PopulationBands(rule) => {
-            Some(bands::amount(engine, context, component, rule, presence, annual_factor)?)
+            annual(bands::amount(engine, context, component, rule, presence, fraction)?)
         }
-        Rule::FlatFee(rule) => Some(flat_fee::amount(context, rule, presence, annual_factor)?),
-        Rule::UnitPrice(rule) => unit_price::amount(engine, context, component, rule, presence)?,
-        Rule::UnitCost(rule) => unit_cost::amount(engine, context, rule, presence, basis)?,
+        Rule::FlatFee(rule) => annual(flat_fee::amount(context, rule, presence, fraction)?),
+        Rule::UnitPrice(rule) => (unit_price::amount(engine, context, component, rule, presence)?, None),
+        Rule::UnitCost(rule) => (unit_cost::amount(engine, context, rule, presence, basis)?, None),
         // Not per member: split in `pool_share`, returned in `cee`.
-        Rule::PoolShare(_) | Rule::CeeRedistribution(_) => None,
+        Rule::PoolShare(_) | Rule::CeeRedistribution(_) => (None, None),
     };
     let Some(RuleAmount { mut exact, mut trace, basis: mut line }) = computed else { return Ok(None) };
     if let Some(revision) = revision {
         exact = mul(exact, revision.coefficient, "revision")?;
+        per_year =
+            per_year.map(|annual| mul(annual, revision.coefficient, "annual × revision")).transpose()?;
         trace.step(Step::Revision(revision.clone()));
         line.unit_price = match line.unit_price {
             Some(price) => Some(mul(price, revision.coefficient, "price × revision")?),
@@ -61,13 +69,15 @@ pub(super) fn charge(
     if prorated && let Some(partial) = context.presence_trace(presence) {
         trace.step(Step::ProRata(partial));
     }
-    // Caps and floors are annual: a semester's bound is half, pro rata like the amount.
-    let bound = |annual: Amount| mul(annual.to_decimal(), annual_factor, "cap × pro rata");
+    // Caps and floors are annual: a semester's bound is its fraction of the year, pro rata like the amount (for an
+    // annual rule, the bound replaces the amount per year).
+    let bound = |annual: Amount| fraction.of(annual.to_decimal()).ok_or_else(|| overflow("cap × pro rata"));
     if let Some(cap) = component.cap_per_year {
         let for_period = bound(cap)?;
         if exact > for_period {
             trace.step(Step::Cap { per_year: cap, for_period });
             exact = for_period;
+            per_year = per_year.map(|_| cap.to_decimal());
             line.bounds.push(Bounded::Capped);
         }
     }
@@ -76,6 +86,7 @@ pub(super) fn charge(
         if exact < for_period {
             trace.step(Step::Floor { per_year: floor, for_period });
             exact = for_period;
+            per_year = per_year.map(|_| floor.to_decimal());
             line.bounds.push(Bounded::Floored);
             line.quantity = Some(Decimal::ONE);
             line.unit = Unit::Flat;
@@ -83,9 +94,50 @@ pub(super) fn charge(
         }
     }
     trace.exact = exact;
-    let amount = Amount::from_decimal(exact, MEMBER_ROUNDING);
+    let own = Amount::from_decimal(exact, MEMBER_ROUNDING);
+    let amount = match per_year {
+        Some(annual) => {
+            let amount = cumulative(annual, context.fraction_before(presence), fraction, own, &mut trace)?;
+            if amount != own && line.unit == Unit::Flat && line.bounds.contains(&Bounded::Floored) {
+                // A floor's line is 1 × its amount.
+                line.unit_price = Some(amount.to_decimal());
+            }
+            amount
+        }
+        None => own,
+    };
     if amount.is_zero() {
         return Ok(None);
     }
     Ok(Some(context.charge(component, &presence.member, amount, ChargeKind::Current, line, trace)))
+}
+
+/// The cumulative rounding of an annual amount within its year: round(annual × (before + this part)) −
+/// round(annual × before), with `before` the fraction of the year the member was present before this part. With
+/// nothing before, it is the part's own rounding (`own`). When it moves a cent from `own`, the trace says so.
+fn cumulative(
+    annual: Decimal,
+    before: Fraction,
+    part: Fraction,
+    own: Amount,
+    trace: &mut crate::trace::Trace,
+) -> Result<Amount, AllocError> {
+    if before.is_zero() {
+        return Ok(own);
+    }
+    let through = before.checked_add(part).ok_or_else(|| overflow("fraction of the year"))?;
+    let exact_before = before.of(annual).ok_or_else(|| overflow("annual × fraction of the year"))?;
+    let exact_through = through.of(annual).ok_or_else(|| overflow("annual × fraction of the year"))?;
+    let billed_before = Amount::from_decimal(exact_before, MEMBER_ROUNDING);
+    let billed_through = Amount::from_decimal(exact_through, MEMBER_ROUNDING);
+    let amount = billed_through.checked_sub(billed_before)?;
+    if amount != own {
+        trace.step(Step::YearToDate {
+            before: exact_before,
+            billed_before,
+            through: exact_through,
+            billed_through,
+        });
+    }
+    Ok(amount)
 }
