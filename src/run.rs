@@ -149,6 +149,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
+    // What the batch runs with but a finance officer should know first (members leaving their eligibility).
+    for warning in dataset.warnings() {
+        eprintln!("attention : {}", mutua_documents::present::warning_located_fr(warning));
+    }
     let issue_date = match &args.issue_date {
         Some(text) => {
             mutua_core::parse_date(text).with_context(|| format!("--issue-date « {text} » invalide"))?

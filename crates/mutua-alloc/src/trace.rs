@@ -3,7 +3,7 @@
 //! documents, in `mutua explain`, in the CII notes), and an embedder can read the numbers without any prose.
 
 use chrono::NaiveDate;
-use mutua_core::{Amount, CeeKind, PopulationKind, Rounding, Semester, ValuationBasis};
+use mutua_core::{Amount, CeeKind, PopulationKind, ProRata, Rounding, Semester, ValuationBasis};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -118,12 +118,14 @@ pub enum MemberBasis {
     },
 }
 
-/// A member present for part of the period: its measure over the period's (days or months).
+/// A member present for part of the period: its measure over the period's (days or months), counted by the
+/// component's day count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PresenceTrace {
     /// Days or months present.
     pub measure: i64,
-    /// Days or months of the period.
+    /// What the measure is counted over: the days or months of the semester (the semester being half a year), or
+    /// under [`ProRata::DaysOfYear`] the days of the calendar year (365 or 366).
     pub period_measure: i64,
     /// Whether the measures are months (else days).
     pub months: bool,
@@ -131,6 +133,74 @@ pub struct PresenceTrace {
     pub first: NaiveDate,
     /// Last day present.
     pub last: NaiveDate,
+    /// The day count, when it is not days over the days of the semester. `None` is days over the days of the
+    /// semester — what every record meant before day counts were named — or, in such a record with `months`, months
+    /// over the semester's (started or full, which it did not say): see [`PresenceTrace::day_count`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_count: Option<ProRata>,
+}
+
+impl PresenceTrace {
+    /// The day count the presence was counted by, when known (`None` only for a count of months recorded before
+    /// day counts were named).
+    #[must_use]
+    pub fn day_count(&self) -> Option<ProRata> {
+        self.day_count.or((!self.months).then_some(ProRata::DaysOfSemester))
+    }
+}
+
+/// A fraction of a year, exact: `numerator / denominator` (a semester's part under a day count, a presence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fraction {
+    /// The numerator.
+    pub numerator: i64,
+    /// The denominator, above zero.
+    pub denominator: i64,
+}
+
+impl Fraction {
+    /// Nothing of the year.
+    pub const ZERO: Fraction = Fraction { numerator: 0, denominator: 1 };
+
+    /// `numerator / denominator`, reduced (`None` for a denominator that is not above zero).
+    #[must_use]
+    pub fn new(numerator: i64, denominator: i64) -> Option<Fraction> {
+        if denominator <= 0 {
+            return None;
+        }
+        let divisor = gcd(numerator.unsigned_abs(), denominator.unsigned_abs()).max(1);
+        let divisor = i64::try_from(divisor).ok()?;
+        Some(Fraction { numerator: numerator / divisor, denominator: denominator / divisor })
+    }
+
+    /// The sum of two fractions, exact (`None` on overflow).
+    #[must_use]
+    pub fn checked_add(self, other: Fraction) -> Option<Fraction> {
+        let numerator = self
+            .numerator
+            .checked_mul(other.denominator)?
+            .checked_add(other.numerator.checked_mul(self.denominator)?)?;
+        Fraction::new(numerator, self.denominator.checked_mul(other.denominator)?)
+    }
+
+    /// `value × numerator / denominator`, dividing once, last (`None` on overflow).
+    #[must_use]
+    pub fn of(self, value: Decimal) -> Option<Decimal> {
+        value.checked_mul(Decimal::from(self.numerator))?.checked_div(Decimal::from(self.denominator))
+    }
+
+    /// Whether it is nothing.
+    #[must_use]
+    pub fn is_zero(self) -> bool {
+        self.numerator == 0
+    }
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// Where a pool's annual amount comes from.
@@ -277,6 +347,19 @@ pub enum Step {
     Revision(RevisionTrace),
     /// The pro rata of a partial presence.
     ProRata(PresenceTrace),
+    /// The cumulative rounding of an annual amount within its year, when it moves a cent from the rounding of this
+    /// part alone: the year's amount up to the end of this presence, rounded, less the year's amount up to its
+    /// start, rounded (what the year's earlier part billed), so that a year adds up to its amount.
+    YearToDate {
+        /// The exact amount of the year up to the start of this part.
+        before: Decimal,
+        /// It, rounded: what the earlier part of the year billed.
+        billed_before: Amount,
+        /// The exact amount of the year up to the end of this part.
+        through: Decimal,
+        /// It, rounded.
+        billed_through: Amount,
+    },
     /// A cap applied.
     Cap {
         /// The cap per year.
@@ -299,6 +382,8 @@ pub enum Step {
         pool: Amount,
         /// Whether an amendment split the semester into slices.
         sliced: bool,
+        /// The semester's fraction of the year under the day count (1/2, or 181/365 by days of the year).
+        fraction: Fraction,
     },
     /// The key of the split.
     Key(KeyTrace),
@@ -310,8 +395,8 @@ pub enum Step {
         measure: i64,
         /// Days or months of the period.
         period_measure: i64,
-        /// Whether the measures are months.
-        months: bool,
+        /// The day count they are counted by.
+        day_count: ProRata,
     },
     /// The member's weight over the total, per full period.
     Ratio {

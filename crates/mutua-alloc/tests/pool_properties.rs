@@ -132,7 +132,7 @@ proptest! {
     ) {
         prop_assume!(!matches!(kind, KeyKind::Activity) || any_activity(&members));
         let order: Vec<usize> = (0..members.len()).collect();
-        let pro_rata = if days { ProRata::Days } else { ProRata::MonthsStarted };
+        let pro_rata = if days { ProRata::DaysOfSemester } else { ProRata::MonthsStarted };
         let allocation = allocate(&dataset(&members, &order, kind, annual_cents, pro_rata), s("2026-S1")).unwrap();
         let pool = &allocation.pools[0];
         // S1 is half the annual pool, rounded half up.
@@ -169,10 +169,10 @@ proptest! {
             let j = usize::try_from(state % (i as u64 + 1)).unwrap();
             shuffled.swap(i, j);
         }
-        let a = allocate(&dataset(&members, &order, kind, annual_cents, ProRata::Days), s("2026-S1")).unwrap();
-        let b = allocate(&dataset(&members, &shuffled, kind, annual_cents, ProRata::Days), s("2026-S1")).unwrap();
+        let a = allocate(&dataset(&members, &order, kind, annual_cents, ProRata::DaysOfSemester), s("2026-S1")).unwrap();
+        let b = allocate(&dataset(&members, &shuffled, kind, annual_cents, ProRata::DaysOfSemester), s("2026-S1")).unwrap();
         prop_assert_eq!(shares(&a), shares(&b));
-        let again = allocate(&dataset(&members, &order, kind, annual_cents, ProRata::Days), s("2026-S1")).unwrap();
+        let again = allocate(&dataset(&members, &order, kind, annual_cents, ProRata::DaysOfSemester), s("2026-S1")).unwrap();
         prop_assert_eq!(a, again);
     }
 
@@ -183,7 +183,7 @@ proptest! {
         annual_cents in 1i64..500_000_000,
     ) {
         let order: Vec<usize> = (0..members.len()).collect();
-        let allocation = allocate(&dataset(&members, &order, KeyKind::Population, annual_cents, ProRata::Days), s("2026-S1")).unwrap();
+        let allocation = allocate(&dataset(&members, &order, KeyKind::Population, annual_cents, ProRata::DaysOfSemester), s("2026-S1")).unwrap();
         let by_member = shares(&allocation);
         let weights: Vec<(rust_decimal::Decimal, Amount)> = by_member.values().map(|(amount, weight, _)| (*weight, *amount)).collect();
         for (w1, a1) in &weights {
@@ -202,7 +202,7 @@ proptest! {
         let rule = Rule::PerInhabitant(PerInhabitant { rate_per_year: Rate::new(rate), population: municipale() });
         let dataset = Builder::new()
             .numbered_commune(1, population)
-            .convention("cep", "MEL", Flow::MembersPayProvider, ProRata::Days, vec![terms("Convention", "2020-01-01", None, vec![component("cep", rule)])])
+            .convention("cep", "MEL", Flow::MembersPayProvider, ProRata::DaysOfSemester, vec![terms("Convention", "2020-01-01", None, vec![component("cep", rule)])])
             .member("cep", "59001", "2020-01-01", None)
             .build();
         let year: i128 = ["2026-S1", "2026-S2"]
@@ -223,7 +223,7 @@ proptest! {
     ) {
         let members: Vec<Member> = populations.iter().map(|&population| Member { population, join_offset: 0, leave_offset: None, files: 0 }).collect();
         let order: Vec<usize> = (0..members.len()).collect();
-        let dataset = dataset(&members, &order, KeyKind::Population, annual_cents, ProRata::Days);
+        let dataset = dataset(&members, &order, KeyKind::Population, annual_cents, ProRata::DaysOfSemester);
         let s1 = allocate(&dataset, s("2026-S1")).unwrap();
         let s2 = allocate(&dataset, s("2026-S2")).unwrap();
         prop_assert_eq!(s1.pools[0].pool.cents() + s2.pools[0].pool.cents(), i128::from(annual_cents));

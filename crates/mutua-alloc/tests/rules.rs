@@ -35,7 +35,7 @@ fn per_inhabitant_with_mid_semester_join_and_floor() {
             "cep",
             "MEL",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention CEP", "2020-01-01", None, vec![cep])],
         )
         .member("cep", "59005", "2021-06-01", None)
@@ -129,7 +129,7 @@ fn pool_share_moves_with_a_mid_semester_join() {
             "geo",
             "MEL",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Règlement", "2020-01-01", None, vec![component("variable", pool)])],
         )
         .member("geo", "59005", "2020-01-01", None)
@@ -156,7 +156,7 @@ fn unit_cost_with_regularisation_credit() {
             "ads",
             "MEL",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention ADS", "2020-01-01", None, vec![component("files", rule)])],
         )
         .with_convention("ads", |c| {
@@ -206,7 +206,7 @@ fn cee_deposit_with_both_kinds_and_a_fee() {
             "cee",
             "MEL",
             Flow::ProviderPaysMembers,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms(
                 "Convention CEE",
                 "2020-01-01",
@@ -270,7 +270,7 @@ fn lille_bills_the_members_and_the_mel_by_fixed_percentages() {
             "carrieres",
             "59350",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention carrières", "2020-01-01", None, vec![component("service", rule)])],
         )
         .member("carrieres", "MEL", "2020-01-01", None)
@@ -297,7 +297,7 @@ fn provider_pays_members_for_housing_files() {
             "logement",
             "MEL",
             Flow::ProviderPaysMembers,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention logement", "2020-01-01", None, vec![component("files", rule)])],
         )
         .member("logement", "59005", "2023-01-01", None)
@@ -343,7 +343,7 @@ fn index_revision_degressive_price_and_amendment() {
             "mixed",
             "MEL",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![
                 terms("Convention", "2020-01-01", None, vec![hours.clone(), pages.clone(), fee("1000.00")]),
                 terms("Avenant n° 1", "2026-04-01", None, vec![hours, pages, fee("1200.00")]),
@@ -412,7 +412,7 @@ fn degressive_tier_applies_beyond_its_threshold() {
             "print",
             "MEL",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention", "2020-01-01", None, vec![pages])],
         )
         .member("print", "59005", "2020-01-01", None)
@@ -436,14 +436,14 @@ fn degressive_tier_applies_beyond_its_threshold() {
 }
 
 #[test]
-fn two_semesters_add_up_to_the_year_within_a_cent() {
+fn two_semesters_add_up_to_the_year_exactly() {
     let dataset = Builder::new()
         .commune("59005", 0, 3547)
         .convention(
             "cep",
             "MEL",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention", "2020-01-01", None, vec![component("cep", per_inhabitant("1.17"))])],
         )
         .member("cep", "59005", "2020-01-01", None)
@@ -452,9 +452,8 @@ fn two_semesters_add_up_to_the_year_within_a_cent() {
         .iter()
         .map(|semester| owed(&allocate(&dataset, s(semester)).unwrap(), "59005", "MEL", "cep").unwrap())
         .collect();
-    // 3,547 × 1.17 = 4,149.99 a year; each half 2,074.995 → 2,075.00: within one cent per half.
-    assert_eq!(year, vec![amount("2075.00"), amount("2075.00")]);
-    let annual = amount("4149.99");
-    let sum = year[0].checked_add(year[1]).unwrap();
-    assert!(sum.checked_sub(annual).unwrap().abs() <= Amount::from_cents(2));
+    // 3,547 × 1.17 = 4,149.99 a year. S1: 4,149.99 / 2 = 2,074.995 → 2,075.00 (half up). S2, rounded cumulatively:
+    // round(4,149.99 × 1) − round(4,149.99 × 1/2) = 4,149.99 − 2,075.00 = 2,074.99. The year is its amount.
+    assert_eq!(year, vec![amount("2075.00"), amount("2074.99")]);
+    assert_eq!(year[0].checked_add(year[1]).unwrap(), amount("4149.99"));
 }

@@ -41,7 +41,7 @@ fn percentages(absent: AbsentShares) -> ValidatedDataset {
             "carrieres",
             "59350",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention carrières", "2020-01-01", None, vec![component("service", rule)])],
         )
         .member("carrieres", "MEL", "2020-01-01", None)
@@ -86,7 +86,7 @@ fn equal_pool(cap: Option<&str>) -> Builder {
         "pool",
         "MEL",
         Flow::MembersPayProvider,
-        ProRata::Days,
+        ProRata::DaysOfSemester,
         vec![terms("Convention", "2020-01-01", None, vec![part])],
     )
 }
@@ -132,7 +132,7 @@ fn an_activity_pool_without_activity_is_reported_unbilled() {
             "archives",
             "MEL",
             Flow::MembersPayProvider,
-            ProRata::Days,
+            ProRata::DaysOfSemester,
             vec![terms("Convention", "2020-01-01", None, vec![component("metres", rule)])],
         )
         .member("archives", "59005", "2020-01-01", None)

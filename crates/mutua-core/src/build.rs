@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 
 use crate::activity::ActivityRecord;
 use crate::convention::{
-    Convention, Dispositif, Flow, LegalVehicle, Membership, ProRata, Settlement, Terms, VatRegime,
+    Convention, Dispositif, EligibilityCheck, Flow, LegalVehicle, Membership, ProRata, Settlement, Terms,
+    VatRegime,
 };
 use crate::dataset::{Dataset, DatasetMeta};
 use crate::money::{Amount, Quantity, Rate, Ratio};
@@ -356,7 +357,7 @@ impl DatasetBuilder {
 }
 
 /// Builds a [`Convention`]: by default a prestation de services billed by invoice, outside the scope of VAT, members
-/// paying the provider, pro rata of days, M57 accounts 70875 / 62876, open-ended, with one set of terms from its
+/// paying the provider, pro rata of the days of the semester, eligibility read each year, M57 accounts 70875 / 62876, open-ended, with one set of terms from its
 /// first day to which [`ConventionBuilder::component`] adds.
 #[derive(Debug)]
 pub struct ConventionBuilder {
@@ -393,8 +394,9 @@ impl ConventionBuilder {
                 revenue_account: "70875".to_owned(),
                 expense_account: "62876".to_owned(),
                 validity: DateRange::from(from),
-                pro_rata: ProRata::Days,
+                pro_rata: ProRata::default(),
                 eligibility: Vec::new(),
+                eligibility_check: EligibilityCheck::default(),
                 regularisation: None,
                 source,
             }),
@@ -426,7 +428,37 @@ impl ConventionBuilder {
                 cap_per_year: None,
                 floor_per_year: None,
                 revision: None,
+                pro_rata: None,
             });
+        }
+        self
+    }
+
+    /// The convention's day count (by default [`ProRata::DaysOfSemester`]).
+    #[must_use]
+    pub fn pro_rata(mut self, pro_rata: ProRata) -> ConventionBuilder {
+        if let Some(convention) = &mut self.convention {
+            convention.pro_rata = pro_rata;
+        }
+        self
+    }
+
+    /// A day count of its own for the component added last (others keep the convention's).
+    #[must_use]
+    pub fn component_pro_rata(mut self, pro_rata: ProRata) -> ConventionBuilder {
+        if let Some(component) =
+            self.convention.as_mut().and_then(|c| c.terms.last_mut()).and_then(|t| t.components.last_mut())
+        {
+            component.pro_rata = Some(pro_rata);
+        }
+        self
+    }
+
+    /// When the convention reads its eligibility rules (by default [`EligibilityCheck::EachYear`]).
+    #[must_use]
+    pub fn eligibility_check(mut self, check: EligibilityCheck) -> ConventionBuilder {
+        if let Some(convention) = &mut self.convention {
+            convention.eligibility_check = check;
         }
         self
     }

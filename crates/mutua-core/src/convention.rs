@@ -98,18 +98,93 @@ pub enum VatRegime {
     },
 }
 
-/// How a membership shorter than the period is charged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The day count of a convention (or of one of its components): how a membership shorter than the year is
+/// charged, as a fraction of an annual amount.
+///
+/// Every fraction is of the year, so that the two semesters of a full year add up to the annual amount (each
+/// semester bills the rounded amount of the year up to its end less what the year's earlier semesters billed).
+/// Written in the data as `days_of_year`, `days_of_semester` (also `days`, its earlier spelling),
+/// `months_started`, `months_full` or `none`; the default is `days_of_semester`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProRata {
-    /// Exactly by days of membership over days of the period.
-    Days,
-    /// By calendar months, every month started counting in full.
+    /// Days of membership over the days of the calendar year (365, or 366 in a leap year): a day costs the same
+    /// in both semesters. 15 March – 30 June 2024 is 108 / 366 of the year.
+    DaysOfYear,
+    /// Days of membership over the days of the semester, each semester being half a year: a day of S1 costs
+    /// 1 / (2 × 181) of the year (1 / (2 × 182) in a leap year), a day of S2 1 / (2 × 184). The default.
+    #[default]
+    #[serde(alias = "days")]
+    DaysOfSemester,
+    /// Calendar months, every month started counting in full, over the 12 of the year ("tout mois commencé est
+    /// dû").
     MonthsStarted,
-    /// By calendar months, only complete months counting.
+    /// Calendar months, only complete months counting, over the 12 of the year.
     MonthsFull,
-    /// No pro rata: any day of membership in the period makes the whole period due.
+    /// No pro rata: any day of membership in a semester makes the whole semester (half the year) due.
     None,
+}
+
+impl ProRata {
+    /// The spelling in the data (`days_of_year`…).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProRata::DaysOfYear => "days_of_year",
+            ProRata::DaysOfSemester => "days_of_semester",
+            ProRata::MonthsStarted => "months_started",
+            ProRata::MonthsFull => "months_full",
+            ProRata::None => "none",
+        }
+    }
+
+    /// Whether it counts months (else days).
+    #[must_use]
+    pub fn counts_months(self) -> bool {
+        match self {
+            ProRata::MonthsStarted | ProRata::MonthsFull => true,
+            ProRata::DaysOfYear | ProRata::DaysOfSemester | ProRata::None => false,
+        }
+    }
+}
+
+/// When a convention reads its eligibility rules (a population threshold): a member whose population later
+/// crosses the threshold is never an error once it joined rightly; this says what becomes of it.
+///
+/// Written in the data as `each_year` (the default), `at_joining` or `until_end`. In every reading, the rules are
+/// checked with the population in force on the day of joining (when the dataset has that millésime), and a
+/// member that does not meet them then is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EligibilityCheck {
+    /// Checked at joining, then for each calendar year with the population in force that year: a member that no
+    /// longer meets the rules leaves the convention on 1 January of the first such year (it is not billed from
+    /// then; pools are split among the others). The default.
+    #[default]
+    EachYear,
+    /// Checked on the day of joining only: a later crossing changes nothing (it is reported, for information).
+    AtJoining,
+    /// Checked at joining; a member that later crosses stays a member, and is billed, until the convention's
+    /// validity ends (it is reported before the batch).
+    UntilEnd,
+}
+
+impl EligibilityCheck {
+    /// The spelling in the data (`each_year`…).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EligibilityCheck::EachYear => "each_year",
+            EligibilityCheck::AtJoining => "at_joining",
+            EligibilityCheck::UntilEnd => "until_end",
+        }
+    }
+
+    /// Whether it is the default (`each_year`), which a serialised convention leaves out.
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == EligibilityCheck::default()
+    }
 }
 
 /// When the regularisation of a year is billed, once its actual valuation is known.
@@ -150,7 +225,8 @@ pub enum Eligibility {
     PopulationBelow {
         /// Strict upper bound.
         threshold: u64,
-        /// Which population, read in force on the day of joining and on each billed period.
+        /// Which population: read in force on the day of joining, then in each calendar year as the
+        /// convention's [`EligibilityCheck`] says.
         population: PopulationBasis,
     },
     /// Only communes may join (not the MEL nor a syndicate).
@@ -210,10 +286,14 @@ pub struct Convention {
     pub expense_account: String,
     /// Validity of the convention.
     pub validity: DateRange,
-    /// How partial periods are charged.
+    /// The day count: how partial periods are charged (a component may state its own).
+    #[serde(default)]
     pub pro_rata: ProRata,
     /// Who may join.
     pub eligibility: Vec<Eligibility>,
+    /// When the eligibility rules are read: at joining only, each year, or at joining and kept until the end.
+    #[serde(default, skip_serializing_if = "EligibilityCheck::is_default")]
+    pub eligibility_check: EligibilityCheck,
     /// When the regularisation against the actual valuation is billed, for valuation-based rules.
     pub regularisation: Option<RegularisationPolicy>,
     /// The terms in force over time, ordered by start date.

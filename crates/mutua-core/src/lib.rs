@@ -38,6 +38,7 @@ mod build;
 mod cee;
 mod convention;
 mod dataset;
+mod eligibility;
 pub mod limits;
 mod money;
 mod party;
@@ -52,10 +53,11 @@ pub use activity::ActivityRecord;
 pub use build::{BuildErrors, ConventionBuilder, DatasetBuilder, municipale_in_force};
 pub use cee::{CeeDeposit, CeeKind, CeeOperation};
 pub use convention::{
-    Convention, Dispositif, Eligibility, Flow, LegalVehicle, Membership, ProRata, RegularisationHalf,
-    RegularisationPolicy, Settlement, Terms, VatRegime,
+    Convention, Dispositif, Eligibility, EligibilityCheck, Flow, LegalVehicle, Membership, ProRata,
+    RegularisationHalf, RegularisationPolicy, Settlement, Terms, VatRegime,
 };
 pub use dataset::{CarriedAmount, Dataset, DatasetMeta, IndexValue};
+pub use eligibility::{Crossing, EligibilityCrossing};
 pub use money::{
     Amount, CENTS_SCALE, Fte, MoneyError, Quantity, Rate, Ratio, Rounding, format_decimal_fr,
     parse_decimal_exact,
@@ -77,7 +79,7 @@ pub use validate::{
     PrintedText, Problem, SemesterCheck, ValidationError, forbidden_char, printed_texts, validate,
     validate_semester,
 };
-pub use validated::{Rejected, ValidatedDataset};
+pub use validated::{Rejected, ValidatedDataset, Warning, warnings};
 pub use valuation::{
     FteCost, GradeCategory, STAFF_LINE_ROUNDING, StaffLine, UNIT_COST_ROUNDING, Valuation, ValuationBasis,
     ValuationError, ValuationResult,

@@ -5,7 +5,8 @@
 //! kind of rule joins as a new variant and a new struct without touching the others; the allocation crate
 //! gives each rule its computation. Caps, floors and index revision are common to every component.
 //!
-//! Amounts named `*_per_year` are annual: a semester bills half of them, pro rata of the membership.
+//! Amounts named `*_per_year` are annual: a semester bills its fraction of the year under the component's day
+//! count ([`crate::ProRata`]), pro rata of the membership.
 
 use std::collections::BTreeMap;
 
@@ -25,15 +26,28 @@ pub struct Component {
     pub label: String,
     /// How the amount is obtained (a TOML sub-table `rule` with a `kind` key).
     pub rule: Rule,
-    /// The most a member pays for this component in a year (halved for a semester, pro rata).
+    /// The most a member pays for this component in a year (a semester's bound is its fraction of the year, pro rata
+    /// like the amount).
     #[serde(default)]
     pub cap_per_year: Option<Amount>,
-    /// The least a member pays for this component in a year (halved for a semester, pro rata).
+    /// The least a member pays for this component in a year (a semester's bound is its fraction of the year, pro
+    /// rata like the amount).
     #[serde(default)]
     pub floor_per_year: Option<Amount>,
     /// Revision of the prices by an index from a date.
     #[serde(default)]
     pub revision: Option<IndexRevision>,
+    /// The day count of this component, when it is not its convention's (`pro_rata`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pro_rata: Option<crate::convention::ProRata>,
+}
+
+impl Component {
+    /// The day count this component is billed by: its own, or else its convention's.
+    #[must_use]
+    pub fn day_count(&self, convention: &crate::convention::Convention) -> crate::convention::ProRata {
+        self.pro_rata.unwrap_or(convention.pro_rata)
+    }
 }
 
 /// How a component's amount is obtained.

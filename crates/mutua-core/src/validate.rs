@@ -214,6 +214,10 @@ impl std::error::Error for ValidationError {}
 struct Report<'a> {
     dataset: &'a Dataset,
     errors: Vec<ValidationError>,
+    /// The days each membership is billed ([`Dataset::billed_range`]), in the order of the memberships.
+    billed: Vec<crate::period::DateRange>,
+    /// The millésimes the dataset holds.
+    millesimes: BTreeSet<i32>,
 }
 
 /// A value that must not be negative.
@@ -244,7 +248,31 @@ impl<T: Signed> Signed for &T {
     }
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    /// A report on a dataset, with nothing found yet.
+    fn new(dataset: &'a Dataset) -> Report<'a> {
+        Report {
+            dataset,
+            errors: Vec::new(),
+            billed: dataset.billed_ranges(),
+            millesimes: crate::eligibility::millesimes(dataset),
+        }
+    }
+
+    /// The memberships of a convention with the days each is billed.
+    fn billed_members_of(
+        &self,
+        convention: &'a crate::party::ConventionId,
+    ) -> impl Iterator<Item = (&'a crate::convention::Membership, crate::period::DateRange)> + '_ {
+        let dataset: &'a Dataset = self.dataset;
+        dataset
+            .memberships
+            .iter()
+            .zip(&self.billed)
+            .filter(move |(membership, _)| &membership.convention == convention)
+            .map(|(membership, range)| (membership, *range))
+    }
+
     /// Reports `value` at `field` if it is negative.
     fn non_negative(&mut self, source: &Source, field: impl Into<String>, value: impl Signed) {
         if value.negative() {
@@ -268,7 +296,7 @@ impl Report<'_> {
 /// Checks every rule a dataset must respect and returns every problem found, ordered by file and line.
 #[must_use]
 pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
-    let mut report = Report { dataset, errors: Vec::new() };
+    let mut report = Report::new(dataset);
     check_parties(&mut report);
     check_populations(&mut report);
     for convention in dataset.conventions.values() {
@@ -738,67 +766,49 @@ fn check_eligibility(
                     );
                 }
             }
-            Eligibility::PopulationBelow { threshold, population } => {
-                if party.kind != PartyKind::Commune {
-                    continue;
-                }
-                check_population_threshold(report, convention, membership, *threshold, *population);
-            }
+            // Read below, with the convention's reading over time.
+            Eligibility::PopulationBelow { .. } => {}
         }
     }
+    check_population_thresholds(report, convention, membership);
 }
 
-/// A member must be under the threshold in every year of its membership that the dataset has a population
-/// for: the year a millésime is in force, or the fixed millésime the convention names.
-fn check_population_threshold(
+/// A member must be under each population threshold on the day of joining (with the millésime in force that day,
+/// when the dataset has it); later years are read as the convention says ([`crate::EligibilityCheck`]): a crossing
+/// is never an error (it is a warning), but under `each_year` a population missing for a later year is one, since
+/// whether the member stays cannot be told without it.
+fn check_population_thresholds(
     report: &mut Report<'_>,
     convention: &Convention,
     membership: &crate::convention::Membership,
-    threshold: u64,
-    basis: crate::population::PopulationBasis,
 ) {
-    let dataset = report.dataset;
-    let lag = dataset.populations.vintage_lag_years;
-    let years: Vec<i32> = match basis.millesime {
-        crate::population::Millesime::Fixed(year) => vec![year],
-        crate::population::Millesime::InForce => dataset
-            .populations
-            .millesimes()
-            .into_iter()
-            .filter(|millesime| {
-                crate::period::Period::year(millesime + lag)
-                    .is_ok_and(|year| year.intersect(membership.range).is_some())
-            })
-            .collect(),
-    };
-    for millesime in years {
-        let Some(record) = dataset.populations.record(&membership.member, millesime) else {
-            report.push(
-                &membership.source,
-                "member",
-                Problem::MissingPopulation {
-                    member: membership.member.to_string(),
-                    millesime,
-                    convention: convention.id.to_string(),
-                },
-            );
-            continue;
-        };
-        let inhabitants = record.get(basis.kind);
-        if inhabitants >= threshold {
-            report.push(
-                &membership.source,
-                "member",
-                Problem::Ineligible {
-                    member: membership.member.to_string(),
-                    convention: convention.id.to_string(),
-                    reason: format!(
-                        "{inhabitants} {} (millésime {millesime}) is not below the threshold of {threshold}",
-                        basis.kind.label_fr()
-                    ),
-                },
-            );
-        }
+    let reading = crate::eligibility::read(report.dataset, &report.millesimes, convention, membership);
+    for millesime in reading.missing {
+        report.push(
+            &membership.source,
+            "member",
+            Problem::MissingPopulation {
+                member: membership.member.to_string(),
+                millesime,
+                convention: convention.id.to_string(),
+            },
+        );
+    }
+    for (population, threshold) in reading.at_joining {
+        report.push(
+            &membership.source,
+            "member",
+            Problem::Ineligible {
+                member: membership.member.to_string(),
+                convention: convention.id.to_string(),
+                reason: format!(
+                    "{} {} (millésime {}) is not below the threshold of {threshold}",
+                    population.inhabitants,
+                    population.kind.label_fr(),
+                    population.millesime
+                ),
+            },
+        );
     }
 }
 
@@ -871,6 +881,8 @@ fn check_activity(report: &mut Report<'_>) {
         }
         if member_known {
             let period = record.semester.period();
+            // A member that left its convention's eligibility (billed no longer) but whose membership runs on:
+            // its activity is left aside with a warning ([`crate::Warning::ActivityNotBilled`]), not refused.
             let member_then = dataset
                 .members_of(&record.convention)
                 .any(|m| m.member == record.member && period.intersect(m.range).is_some());
@@ -972,8 +984,8 @@ fn check_valuations(report: &mut Report<'_>) {
         for year in dataset.years_covered() {
             let billed =
                 dataset.activity.iter().any(|a| a.convention == convention.id && a.semester.year == year)
-                    || dataset.members_of(&convention.id).any(|m| {
-                        crate::period::Period::year(year).is_ok_and(|p| p.intersect(m.range).is_some())
+                    || report.billed_members_of(&convention.id).any(|(_, range)| {
+                        crate::period::Period::year(year).is_ok_and(|p| p.intersect(range).is_some())
                     });
             if billed && dataset.valuation(&convention.dispositif, year, ValuationBasis::Forecast).is_none() {
                 report.push(

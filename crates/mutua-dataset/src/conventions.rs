@@ -5,8 +5,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use mutua_core::{
-    Amount, Convention, ConventionId, DatasetMeta, DateRange, DispositifId, Eligibility, Flow, LegalVehicle,
-    PartyId, ProRata, RegularisationPolicy, Semester, Settlement, Source, Terms, VatRegime, parse_date,
+    Amount, Convention, ConventionId, DatasetMeta, DateRange, DispositifId, Eligibility, EligibilityCheck,
+    Flow, LegalVehicle, PartyId, ProRata, RegularisationPolicy, Semester, Settlement, Source, Terms,
+    VatRegime, parse_date,
 };
 use serde::{Deserialize, Deserializer};
 
@@ -46,11 +47,14 @@ struct ConventionFile {
     valid_from: NaiveDate,
     #[serde(default, deserialize_with = "strict_optional_date")]
     valid_until: Option<NaiveDate>,
+    #[serde(default)]
     pro_rata: ProRata,
     #[serde(default)]
     regularisation: Option<RegularisationPolicy>,
     #[serde(default)]
     eligibility: Vec<Eligibility>,
+    #[serde(default)]
+    eligibility_check: EligibilityCheck,
     terms: Vec<Terms>,
 }
 
@@ -171,6 +175,7 @@ fn convention(file: &str, text: &str, errors: &mut Vec<LoadError>) -> Option<(Co
         validity: validity?,
         pro_rata: parsed.pro_rata,
         eligibility: parsed.eligibility,
+        eligibility_check: parsed.eligibility_check,
         regularisation: parsed.regularisation,
         terms: parsed.terms,
         source: Source::at(file, document.line_of_path("id")),
@@ -429,6 +434,54 @@ rule = { kind = "pool_share", pool = { source = "fixed", amount_per_year = "10" 
     }
 
     #[test]
+    fn day_counts_and_eligibility_readings_are_spelled_in_the_file() {
+        use mutua_core::{EligibilityCheck, ProRata};
+        // (what replaces `pro_rata = "days"` in the base, the day count read, the reading of eligibility).
+        let cases = [
+            ("pro_rata = \"days\"", ProRata::DaysOfSemester, EligibilityCheck::EachYear),
+            ("pro_rata = \"days_of_semester\"", ProRata::DaysOfSemester, EligibilityCheck::EachYear),
+            ("pro_rata = \"days_of_year\"", ProRata::DaysOfYear, EligibilityCheck::EachYear),
+            ("pro_rata = \"months_started\"", ProRata::MonthsStarted, EligibilityCheck::EachYear),
+            ("pro_rata = \"months_full\"", ProRata::MonthsFull, EligibilityCheck::EachYear),
+            ("pro_rata = \"none\"", ProRata::None, EligibilityCheck::EachYear),
+            // Left out: days of the semester, read each year.
+            ("", ProRata::DaysOfSemester, EligibilityCheck::EachYear),
+            ("eligibility_check = \"at_joining\"", ProRata::DaysOfSemester, EligibilityCheck::AtJoining),
+            ("eligibility_check = \"until_end\"", ProRata::DaysOfSemester, EligibilityCheck::UntilEnd),
+            ("eligibility_check = \"each_year\"", ProRata::DaysOfSemester, EligibilityCheck::EachYear),
+        ];
+        for (line, pro_rata, check) in cases {
+            let convention = parse(&BASE.replace("pro_rata = \"days\"", line)).unwrap();
+            assert_eq!((convention.pro_rata, convention.eligibility_check), (pro_rata, check), "{line}");
+        }
+        // A component may state its own day count; the others keep the convention's.
+        let text = BASE
+            .replace("cap_per_year = \"5000.00\"", "cap_per_year = \"5000.00\"\npro_rata = \"days_of_year\"");
+        let convention = parse(&text).unwrap();
+        let components = &convention.terms[0].components;
+        assert_eq!(components[0].pro_rata, Some(ProRata::DaysOfYear));
+        assert_eq!(components[0].day_count(&convention), ProRata::DaysOfYear);
+        assert_eq!(components[1].day_count(&convention), ProRata::DaysOfSemester);
+        // A misspelling names its line and the spellings.
+        let errors =
+            parse(&BASE.replace("pro_rata = \"days\"", "pro_rata = \"days_of_the_year\"")).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("conventions/cep.toml:14: pro_rata: unknown variant `days_of_the_year`"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[0].contains("`days_of_year`") && errors[0].contains("`months_full`"), "{}", errors[0]);
+        let errors =
+            parse(&BASE.replace("pro_rata = \"days\"", "eligibility_check = \"yearly\"")).unwrap_err();
+        assert!(
+            errors[0].starts_with("conventions/cep.toml:14: eligibility_check: unknown variant `yearly`"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
     fn typos_and_wrong_types_are_refused_with_their_line_and_path() {
         let cases: Vec<(String, &str)> = vec![
             (
@@ -502,7 +555,7 @@ rule = { kind = "pool_share", pool = { source = "fixed", amount_per_year = "10" 
             (BASE.replace("provider = \"MEL\"\n", ""), "conventions/cep.toml:1: provider: missing key"),
             (
                 BASE.replace("pro_rata = \"days\"", "pro_rata = \"days\"\nprorata = \"days\""),
-                "conventions/cep.toml:15: prorata: unknown key `prorata`, expected one of `id`, `dispositif`, `title`, `reference`, `vehicle`, `provider`, `flow`, `settlement`, `vat`, `revenue_account`, `expense_account`, `valid_from`, `valid_until`, `pro_rata`, `regularisation`, `eligibility`, `terms`",
+                "conventions/cep.toml:15: prorata: unknown key `prorata`, expected one of `id`, `dispositif`, `title`, `reference`, `vehicle`, `provider`, `flow`, `settlement`, `vat`, `revenue_account`, `expense_account`, `valid_from`, `valid_until`, `pro_rata`, `regularisation`, `eligibility`, `eligibility_check`, `terms`",
             ),
             (
                 BASE.replace("{ from = 1000, value = \"2\" }", "{ from = 1000, vlaue = \"2\" }"),

@@ -33,7 +33,8 @@ pub struct CheckReport {
     pub semester: Semester,
     /// What refuses the run, located.
     pub errors: Vec<ValidationError>,
-    /// What the run leaves aside, located.
+    /// What the run leaves aside or should be known before it (a member leaving its convention's eligibility),
+    /// located, in French.
     pub warnings: Vec<ValidationError>,
     /// The documents and the reconciliation, when the computation got that far.
     pub batch: Option<Batch>,
@@ -106,6 +107,10 @@ pub fn check(
 ) -> CheckReport {
     let dataset: &Dataset = validated;
     let mut report = CheckReport { semester, errors: Vec::new(), warnings: Vec::new(), batch: None };
+    // What the dataset holds that the batch runs with (members leaving their convention's eligibility), first.
+    report.warnings.extend(validated.warnings().iter().map(|warning| {
+        located(warning.source(), warning.field(), mutua_documents::present::warning_fr(warning))
+    }));
     let semester_check = mutua_core::validate_semester(dataset, semester);
     report.errors.extend(semester_check.errors);
     report.warnings.extend(semester_check.warnings);

@@ -1,13 +1,13 @@
 //! `population_bands`: the fee of the member's band (flat), or each band's rate × the inhabitants in it
-//! (marginal), half a year per semester, pro rata.
+//! (marginal), its fraction of the year per semester, pro rata.
 
 use mutua_core::{BandMode, Component, PopulationBands};
 use rust_decimal::Decimal;
 
 use super::amount::RuleAmount;
-use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, mul};
+use super::{Engine, MEMBER_ROUNDING, Presence, SliceContext, overflow};
 use crate::error::AllocError;
-use crate::trace::{BandTrace, BasisKind, KeyTrace, LineBasis, RuleKind, Step, Trace, Unit};
+use crate::trace::{BandTrace, BasisKind, Fraction, KeyTrace, LineBasis, RuleKind, Step, Trace, Unit};
 
 /// Where a population falls in the bands.
 pub(crate) fn band_of(rule: &PopulationBands, inhabitants: u64) -> BandTrace {
@@ -37,8 +37,8 @@ pub(super) fn amount(
     component: &Component,
     rule: &PopulationBands,
     presence: &Presence,
-    annual_factor: Decimal,
-) -> Result<RuleAmount, AllocError> {
+    fraction: Fraction,
+) -> Result<(RuleAmount, Decimal), AllocError> {
     let convention = context.convention;
     let population =
         engine.population(convention, &presence.member, rule.population, context.slice.first())?;
@@ -47,7 +47,7 @@ pub(super) fn amount(
         component: component.id.clone(),
         source,
     })?;
-    let exact = mul(annual, annual_factor, "annual × pro rata")?;
+    let exact = fraction.of(annual).ok_or_else(|| overflow("annual × pro rata"))?;
     let mut trace = Trace::new(RuleKind::PopulationBands, &context.terms.reference, exact, MEMBER_ROUNDING);
     trace.member_basis = Some(Decimal::from(population.inhabitants));
     trace.key = Some(KeyTrace::Population { kind: population.kind, millesime: population.millesime });
@@ -58,11 +58,11 @@ pub(super) fn amount(
     let basis = LineBasis {
         quantity: Some(Decimal::ONE),
         unit: Unit::Flat,
-        unit_price: Some(annual / Decimal::TWO),
+        unit_price: Some(context.semester_price(annual)),
         kind: BasisKind::Band { population, band, annual },
         presence: context.presence_trace(presence),
         revision: None,
         bounds: Vec::new(),
     };
-    Ok(RuleAmount { exact, trace, basis })
+    Ok((RuleAmount { exact, trace, basis }, annual))
 }

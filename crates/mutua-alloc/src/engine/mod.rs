@@ -1,10 +1,12 @@
 //! The allocation of one semester: every convention's rules applied to its members.
 //!
-//! Conventions state annual tariffs; a semester bills half of them, pro rata of membership (days or months, as
-//! the convention says). Amendments split the semester into slices, each billed under its own terms. Tariffs
-//! that apply to one member (per inhabitant, bands, unit prices, unit cost) are rounded per member with
-//! [`MEMBER_ROUNDING`]; pools are split with the exact largest-remainder splitter so that the shares add up to
-//! the pool to the cent.
+//! Conventions state annual tariffs; a semester bills its fraction of the year under the day count of the
+//! component (or of its convention): days over the days of the year, days over the days of the semester (half a
+//! year each), months started or full over twelve, or the whole semester ([`ProRata`]). An annual amount is rounded
+//! cumulatively within its year, so that the semesters of a full year add up to it exactly. Amendments split the
+//! semester into slices, each billed under its own terms. Tariffs that apply to one member (per inhabitant, bands,
+//! unit prices, unit cost) are rounded per member with [`MEMBER_ROUNDING`]; pools are split with the exact
+//! largest-remainder splitter so that the shares add up to the pool to the cent.
 //!
 //! One module per kind of rule: [`member`] dispatches the per-member rules ([`per_inhabitant`], [`bands`],
 //! [`flat_fee`], [`unit_price`], [`unit_cost`]) and applies what they share (pro rata, revision, caps and floors,
@@ -23,7 +25,9 @@ use rust_decimal::Decimal;
 
 use crate::allocation::{Allocation, Charge, ChargeKind, PoolSummary};
 use crate::error::AllocError;
-use crate::trace::{ActivityTrace, LineBasis, PopulationTrace, PresenceTrace, RevisionTrace, Trace};
+use crate::trace::{
+    ActivityTrace, Fraction, LineBasis, PopulationTrace, PresenceTrace, RevisionTrace, Trace,
+};
 
 mod amount;
 mod bands;
@@ -52,7 +56,8 @@ pub fn allocate(dataset: &ValidatedDataset, semester: Semester) -> Result<Alloca
     for record in &dataset.activity {
         activity.entry((&record.convention, &record.member, record.semester)).or_default().push(record);
     }
-    let mut engine = Engine { dataset, activity, valuations: BTreeMap::new() };
+    let billed = dataset.billed_ranges();
+    let mut engine = Engine { dataset, activity, valuations: BTreeMap::new(), billed };
     let mut charges = Vec::new();
     let mut pools = Vec::new();
     for convention in dataset.conventions.values() {
@@ -89,7 +94,7 @@ pub(crate) struct Presence {
     member: PartyId,
     /// The days of the slice the member was in (its first and last day).
     days: Period,
-    /// The pro rata measure of that presence (days or months).
+    /// The pro rata measure of that presence (days or months), under the day count it was counted by.
     measure: i64,
 }
 
@@ -101,31 +106,48 @@ pub(crate) struct Engine<'a> {
     /// Activity indexed once, rather than scanned for every member of every rule.
     activity: ActivityIndex<'a>,
     valuations: BTreeMap<(String, i32, ValuationBasis), ValuationResult>,
+    /// The days each membership is billed ([`Dataset::billed_range`]: eligibility read as the convention says), in
+    /// the order of the dataset's memberships.
+    billed: Vec<DateRange>,
 }
 
+/// The measure of a period under a day count: its days, or its calendar months started or full.
 fn measure(pro_rata: ProRata, period: Period) -> i64 {
     match pro_rata {
-        ProRata::Days | ProRata::None => period.days(),
+        ProRata::DaysOfYear | ProRata::DaysOfSemester | ProRata::None => period.days(),
         ProRata::MonthsStarted => period.months_started(),
         ProRata::MonthsFull => period.months_full(),
     }
 }
 
-/// Whether a convention's pro rata counts months (else days).
-fn counts_months(pro_rata: ProRata) -> bool {
-    match pro_rata {
-        ProRata::Days | ProRata::None => false,
-        ProRata::MonthsStarted | ProRata::MonthsFull => true,
-    }
+/// The fraction of the year a measure of presence in a semester stands for, under a day count: days over the days
+/// of the year (`days_of_year`), days over twice the days of the semester (`days_of_semester`, and `none`, whose
+/// measure is the whole slice), months over twelve.
+fn year_fraction(pro_rata: ProRata, measure: i64, semester: Semester) -> Result<Fraction, AllocError> {
+    let denominator = match pro_rata {
+        ProRata::DaysOfYear => Period::year(semester.year).map_or(365, Period::days),
+        ProRata::DaysOfSemester | ProRata::None => 2 * semester.period().days(),
+        ProRata::MonthsStarted | ProRata::MonthsFull => 12,
+    };
+    Fraction::new(measure, denominator).ok_or_else(|| overflow("fraction of the year"))
 }
 
-/// Half of an annual amount for a semester: the first half rounded half up, the second the rest, so that the two
-/// semesters of a year add up to the annual amount exactly.
-fn semester_part(annual: Amount, half: Half) -> Result<Amount, MoneyError> {
-    let first = Amount::from_decimal(annual.to_decimal() / Decimal::TWO, MEMBER_ROUNDING);
-    match half {
+/// The fraction of the year a whole semester stands for under a day count: 1/2, or its days over the year's.
+fn semester_fraction(pro_rata: ProRata, semester: Semester) -> Result<Fraction, AllocError> {
+    year_fraction(pro_rata, measure(pro_rata, semester.period()), semester)
+}
+
+/// A semester's part of an annual amount under a day count: the first semester its fraction of the year (1/2, or
+/// 181/365 by days of the year) rounded half up, the second the rest, so that the two semesters of a year add up
+/// to the annual amount exactly.
+fn semester_part(annual: Amount, semester: Semester, pro_rata: ProRata) -> Result<Amount, AllocError> {
+    let first_half = Semester { year: semester.year, half: Half::S1 };
+    let fraction = semester_fraction(pro_rata, first_half)?;
+    let exact = fraction.of(annual.to_decimal()).ok_or_else(|| overflow("pool × fraction of the year"))?;
+    let first = Amount::from_decimal(exact, MEMBER_ROUNDING);
+    match semester.half {
         Half::S1 => Ok(first),
-        Half::S2 => annual.checked_sub(first),
+        Half::S2 => Ok(annual.checked_sub(first)?),
     }
 }
 
@@ -185,20 +207,21 @@ fn is_valuation_based(component: &Component) -> bool {
 }
 
 impl Engine<'_> {
-    /// Members present in a slice, ordered by party id, with their pro rata measure.
-    fn presences(&self, convention: &Convention, slice: Period) -> Vec<Presence> {
+    /// Members present in a slice, ordered by party id, with their pro rata measure under a day count (for the
+    /// days each membership is billed).
+    fn presences(&self, convention: &Convention, slice: Period, pro_rata: ProRata) -> Vec<Presence> {
         let mut by_member: BTreeMap<&PartyId, Vec<DateRange>> = BTreeMap::new();
-        for membership in self.dataset.members_of(&convention.id) {
-            by_member.entry(&membership.member).or_default().push(membership.range);
+        for (membership, range) in self.dataset.billed_members_of(&convention.id, &self.billed) {
+            by_member.entry(&membership.member).or_default().push(range);
         }
         let mut presences = Vec::with_capacity(by_member.len());
         for (member, ranges) in by_member {
             let parts: Vec<Period> = ranges.iter().filter_map(|range| slice.intersect(*range)).collect();
             let Some(days) = parts.iter().copied().reduce(Period::hull) else { continue };
-            let measure = if convention.pro_rata == ProRata::None {
-                measure(ProRata::Days, slice)
+            let measure = if pro_rata == ProRata::None {
+                measure(ProRata::None, slice)
             } else {
-                parts.iter().map(|part| measure(convention.pro_rata, *part)).sum()
+                parts.iter().map(|part| measure(pro_rata, *part)).sum()
             };
             presences.push(Presence { member: member.clone(), days, measure });
         }
@@ -339,27 +362,42 @@ impl Engine<'_> {
         pools: &mut Vec<PoolSummary>,
     ) -> Result<Vec<Charge>, AllocError> {
         let period = semester.period();
-        let period_measure = measure(convention.pro_rata, period);
         let slices = convention.terms_in(period);
         let mut charges = Vec::new();
         for (slice, terms) in &slices {
-            let presences = self.presences(convention, *slice);
-            let context = SliceContext {
-                convention,
-                terms,
-                semester,
-                period,
-                period_measure,
-                slice: *slice,
-                slices: slices.len(),
-            };
+            // Presences under each day count the slice's components use.
+            let mut presences_by_count: BTreeMap<ProRata, Vec<Presence>> = BTreeMap::new();
             for component in &terms.components {
+                let pro_rata = component.day_count(convention);
+                presences_by_count
+                    .entry(pro_rata)
+                    .or_insert_with(|| self.presences(convention, *slice, pro_rata));
+            }
+            for component in &terms.components {
+                let pro_rata = component.day_count(convention);
+                let presences = presences_by_count.get(&pro_rata).map(Vec::as_slice).unwrap_or_default();
+                let year_to_date = if is_annual(component) {
+                    self.year_to_date(convention, component, semester, *slice)?
+                } else {
+                    BTreeMap::new()
+                };
+                let context = SliceContext {
+                    convention,
+                    terms,
+                    semester,
+                    period,
+                    period_measure: measure(pro_rata, period),
+                    pro_rata,
+                    year_to_date,
+                    slice: *slice,
+                    slices: slices.len(),
+                };
                 let within = |error: AllocError| error.within(convention.id.as_str(), &component.id);
                 let revision = self.revision(component.revision.as_ref(), *slice).map_err(within)?;
                 match &component.rule {
                     Rule::PoolShare(pool) => {
                         let (charges_of_pool, summary) = pool_share::split_pool(
-                            self, &context, component, pool, &presences, revision, basis,
+                            self, &context, component, pool, presences, revision, basis,
                         )
                         .map_err(within)?;
                         charges.extend(charges_of_pool);
@@ -374,7 +412,7 @@ impl Engine<'_> {
                     | Rule::FlatFee(_)
                     | Rule::UnitPrice(_)
                     | Rule::UnitCost(_) => {
-                        for presence in &presences {
+                        for presence in presences {
                             charges.extend(
                                 member::charges(
                                     self,
@@ -393,15 +431,56 @@ impl Engine<'_> {
         }
         Ok(charges)
     }
+
+    /// The fraction of the year each member was present before a slice, under a component's day count: the
+    /// earlier slices of the year (the first semester's, and this semester's before it) whose terms have a
+    /// component of the same id. The cumulative rounding of an annual amount starts there.
+    fn year_to_date(
+        &self,
+        convention: &Convention,
+        component: &Component,
+        semester: Semester,
+        slice: Period,
+    ) -> Result<BTreeMap<PartyId, Fraction>, AllocError> {
+        let pro_rata = component.day_count(convention);
+        let mut before: BTreeMap<PartyId, Fraction> = BTreeMap::new();
+        for earlier in Semester::of_year(semester.year).into_iter().filter(|s| *s <= semester) {
+            for (part, terms) in convention.terms_in(earlier.period()) {
+                if part.first() >= slice.first() || !terms.components.iter().any(|c| c.id == component.id) {
+                    continue;
+                }
+                for presence in self.presences(convention, part, pro_rata) {
+                    let fraction = year_fraction(pro_rata, presence.measure, earlier)?;
+                    let sum = before.entry(presence.member).or_insert(Fraction::ZERO);
+                    *sum = sum.checked_add(fraction).ok_or_else(|| overflow("fraction of the year"))?;
+                }
+            }
+        }
+        Ok(before)
+    }
 }
 
-/// What every charge of one slice of one convention shares.
+/// Whether a component's rule is an amount per year that a semester bills its fraction of, pro rata (per
+/// inhabitant, bands, flat fee): these are rounded cumulatively within the year.
+fn is_annual(component: &Component) -> bool {
+    match &component.rule {
+        Rule::PerInhabitant(_) | Rule::PopulationBands(_) | Rule::FlatFee(_) => true,
+        Rule::UnitPrice(_) | Rule::UnitCost(_) | Rule::PoolShare(_) | Rule::CeeRedistribution(_) => false,
+    }
+}
+
+/// What every charge of one component in one slice of one convention shares.
 pub(crate) struct SliceContext<'a> {
     convention: &'a Convention,
     terms: &'a Terms,
     semester: Semester,
     period: Period,
+    /// The measure of the whole semester under the component's day count.
     period_measure: i64,
+    /// The component's day count.
+    pro_rata: ProRata,
+    /// The fraction of the year each member was present before this slice (annual rules only).
+    year_to_date: BTreeMap<PartyId, Fraction>,
     slice: Period,
     slices: usize,
 }
@@ -438,14 +517,44 @@ impl SliceContext<'_> {
         Ok(shares.iter().find(|s| s.key == self.slice.first()).map_or(Amount::ZERO, |s| s.amount))
     }
 
-    /// The pro rata of a presence shorter than the period, for the trace and the basis.
+    /// The price a semester's line shows for a price per year: half of it, or under `days_of_year` (whose
+    /// fraction is of the year) the price per year itself.
+    fn semester_price(&self, per_year: Decimal) -> Decimal {
+        match self.pro_rata {
+            ProRata::DaysOfYear => per_year,
+            ProRata::DaysOfSemester | ProRata::MonthsStarted | ProRata::MonthsFull | ProRata::None => {
+                per_year / Decimal::TWO
+            }
+        }
+    }
+
+    /// The fraction of the year a presence in this slice stands for.
+    fn fraction(&self, presence: &Presence) -> Result<Fraction, AllocError> {
+        year_fraction(self.pro_rata, presence.measure, self.semester)
+    }
+
+    /// The fraction of the year a member was present before this slice.
+    fn fraction_before(&self, presence: &Presence) -> Fraction {
+        self.year_to_date.get(&presence.member).copied().unwrap_or(Fraction::ZERO)
+    }
+
+    /// The pro rata of a presence, for the trace and the basis: a presence shorter than the semester, or under
+    /// `days_of_year` any presence (its days over the year's are never exactly a half).
     fn presence_trace(&self, presence: &Presence) -> Option<PresenceTrace> {
-        (presence.measure != self.period_measure).then_some(PresenceTrace {
+        let (period_measure, shown) = match self.pro_rata {
+            ProRata::DaysOfYear => (Period::year(self.semester.year).map_or(365, Period::days), true),
+            ProRata::DaysOfSemester | ProRata::MonthsStarted | ProRata::MonthsFull | ProRata::None => {
+                (self.period_measure, presence.measure != self.period_measure)
+            }
+        };
+        shown.then_some(PresenceTrace {
             measure: presence.measure,
-            period_measure: self.period_measure,
-            months: counts_months(self.convention.pro_rata),
+            period_measure,
+            months: self.pro_rata.counts_months(),
             first: presence.days.first(),
             last: presence.days.last(),
+            // Days of the semester are what a trace without a day count has always meant: records stay as written.
+            day_count: (self.pro_rata != ProRata::DaysOfSemester).then_some(self.pro_rata),
         })
     }
 

@@ -1,6 +1,7 @@
 //! `pool_share`: a pool (a fixed amount per year, revised or not, or a share of the dispositif's full cost) split
 //! among the members present by a key — population, weighted activity, equal parts or fixed percentages — with
-//! the exact largest-remainder splitter, half a year per semester, each member weighted by its presence.
+//! the exact largest-remainder splitter, the semester's fraction of the year per semester (a half, or its days
+//! over the year's under `days_of_year`), each member weighted by its presence under the day count.
 //!
 //! What the split cannot allot is reported, with its reason: no member present, a key of zero for everyone,
 //! caps that cannot hold the pool (the provider bears the rest), and — for fixed percentages that the convention
@@ -14,7 +15,7 @@ use mutua_core::{
 use rust_decimal::Decimal;
 
 use super::{
-    Engine, MEMBER_ROUNDING, Presence, SliceContext, checked_total, counts_months, div, mul, overflow,
+    Engine, MEMBER_ROUNDING, Presence, SliceContext, checked_total, div, mul, overflow, semester_fraction,
     semester_part,
 };
 use crate::allocation::{Charge, ChargeKind, PoolOrigin, PoolSummary, Unbilled, UnbilledReason};
@@ -148,9 +149,10 @@ pub(super) fn split_pool(
         component: component.id.clone(),
         source,
     };
-    // 1. The annual pool, its semester half, and this slice's part of it.
+    // 1. The annual pool, the semester's part of it under the day count (a half, or its days over the year's), and
+    // this slice's part of that.
     let (annual, pool_trace) = annual_pool(engine, context, rule, revision, basis)?;
-    let semester_pool = semester_part(annual, context.semester.half)?;
+    let semester_pool = semester_part(annual, context.semester, context.pro_rata)?;
     let pool = context.slice_part(semester_pool)?;
     // 2. The weights: the key's basis × the pro rata measure of presence in the slice.
     let (key_trace, unit, by_presence) = key_of(engine, &rule.key, context.slice.first());
@@ -166,12 +168,9 @@ pub(super) fn split_pool(
         basis_of.insert(presence.member.clone(), (member_basis, member_trace));
         let cap = match component.cap_per_year {
             Some(cap) => {
-                let factor = div(
-                    Decimal::from(presence.measure),
-                    Decimal::from(2 * context.period_measure),
-                    "pro rata",
-                )?;
-                Some(Amount::from_decimal(mul(cap.to_decimal(), factor, "cap × pro rata")?, Rounding::Floor))
+                let fraction = context.fraction(presence)?;
+                let for_period = fraction.of(cap.to_decimal()).ok_or_else(|| overflow("cap × pro rata"))?;
+                Some(Amount::from_decimal(for_period, Rounding::Floor))
             }
             None => None,
         };
@@ -311,14 +310,18 @@ pub(super) fn split_pool(
         trace.ratio = Some(ratio);
         trace.remainder_cents = share.remainder_cents;
         trace.step(Step::Pool(pool_trace.clone()));
-        trace.step(Step::SemesterPart { pool, sliced: context.slices > 1 });
+        trace.step(Step::SemesterPart {
+            pool,
+            sliced: context.slices > 1,
+            fraction: semester_fraction(context.pro_rata, context.semester)?,
+        });
         trace.step(Step::Key(key_trace.clone()));
         trace.step(Step::MemberBasis(member_trace));
         if by_presence {
             trace.step(Step::Presence {
                 measure: presence.measure,
                 period_measure: context.period_measure,
-                months: counts_months(convention.pro_rata),
+                day_count: context.pro_rata,
             });
         }
         let (member_per_period, total_per_period) = (per_period(share.weight)?, per_period(total_weight)?);

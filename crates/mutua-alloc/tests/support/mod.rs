@@ -170,6 +170,7 @@ impl Builder {
             validity: DateRange::new(d("2020-01-01"), None).unwrap(),
             pro_rata,
             eligibility: Vec::new(),
+            eligibility_check: EligibilityCheck::EachYear,
             regularisation: None,
             terms,
             source: Source::code(),
@@ -309,6 +310,7 @@ pub fn component(id: &str, rule: Rule) -> Component {
         cap_per_year: None,
         floor_per_year: None,
         revision: None,
+        pro_rata: None,
     }
 }
 

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::{Problem, Report, activity_basis};
 use crate::convention::{Convention, Flow, Membership};
 use crate::party::{PartyId, PartyKind};
-use crate::period::Period;
+use crate::period::{DateRange, Period};
 use crate::population::{Millesime, PopulationBasis};
 use crate::rule::Rule;
 
@@ -57,8 +57,9 @@ pub(super) fn check_terms_cover_memberships(report: &mut Report<'_>) {
         }
         let Some(span) = span.intersect(convention.validity) else { continue };
         for gap in uncovered(convention, span) {
-            let member = dataset.members_of(&convention.id).find(|m| gap.intersect(m.range).is_some());
-            if let Some(member) = member {
+            let member =
+                report.billed_members_of(&convention.id).find(|(_, range)| gap.intersect(*range).is_some());
+            if let Some((member, _)) = member {
                 report.push(
                     &convention.source,
                     "terms",
@@ -79,17 +80,18 @@ pub(super) fn check_terms_cover_memberships(report: &mut Report<'_>) {
 /// A member of two conventions of one dispositif at the same time would be billed (or paid) twice.
 pub(super) fn check_double_billing(report: &mut Report<'_>) {
     let dataset = report.dataset;
-    let mut by_member: BTreeMap<(&crate::party::DispositifId, &PartyId), Vec<&Membership>> = BTreeMap::new();
-    for membership in &dataset.memberships {
+    let mut by_member: BTreeMap<(&crate::party::DispositifId, &PartyId), Vec<(&Membership, DateRange)>> =
+        BTreeMap::new();
+    let billed = std::mem::take(&mut report.billed);
+    for (membership, range) in dataset.memberships.iter().zip(&billed) {
         let Some(convention) = dataset.conventions.get(&membership.convention) else { continue };
         if convention.flow == Flow::None {
             continue;
         }
         let others = by_member.entry((&convention.dispositif, &membership.member)).or_default();
-        if let Some(other) = others
-            .iter()
-            .find(|other| other.convention != membership.convention && other.range.overlaps(membership.range))
-        {
+        if let Some((other, _)) = others.iter().find(|(other, other_range)| {
+            other.convention != membership.convention && other_range.overlaps(*range)
+        }) {
             report.push(
                 &membership.source,
                 "convention",
@@ -100,8 +102,9 @@ pub(super) fn check_double_billing(report: &mut Report<'_>) {
                 )),
             );
         }
-        others.push(membership);
+        others.push((membership, *range));
     }
+    report.billed = billed;
 }
 
 /// A deposit is sold while its convention has CEE terms in force; its beneficiaries are members (or the provider).
@@ -172,9 +175,10 @@ pub(super) fn check_population_needs(report: &mut Report<'_>) {
         if convention.flow == Flow::None {
             continue;
         }
-        for membership in dataset.members_of(&convention.id) {
+        let billed: Vec<(&Membership, DateRange)> = report.billed_members_of(&convention.id).collect();
+        for (membership, range) in billed {
             let Some(party) = dataset.parties.get(&membership.member) else { continue };
-            let Some(days) = span.intersect(membership.range) else { continue };
+            let Some(days) = span.intersect(range) else { continue };
             let mut reported = std::collections::BTreeSet::new();
             for (range, terms) in convention.terms_ranges() {
                 let Some(days) = days.intersect(range) else { continue };
@@ -322,8 +326,9 @@ mod tests {
             revenue_account: String::new(),
             expense_account: String::new(),
             validity: crate::period::DateRange::new(d(1, 1), None).unwrap(),
-            pro_rata: crate::convention::ProRata::Days,
+            pro_rata: crate::convention::ProRata::DaysOfSemester,
             eligibility: vec![],
+            eligibility_check: crate::convention::EligibilityCheck::EachYear,
             regularisation: None,
             terms: terms
                 .iter()

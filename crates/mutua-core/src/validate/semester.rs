@@ -24,7 +24,7 @@ pub struct SemesterCheck {
 /// titre threshold; every activity-keyed convention with members in the semester must have its activity recorded.
 #[must_use]
 pub fn validate_semester(dataset: &Dataset, semester: Semester) -> SemesterCheck {
-    let mut report = Report { dataset, errors: Vec::new() };
+    let mut report = Report::new(dataset);
     let mut warnings = Vec::new();
     check_carried(&mut report, &mut warnings, semester);
     check_activity_recorded(&mut report, semester);
@@ -155,8 +155,10 @@ fn check_activity_recorded(report: &mut Report<'_>, semester: Semester) {
         if convention.flow == Flow::None {
             continue;
         }
-        let present =
-            dataset.members_of(&convention.id).filter(|m| period.intersect(m.range).is_some()).count();
+        let present = report
+            .billed_members_of(&convention.id)
+            .filter(|(_, range)| period.intersect(*range).is_some())
+            .count();
         if present == 0 {
             continue;
         }

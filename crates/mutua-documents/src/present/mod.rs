@@ -6,14 +6,17 @@ pub mod format;
 pub mod reconciliation;
 pub mod statement;
 pub mod trace;
+pub mod warning;
 
 use mutua_alloc::Charge;
 use mutua_core::{Amount, Dataset, Party, PartyKind, VatRegime};
 
 pub use self::format::{capitalise, date_fr, decimal_fr, price_fr};
 pub use self::trace::{
-    alloc_error_fr, basis_fr, explain_charge, line_label_fr, pool_label_fr, rule_fr, step_fr, unit_fr,
+    alloc_error_fr, basis_fr, day_count_fr, day_count_of, explain_charge, line_label_fr, pool_label_fr,
+    rule_fr, step_fr, unit_fr,
 };
+pub use self::warning::{warning_fr, warning_located_fr};
 
 use crate::document::{Document, DocumentKind};
 use crate::error::InvoiceError;

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use mutua_core::{Amount, Dataset, DispositifId, PartyId};
 
 use super::format::capitalise;
-use super::trace::explain_charge;
+use super::trace::{day_count_fr, day_count_of, explain_charge};
 use crate::document::{Batch, DocumentKind};
 use crate::reconcile::Destination;
 
@@ -44,8 +44,14 @@ fn write_lines<'a>(
             let _ = writeln!(out, "  ■ {title}");
             current = Some(&charge.dispositif);
         }
-        for line in explain_charge(charge) {
+        for (index, line) in explain_charge(charge).into_iter().enumerate() {
             let _ = writeln!(out, "    {line}");
+            // After the rule: the day count of its pro rata, which the documents' wording leaves implicit.
+            if index == 1
+                && let Some(count) = day_count_of(charge)
+            {
+                let _ = writeln!(out, "      Décompte du prorata : {}", day_count_fr(count));
+            }
         }
         sum = sum.checked_add(charge.amount)?;
     }

@@ -4,12 +4,13 @@
 
 use std::fmt::Write as _;
 
+use chrono::Datelike as _;
 use mutua_alloc::trace::{
     BandTrace, BasisKind, Bounded, KeyTrace, LineBasis, MemberBasis, PoolTrace, PresenceTrace, RevisionTrace,
     RuleKind, Step, TierSpan, Unit,
 };
 use mutua_alloc::{AllocError, Charge, ChargeKind, PoolOrigin};
-use mutua_core::{CeeKind, Rounding, ValuationBasis};
+use mutua_core::{CeeKind, ProRata, Rounding, ValuationBasis};
 use rust_decimal::Decimal;
 
 use super::format::{capitalise, date_numeric_fr, decimal_fr, price_fr};
@@ -74,6 +75,46 @@ fn cee_certificates_fr(kind: CeeKind) -> &'static str {
 /// "jours" or "mois", the measure of a pro rata.
 fn measure_unit_fr(months: bool) -> &'static str {
     if months { "mois" } else { "jours" }
+}
+
+/// The French name of a day count, as a convention states it ("jours de présence sur les jours de l'année").
+#[must_use]
+pub fn day_count_fr(day_count: ProRata) -> &'static str {
+    match day_count {
+        ProRata::DaysOfYear => "jours de présence sur les jours de l'année (365 ou 366)",
+        ProRata::DaysOfSemester => {
+            "jours de présence sur les jours du semestre, chaque semestre valant une demi-année"
+        }
+        ProRata::MonthsStarted => "mois commencés sur les 12 mois de l'année",
+        ProRata::MonthsFull => "mois complets sur les 12 mois de l'année",
+        ProRata::None => "semestre entier dû dès un jour de présence",
+    }
+}
+
+/// A presence as a fraction, for the step of a trace: "108 jours / 366 (année 2024)" under `days_of_year`; under
+/// the counts over the semester, as documents have always worded it ("108 jours sur 181", "4 mois sur 6"), so that
+/// an issued document renders again byte for byte (`mutua explain` names their day count on a line of its own).
+fn presence_fraction_fr(p: &PresenceTrace) -> String {
+    match p.day_count {
+        Some(ProRata::DaysOfYear) => {
+            format!("{} jours / {} (année {})", p.measure, p.period_measure, p.first.year())
+        }
+        None
+        | Some(ProRata::DaysOfSemester | ProRata::MonthsStarted | ProRata::MonthsFull | ProRata::None) => {
+            format!("{} {} sur {}", p.measure, measure_unit_fr(p.months), p.period_measure)
+        }
+    }
+}
+
+/// The day count of a charge's pro rata, when its trace has one (a partial presence, or a pool weighted by
+/// presence): what `mutua explain` names.
+#[must_use]
+pub fn day_count_of(charge: &Charge) -> Option<ProRata> {
+    charge.trace.steps.iter().find_map(|step| match step {
+        Step::ProRata(presence) => presence.day_count(),
+        Step::Presence { day_count, .. } => Some(*day_count),
+        _ => None,
+    })
 }
 
 fn inhabitants_fr(inhabitants: u64) -> String {
@@ -169,33 +210,43 @@ pub fn revision_fr(revision: &RevisionTrace) -> String {
     )
 }
 
-fn fraction_fr(presence: Option<&PresenceTrace>) -> String {
-    presence.map_or_else(String::new, |p| {
-        format!(" × {}/{} {}", p.measure, p.period_measure, measure_unit_fr(p.months))
-    })
+/// What a line's annual amount is multiplied by for its semester: " × 1/2", with the pro rata of a partial
+/// presence (" × 1/2 × 108/181 jours", " × 1/2 × 4/6 mois", as documents have always worded it), or under
+/// `days_of_year` its fraction of the year alone (" × 108/366 jours (année 2024)").
+fn semester_share_fr(presence: Option<&PresenceTrace>) -> String {
+    let Some(p) = presence else { return " × 1/2".to_owned() };
+    match p.day_count {
+        Some(ProRata::DaysOfYear) => {
+            format!(" × {}/{} jours (année {})", p.measure, p.period_measure, p.first.year())
+        }
+        None
+        | Some(ProRata::DaysOfSemester | ProRata::MonthsStarted | ProRata::MonthsFull | ProRata::None) => {
+            format!(" × 1/2 × {}/{} {}", p.measure, p.period_measure, measure_unit_fr(p.months))
+        }
+    }
 }
 
 /// The basis of liquidation printed on a line: "12 450 hab. (population municipale 2023) × 1,20 €/an × 1/2".
 #[must_use]
 pub fn basis_fr(basis: &LineBasis) -> String {
-    let fraction = fraction_fr(basis.presence.as_ref());
+    let share = semester_share_fr(basis.presence.as_ref());
     let mut text = match &basis.kind {
         BasisKind::PerInhabitant { population, rate_per_year } => format!(
-            "{} ({} {}) × {}/an × 1/2{fraction}",
+            "{} ({} {}) × {}/an{share}",
             inhabitants_fr(population.inhabitants),
             population.kind.label_fr(),
             population.millesime,
             price_fr(*rate_per_year)
         ),
         BasisKind::Band { population, band, annual } => format!(
-            "{} ({}, {} {}) : {}/an × 1/2{fraction}",
+            "{} ({}, {} {}) : {}/an{share}",
             band_fr(band),
             inhabitants_fr(population.inhabitants),
             population.kind.label_fr(),
             population.millesime,
             price_fr(*annual)
         ),
-        BasisKind::FlatFee { annual } => format!("Forfait {}/an × 1/2{fraction}", price_fr(*annual)),
+        BasisKind::FlatFee { annual } => format!("Forfait {}/an{share}", price_fr(*annual)),
         BasisKind::Units { units, price, unit_label, degressive, tier } => format!(
             "{} × {} par {unit_label}{}",
             decimal_fr(*units, 4),
@@ -327,12 +378,21 @@ pub fn step_fr(step: &Step) -> (String, String) {
         Step::ProRata(p) => pair(
             "Prorata temporis",
             format!(
-                "{} {} sur {} (du {} au {})",
-                p.measure,
-                measure_unit_fr(p.months),
-                p.period_measure,
+                "{} (du {} au {})",
+                presence_fraction_fr(p),
                 date_numeric_fr(p.first),
                 date_numeric_fr(p.last)
+            ),
+        ),
+        Step::YearToDate { before, billed_before, through, billed_through } => pair(
+            "Arrondi cumulé sur l'année",
+            format!(
+                "{} (montant de l'année jusqu'à la fin de cette période, {}) − {} (déjà dû sur l'année, {}) ; \
+                 ainsi l'année totalise son montant annuel",
+                billed_through.format_fr(),
+                price_fr(*through),
+                billed_before.format_fr(),
+                price_fr(*before)
             ),
         ),
         Step::Cap { per_year, for_period } => pair(
@@ -344,19 +404,22 @@ pub fn step_fr(step: &Step) -> (String, String) {
             format!("{}/an → {} pour la période", per_year.format_fr(), price_fr(*for_period)),
         ),
         Step::Pool(pool) => pair("Enveloppe", pool_fr(pool)),
-        Step::SemesterPart { pool, sliced } => pair(
+        Step::SemesterPart { pool, sliced, fraction } => pair(
             "Part du semestre",
             format!(
-                "{} (1/2 de l'enveloppe annuelle{})",
+                "{} ({}/{} de l'enveloppe annuelle{})",
                 pool.format_fr(),
+                fraction.numerator,
+                fraction.denominator,
                 if *sliced { ", part de la tranche" } else { "" }
             ),
         ),
         Step::Key(key) => pair("Clé de répartition", key_fr(key)),
         Step::MemberBasis(basis) => pair("Base du membre", member_basis_fr(basis)),
-        Step::Presence { measure, period_measure, months } => {
-            pair("Présence", format!("{measure} {} sur {period_measure}", measure_unit_fr(*months)))
-        }
+        Step::Presence { measure, period_measure, day_count } => pair(
+            "Présence",
+            format!("{measure} {} sur {period_measure}", measure_unit_fr(day_count.counts_months())),
+        ),
         Step::Ratio { member, total, ratio } => pair(
             "Base du membre / base totale (au prorata de la présence)",
             format!("{} / {} = {}", decimal_fr(*member, 4), decimal_fr(*total, 4), decimal_fr(*ratio, 8)),
@@ -538,6 +601,7 @@ mod tests {
             months: false,
             first: day(3, 15),
             last: day(6, 30),
+            day_count: Some(ProRata::DaysOfSemester),
         });
         partial.revision = Some(Decimal::new(1035, 3));
         partial.bounds.push(Bounded::Capped);
@@ -574,7 +638,7 @@ mod tests {
                     degressive: true,
                     tier: Some(TierSpan { from: Decimal::new(20_000, 0), to: None }),
                 }),
-                "5\u{202f}000 × 0,020\u{a0}€ par page (tarif dégressif, tranche au-delà de 20\u{202f}000)",
+                "5\u{202f}000 × 0,02\u{a0}€ par page (tarif dégressif, tranche au-delà de 20\u{202f}000)",
             ),
             (
                 basis(BasisKind::Units {
@@ -603,6 +667,91 @@ mod tests {
         ];
         for (basis, expected) in cases {
             assert_eq!(basis_fr(&basis), expected);
+        }
+    }
+
+    #[test]
+    fn a_presence_states_its_fraction_on_the_basis_and_in_the_trace() {
+        let population =
+            PopulationTrace { kind: PopulationKind::Municipale, millesime: 2023, inhabitants: 3_545 };
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let presence = |measure, period_measure, day_count: Option<ProRata>, year| PresenceTrace {
+            measure,
+            period_measure,
+            months: day_count.is_some_and(ProRata::counts_months),
+            first: day(year, 3, 15),
+            last: day(year, 6, 30),
+            day_count,
+        };
+        // (presence, basis, step): a 15 March joiner, in 2024 (leap) and 2025. The counts over the semester keep the
+        // wording issued documents have (they must render again byte for byte); days of the year state theirs.
+        let cases = [
+            (
+                presence(108, 366, Some(ProRata::DaysOfYear), 2024),
+                ": 4\u{202f}254,00\u{a0}€/an × 108/366 jours (année 2024)",
+                "108 jours / 366 (année 2024) (du 15/03/2024 au 30/06/2024)",
+            ),
+            (
+                presence(108, 365, Some(ProRata::DaysOfYear), 2025),
+                ": 4\u{202f}254,00\u{a0}€/an × 108/365 jours (année 2025)",
+                "108 jours / 365 (année 2025) (du 15/03/2025 au 30/06/2025)",
+            ),
+            (
+                presence(108, 182, Some(ProRata::DaysOfSemester), 2024),
+                ": 4\u{202f}254,00\u{a0}€/an × 1/2 × 108/182 jours",
+                "108 jours sur 182 (du 15/03/2024 au 30/06/2024)",
+            ),
+            (
+                presence(4, 6, Some(ProRata::MonthsStarted), 2025),
+                ": 4\u{202f}254,00\u{a0}€/an × 1/2 × 4/6 mois",
+                "4 mois sur 6 (du 15/03/2025 au 30/06/2025)",
+            ),
+            (
+                presence(3, 6, Some(ProRata::MonthsFull), 2025),
+                ": 4\u{202f}254,00\u{a0}€/an × 1/2 × 3/6 mois",
+                "3 mois sur 6 (du 15/03/2025 au 30/06/2025)",
+            ),
+            // A record written before day counts were named reads as it was worded.
+            (
+                presence(4, 6, None, 2025).with_months(),
+                ": 4\u{202f}254,00\u{a0}€/an × 1/2 × 4/6 mois",
+                "4 mois sur 6 (du 15/03/2025 au 30/06/2025)",
+            ),
+        ];
+        for (presence, share, step) in cases {
+            let mut line = basis(BasisKind::Band {
+                population,
+                band: BandTrace::Flat { from: 0, to: None },
+                annual: Decimal::new(4_254, 0),
+            });
+            line.presence = Some(presence);
+            let text = basis_fr(&line);
+            assert!(text.ends_with(share), "{text} ends with {share}");
+            assert_eq!(step_fr(&Step::ProRata(presence)), ("Prorata temporis".to_owned(), step.to_owned()));
+        }
+        let names = [
+            (ProRata::DaysOfYear, "jours de présence sur les jours de l'année (365 ou 366)"),
+            (
+                ProRata::DaysOfSemester,
+                "jours de présence sur les jours du semestre, chaque semestre valant une demi-année",
+            ),
+            (ProRata::MonthsStarted, "mois commencés sur les 12 mois de l'année"),
+            (ProRata::MonthsFull, "mois complets sur les 12 mois de l'année"),
+            (ProRata::None, "semestre entier dû dès un jour de présence"),
+        ];
+        for (count, name) in names {
+            assert_eq!(day_count_fr(count), name);
+        }
+    }
+
+    trait WithMonths {
+        fn with_months(self) -> Self;
+    }
+
+    impl WithMonths for PresenceTrace {
+        fn with_months(mut self) -> Self {
+            self.months = true;
+            self
         }
     }
 
