@@ -6,6 +6,7 @@ pub mod format;
 pub mod reconciliation;
 pub mod statement;
 pub mod trace;
+pub mod unit_cost_notice;
 
 use mutua_alloc::Charge;
 use mutua_core::{Amount, Dataset, Party, PartyKind, VatRegime};
