@@ -145,6 +145,27 @@ fn summary(dataset: &Dataset, data: &Path) -> String {
         dataset.valuations.len() - forecasts,
         dataset.fte_costs.len()
     );
+    if !dataset.unit_costs.is_empty() {
+        let derived: Vec<String> = dataset
+            .unit_costs
+            .iter()
+            .map(|d| {
+                let updates = dataset
+                    .unit_cost_updates
+                    .iter()
+                    .filter(|u| u.dispositif == d.dispositif && u.year == d.year)
+                    .count();
+                format!(
+                    "{} {} from the compte administratif {} ({})",
+                    d.dispositif,
+                    d.year,
+                    d.compte_administratif,
+                    counted(updates, "update")
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "D5211-16 unit costs: {}", derived.join("; "));
+    }
     let _ = writeln!(
         out,
         "CEE: {}, {}",

@@ -10,6 +10,7 @@ mod check;
 mod explain;
 mod import;
 mod ledger;
+mod notice;
 mod output;
 mod run;
 
@@ -105,6 +106,24 @@ enum Command {
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
     },
+    /// Établit la notification annuelle du coût unitaire de fonctionnement (article D5211-16 du CGCT) de chaque
+    /// dispositif facturé au coût unitaire pendant l'exercice : DOSSIER/ANNÉE/DISPOSITIF.pdf et .csv. Le coût est
+    /// constaté sur le compte administratif nommé dans unit_costs.csv, actualisé par unit_cost_updates.csv. Un
+    /// fichier déjà écrit à l'identique est laissé tel quel ; un fichier différent n'est jamais remplacé.
+    Notice {
+        /// L'exercice dont le coût unitaire est notifié (`2027`).
+        #[arg(long)]
+        year: String,
+        /// La date de la notification (`AAAA-MM-JJ`), imprimée sur le document ; elle précède le vote des budgets.
+        #[arg(long)]
+        date: String,
+        /// Le jeu de données : un dossier de fichiers CSV et TOML, ou un document JSON.
+        #[arg(long, default_value = "fixtures/mel")]
+        data: PathBuf,
+        /// Le dossier des notifications (créé s'il n'existe pas), distinct du dossier de sortie d'un semestre.
+        #[arg(long, default_value = "notices")]
+        out: PathBuf,
+    },
     /// Écrit un jeu de données valide en un seul document JSON, que `--data` accepte partout à la place du
     /// dossier (une source de données comme une autre pour un système d'information financier).
     Import {
@@ -185,6 +204,9 @@ fn main() -> ExitCode {
             explain::run(explain::ExplainArgs { commune, semester, dispositif, data })
         }
         Command::Import { data, out } => import::run(&data, &out),
+        Command::Notice { year, date, data, out } => {
+            notice::run(&notice::NoticeArgs { data, year, out, date })
+        }
     };
     match outcome {
         Ok(code) => code,

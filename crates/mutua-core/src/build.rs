@@ -22,6 +22,7 @@ use crate::population::{Millesime, PopulationBasis, PopulationKind, PopulationRe
 use crate::rule::{
     ActivityBasis, Component, FlatFee, Key, PerInhabitant, PoolShare, PoolSource, Rule, UnitPrice,
 };
+use crate::unit_cost::{CostLine, UnitCostDerivation, UnitCostUpdate};
 use crate::validate::{Problem, ValidationError};
 use crate::validated::ValidatedDataset;
 use crate::valuation::{Valuation, ValuationBasis};
@@ -133,6 +134,8 @@ impl DatasetBuilder {
                 activity: Vec::new(),
                 fte_costs: Vec::new(),
                 valuations: Vec::new(),
+                unit_costs: Vec::new(),
+                unit_cost_updates: Vec::new(),
                 indices: Vec::new(),
                 cee_deposits: Vec::new(),
                 cee_operations: Vec::new(),
@@ -330,6 +333,62 @@ impl DatasetBuilder {
                 subsidies: Amount::ZERO,
                 units,
                 document: format!("valorisation {} {year}", basis.as_str()),
+                source,
+            });
+        }
+        self
+    }
+
+    /// Derives the unit cost of `dispositif` for `year` under D5211-16 from its compte administratif of
+    /// `compte_administratif` (an actual valuation), over `units` forecast units; add its foreseeable changes
+    /// with [`DatasetBuilder::unit_cost_update`].
+    #[must_use]
+    pub fn unit_cost(
+        mut self,
+        dispositif: &str,
+        year: i32,
+        compte_administratif: i32,
+        units: &str,
+        document: &str,
+    ) -> DatasetBuilder {
+        let source = Source::row("unit_costs", &format!("{dispositif}/{year}"));
+        let id = self.errors.parse::<DispositifId>(&source, "dispositif", dispositif);
+        let units = self.errors.parse::<Quantity>(&source, "units", units);
+        if let (Some(dispositif), Some(units)) = (id, units) {
+            self.dataset.unit_costs.push(UnitCostDerivation {
+                dispositif,
+                year,
+                compte_administratif,
+                units,
+                document: document.to_owned(),
+                source,
+            });
+        }
+        self
+    }
+
+    /// Adds a foreseeable change of `amount` (signed) to `line` of the D5211-16 unit cost of `dispositif` for
+    /// `year`, with its reason.
+    #[must_use]
+    pub fn unit_cost_update(
+        mut self,
+        dispositif: &str,
+        year: i32,
+        line: CostLine,
+        amount: &str,
+        reason: &str,
+    ) -> DatasetBuilder {
+        let index = self.dataset.unit_cost_updates.len() + 1;
+        let source = Source::row("unit_cost_updates", &format!("{dispositif}/{year}/{index}"));
+        let id = self.errors.parse::<DispositifId>(&source, "dispositif", dispositif);
+        let amount = self.errors.parse::<Amount>(&source, "amount", amount);
+        if let (Some(dispositif), Some(amount)) = (id, amount) {
+            self.dataset.unit_cost_updates.push(UnitCostUpdate {
+                dispositif,
+                year,
+                line,
+                amount,
+                reason: reason.to_owned(),
                 source,
             });
         }

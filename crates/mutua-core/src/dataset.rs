@@ -11,7 +11,8 @@ use crate::money::Amount;
 use crate::party::{ConventionId, DispositifId, Party, PartyId, Source};
 use crate::period::Semester;
 use crate::population::PopulationTable;
-use crate::valuation::{FteCost, Valuation, ValuationBasis};
+use crate::unit_cost::{DerivedUnitCost, UnitCostDerivation, UnitCostUpdate};
+use crate::valuation::{FteCost, Valuation, ValuationBasis, ValuationError, ValuationResult};
 
 /// Settings of a dataset as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +82,10 @@ pub struct Dataset {
     pub fte_costs: Vec<FteCost>,
     /// Valuations of the dispositifs' full cost.
     pub valuations: Vec<Valuation>,
+    /// D5211-16 unit costs derived from a compte administratif (`unit_costs.csv`), in source order.
+    pub unit_costs: Vec<UnitCostDerivation>,
+    /// The foreseeable changes of those unit costs (`unit_cost_updates.csv`), in source order.
+    pub unit_cost_updates: Vec<UnitCostUpdate>,
     /// Price index values.
     pub indices: Vec<IndexValue>,
     /// CEE deposits.
@@ -124,6 +129,55 @@ impl Dataset {
         basis: ValuationBasis,
     ) -> Option<&Valuation> {
         self.valuations.iter().find(|v| &v.dispositif == dispositif && v.year == year && v.basis == basis)
+    }
+
+    /// The D5211-16 derivation of a dispositif's unit cost for a year.
+    #[must_use]
+    pub fn unit_cost_derivation(&self, dispositif: &DispositifId, year: i32) -> Option<&UnitCostDerivation> {
+        self.unit_costs.iter().find(|d| &d.dispositif == dispositif && d.year == year)
+    }
+
+    /// The D5211-16 unit cost of a dispositif for a year, derived from its compte administratif and the updates;
+    /// `None` when the dataset does not derive it (`unit_costs.csv` has no row for it).
+    #[must_use]
+    pub fn derived_unit_cost(
+        &self,
+        dispositif: &DispositifId,
+        year: i32,
+    ) -> Option<Result<DerivedUnitCost, ValuationError>> {
+        let derivation = self.unit_cost_derivation(dispositif, year)?;
+        let accounts = self
+            .valuation(dispositif, derivation.compte_administratif, ValuationBasis::Actual)
+            .ok_or(ValuationError::MissingAccounts { year: derivation.compte_administratif });
+        Some(
+            accounts
+                .and_then(|accounts| derivation.compute(accounts, &self.unit_cost_updates, &self.fte_costs)),
+        )
+    }
+
+    /// The computed valuation of a dispositif for a year and basis, the one every valuation-based rule bills on:
+    /// for the forecast, the D5211-16 derived unit cost when the dataset derives it, else the `forecast` row of
+    /// `valuations.csv`; for the actual, the `actual` row. `None` when there is neither.
+    #[must_use]
+    pub fn valuation_result(
+        &self,
+        dispositif: &DispositifId,
+        year: i32,
+        basis: ValuationBasis,
+    ) -> Option<Result<ValuationResult, ValuationError>> {
+        if basis == ValuationBasis::Forecast
+            && let Some(derived) = self.derived_unit_cost(dispositif, year)
+        {
+            return Some(derived.map(|derived| derived.valuation()));
+        }
+        self.valuation(dispositif, year, basis).map(|valuation| valuation.compute(&self.fte_costs))
+    }
+
+    /// Whether a dispositif has a forecast for a year: a `forecast` valuation or a D5211-16 derivation.
+    #[must_use]
+    pub fn has_forecast(&self, dispositif: &DispositifId, year: i32) -> bool {
+        self.unit_cost_derivation(dispositif, year).is_some()
+            || self.valuation(dispositif, year, ValuationBasis::Forecast).is_some()
     }
 
     /// The conventions of a dispositif.

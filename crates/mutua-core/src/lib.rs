@@ -9,7 +9,9 @@
 //! - [`Dispositif`], [`Convention`], [`Terms`], [`Membership`]: the shared services, the agreements that set their
 //!   terms over time, and who joined when.
 //! - [`Rule`] and [`Component`]: tariffs and allocation keys as data.
-//! - [`Valuation`]: full cost and unit operating cost (CGCT D5211-16), forecast and actual.
+//! - [`Valuation`]: full cost and unit operating cost (CGCT D5211-16), forecast and actual;
+//!   [`UnitCostDerivation`] and [`UnitCostUpdate`]: the D5211-16 unit cost of a year derived from the last compte
+//!   administratif updated by the budget primitif ([`DerivedUnitCost`], `docs/unit-cost.md`).
 //! - [`CeeDeposit`], [`CeeOperation`]: pooled energy-saving certificates.
 //! - [`Dataset`] holds it all; [`validate`] checks it and reports every problem with its source (file and line,
 //!   or table and key) and field; [`ValidatedDataset`] is a dataset that passed, the only kind the allocation
@@ -45,6 +47,7 @@ mod party;
 mod period;
 mod population;
 mod rule;
+mod unit_cost;
 mod validate;
 mod validated;
 mod valuation;
@@ -75,6 +78,7 @@ pub use rule::{
     PerInhabitant, PoolShare, PoolSource, PopulationBands, PriceTier, Rule, TariffError, TierPart, UnitCost,
     UnitPrice, WeightGrid,
 };
+pub use unit_cost::{CostLine, DerivedLine, DerivedUnitCost, UnitCostDerivation, UnitCostUpdate};
 pub use validate::{
     PrintedText, Problem, SemesterCheck, ValidationError, forbidden_char, printed_texts, validate,
     validate_semester,

@@ -13,12 +13,12 @@ use crate::dataset::Dataset;
 use crate::money::Ratio;
 use crate::party::{PartyId, PartyKind, Source};
 use crate::rule::{ActivityBasis, Key, PoolSource, Rule};
-use crate::valuation::ValuationBasis;
 
 mod bounds;
 mod consistency;
 mod semester;
 mod text;
+mod unit_cost;
 
 pub use semester::{SemesterCheck, validate_semester};
 pub use text::{PrintedText, forbidden_char, printed_texts};
@@ -175,6 +175,41 @@ pub enum Problem {
         /// Year.
         year: i32,
     },
+    /// A D5211-16 unit cost names a compte administratif the dataset does not have.
+    #[error(
+        "aucun compte administratif {year} pour `{dispositif}` (une ligne `actual` de valuations.csv) : le coût \
+         unitaire D5211-16 est constaté à partir de celui-ci"
+    )]
+    MissingComptAdministratif {
+        /// Dispositif.
+        dispositif: String,
+        /// The year of the compte administratif.
+        year: i32,
+    },
+    /// A dispositif has, for a year, both a D5211-16 unit cost and a free forecast valuation.
+    #[error(
+        "`{dispositif}` a pour {year} à la fois un coût unitaire D5211-16 et une valorisation prévisionnelle \
+         libre ({other}) : le coût prévisionnel serait ambigu, gardez l'un ou l'autre"
+    )]
+    AmbiguousForecast {
+        /// Dispositif.
+        dispositif: String,
+        /// Year.
+        year: i32,
+        /// Where the free forecast is.
+        other: String,
+    },
+    /// An update of a D5211-16 unit cost that the dataset does not derive.
+    #[error(
+        "aucun coût unitaire D5211-16 de `{dispositif}` pour {year} dans unit_costs.csv : cette actualisation ne \
+         s'applique à rien"
+    )]
+    UpdateWithoutUnitCost {
+        /// Dispositif.
+        dispositif: String,
+        /// Year.
+        year: i32,
+    },
     /// An index revision refers to index values that are missing.
     #[error("index `{index}` has no value for {month} (indices.csv)")]
     MissingIndex {
@@ -305,6 +340,8 @@ pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
     check_memberships(&mut report);
     check_activity(&mut report);
     check_valuations(&mut report);
+    unit_cost::check_unit_costs(&mut report);
+    unit_cost::check_unit_cost_bounds(&mut report);
     check_cee(&mut report);
     check_carried(&mut report);
     text::check_texts(&mut report);
@@ -987,7 +1024,7 @@ fn check_valuations(report: &mut Report<'_>) {
                     || report.billed_members_of(&convention.id).any(|(_, range)| {
                         crate::period::Period::year(year).is_ok_and(|p| p.intersect(range).is_some())
                     });
-            if billed && dataset.valuation(&convention.dispositif, year, ValuationBasis::Forecast).is_none() {
+            if billed && !dataset.has_forecast(&convention.dispositif, year) {
                 report.push(
                     &convention.source,
                     "dispositif",

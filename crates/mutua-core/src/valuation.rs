@@ -179,6 +179,23 @@ pub enum ValuationError {
         /// Its value.
         value: String,
     },
+    /// A D5211-16 unit cost names a compte administratif (an actual valuation) the dataset does not have.
+    #[error("no compte administratif (actual valuation) for {year}")]
+    MissingAccounts {
+        /// The year of the compte administratif.
+        year: i32,
+    },
+    /// Updates of a D5211-16 unit cost take a line of the compte administratif below zero.
+    #[error("the updates take {line} below zero ({value})")]
+    NegativeLine {
+        /// The line.
+        line: crate::unit_cost::CostLine,
+        /// What it would be.
+        value: Amount,
+    },
+    /// Subsidies exceed the costs: the full cost would be negative.
+    #[error("the subsidies exceed the costs: the full cost would be {0}")]
+    NegativeFullCost(Amount),
     /// Arithmetic overflow.
     #[error(transparent)]
     Money(#[from] MoneyError),

@@ -49,6 +49,8 @@ pub fn load_directory(dir: &Path) -> Result<ValidatedDataset, LoadErrors> {
     let activity = tables::activity(dir, &mut errors);
     let fte_costs = tables::fte_costs(dir, &mut errors);
     let valuations = tables::valuations(dir, &mut errors);
+    let unit_costs = tables::unit_costs(dir, &mut errors);
+    let unit_cost_updates = tables::unit_cost_updates(dir, &mut errors);
     let cee_deposits = tables::cee_deposits(dir, &mut errors);
     let cee_operations = tables::cee_operations(dir, &mut errors);
     let indices = tables::indices(dir, &mut errors);
@@ -67,6 +69,8 @@ pub fn load_directory(dir: &Path) -> Result<ValidatedDataset, LoadErrors> {
         activity,
         fte_costs,
         valuations,
+        unit_costs,
+        unit_cost_updates,
         indices,
         cee_deposits,
         cee_operations,

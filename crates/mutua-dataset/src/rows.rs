@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use mutua_core::{
     ActivityRecord, CarriedAmount, CeeDeposit, CeeOperation, Convention, Dataset, DatasetMeta, Dispositif,
-    FteCost, IndexValue, Membership, Party, PopulationRecord, PopulationTable, Source, ValidatedDataset,
-    Valuation,
+    FteCost, IndexValue, Membership, Party, PopulationRecord, PopulationTable, Source, UnitCostDerivation,
+    UnitCostUpdate, ValidatedDataset, Valuation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,12 @@ pub struct DatasetRows {
     pub fte_costs: Vec<FteCost>,
     /// `valuations` of the dispositifs' full cost.
     pub valuations: Vec<Valuation>,
+    /// `unit_costs`: the D5211-16 unit costs derived from a compte administratif (optional in a document).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_costs: Vec<UnitCostDerivation>,
+    /// `unit_cost_updates`: their foreseeable changes, in order (optional in a document).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_cost_updates: Vec<UnitCostUpdate>,
     /// `indices`: price index values.
     pub indices: Vec<IndexValue>,
     /// `cee_deposits`.
@@ -72,6 +78,8 @@ impl DatasetRows {
             activity: Vec::new(),
             fte_costs: Vec::new(),
             valuations: Vec::new(),
+            unit_costs: Vec::new(),
+            unit_cost_updates: Vec::new(),
             indices: Vec::new(),
             cee_deposits: Vec::new(),
             cee_operations: Vec::new(),
@@ -95,6 +103,8 @@ impl DatasetRows {
             activity: dataset.activity.clone(),
             fte_costs: dataset.fte_costs.clone(),
             valuations: dataset.valuations.clone(),
+            unit_costs: dataset.unit_costs.clone(),
+            unit_cost_updates: dataset.unit_cost_updates.clone(),
             indices: dataset.indices.clone(),
             cee_deposits: dataset.cee_deposits.clone(),
             cee_operations: dataset.cee_operations.clone(),
@@ -131,6 +141,13 @@ impl DatasetRows {
         for v in &mut self.valuations {
             v.source =
                 Source::row("valuations", &format!("{}/{}/{}", v.dispositif, v.year, v.basis.as_str()));
+        }
+        for d in &mut self.unit_costs {
+            d.source = Source::row("unit_costs", &format!("{}/{}", d.dispositif, d.year));
+        }
+        for (index, u) in self.unit_cost_updates.iter_mut().enumerate() {
+            let key = format!("{}/{}/{}/{}", u.dispositif, u.year, u.line, index + 1);
+            u.source = Source::row("unit_cost_updates", &key);
         }
         for value in &mut self.indices {
             value.source = Source::row("indices", &format!("{}/{}", value.index, value.month));
@@ -222,6 +239,8 @@ pub(crate) fn assemble_located(
         activity: rows.activity,
         fte_costs: rows.fte_costs,
         valuations: rows.valuations,
+        unit_costs: rows.unit_costs,
+        unit_cost_updates: rows.unit_cost_updates,
         indices: rows.indices,
         cee_deposits: rows.cee_deposits,
         cee_operations: rows.cee_operations,

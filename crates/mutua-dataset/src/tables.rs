@@ -10,8 +10,8 @@ use std::path::Path;
 use mutua_core::{
     ActivityRecord, Address, Amount, CarriedAmount, CeeDeposit, CeeOperation, ConventionId, DateRange,
     Dispositif, DispositifId, Fte, FteCost, GradeCategory, IndexValue, InseeCode, InvoicingRequirements,
-    Membership, Party, PartyId, PopulationRecord, Quantity, Rate, Ratio, Semester, Siren, Siret, Valuation,
-    parse_date,
+    Membership, Party, PartyId, PopulationRecord, Quantity, Rate, Ratio, Semester, Siren, Siret,
+    UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
 };
 
 use crate::csv_table::{self, Schema, optional, required};
@@ -388,6 +388,80 @@ pub(crate) fn valuations(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Valuati
     valuations
 }
 
+pub(crate) const UNIT_COSTS: Schema = Schema {
+    file: "unit_costs.csv",
+    presence: Presence::Optional,
+    columns: &[
+        required("dispositif"),
+        required("year"),
+        required("compte_administratif"),
+        required("units"),
+        required("document"),
+    ],
+};
+
+/// `unit_costs.csv` (optional): the D5211-16 unit costs derived from a compte administratif (duplicates are
+/// reported by validation).
+pub(crate) fn unit_costs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<UnitCostDerivation> {
+    let Some(table) = csv_table::read(dir, UNIT_COSTS, errors) else { return Vec::new() };
+    let mut derivations = Vec::new();
+    for (line, record) in table.rows() {
+        let mut row = table.row(line, record, errors);
+        let dispositif = row.required("dispositif", DispositifId::parse);
+        let year = row.required("year", values::year);
+        let compte_administratif = row.required("compte_administratif", values::year);
+        let units = row.required("units", Quantity::parse);
+        let document = row.text("document");
+        let (Some(dispositif), Some(year), Some(compte_administratif), Some(units), Some(document)) =
+            (dispositif, year, compte_administratif, units, document)
+        else {
+            continue;
+        };
+        derivations.push(UnitCostDerivation {
+            dispositif,
+            year,
+            compte_administratif,
+            units,
+            document,
+            source: row.source(),
+        });
+    }
+    derivations
+}
+
+pub(crate) const UNIT_COST_UPDATES: Schema = Schema {
+    file: "unit_cost_updates.csv",
+    presence: Presence::Optional,
+    columns: &[
+        required("dispositif"),
+        required("year"),
+        required("line"),
+        required("amount"),
+        required("reason"),
+    ],
+};
+
+/// `unit_cost_updates.csv` (optional): the foreseeable changes of the D5211-16 unit costs, in file order.
+pub(crate) fn unit_cost_updates(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<UnitCostUpdate> {
+    let Some(table) = csv_table::read(dir, UNIT_COST_UPDATES, errors) else { return Vec::new() };
+    let mut updates = Vec::new();
+    for (line, record) in table.rows() {
+        let mut row = table.row(line, record, errors);
+        let dispositif = row.required("dispositif", DispositifId::parse);
+        let year = row.required("year", values::year);
+        let cost_line = row.required("line", values::cost_line);
+        let amount = row.required("amount", Amount::parse);
+        let reason = row.text("reason");
+        let (Some(dispositif), Some(year), Some(line), Some(amount), Some(reason)) =
+            (dispositif, year, cost_line, amount, reason)
+        else {
+            continue;
+        };
+        updates.push(UnitCostUpdate { dispositif, year, line, amount, reason, source: row.source() });
+    }
+    updates
+}
+
 pub(crate) const CEE_DEPOSITS: Schema = Schema {
     file: "cee_deposits.csv",
     presence: Presence::Required,
@@ -704,6 +778,46 @@ sim-ads,2026,actual,x,,,1,1,1,1,\n",
             [
                 "valuations.csv:3: fte_a: `x` is not a decimal number (expected digits with an optional `.` and sign, such as 1234.56)",
                 "valuations.csv:3: document: missing value",
+            ]
+        );
+        let (unit_costs, errors) = load_one(
+            "unit_costs.csv",
+            "dispositif,year,compte_administratif,units,document\n\
+sim-ads,2027,2025,690,Budget primitif 2027\n\
+sim-ads,27,2025,-1,\n",
+            unit_costs,
+        );
+        assert_eq!(unit_costs.len(), 1);
+        assert_eq!(
+            (unit_costs[0].year, unit_costs[0].compte_administratif, unit_costs[0].units),
+            (2027, 2025, Quantity::parse("690").unwrap())
+        );
+        assert_eq!(
+            errors,
+            [
+                "unit_costs.csv:3: year: `27` is not a year (4 digits from 1900 to 2200, such as 2026)",
+                "unit_costs.csv:3: document: missing value",
+            ]
+        );
+        let (updates, errors) = load_one(
+            "unit_cost_updates.csv",
+            "dispositif,year,line,amount,reason\n\
+sim-ads,2027,running_costs,-1500.00,Fin de la location\n\
+sim-ads,2027,fournitures,10.00,x\n\
+sim-ads,2027,staff,8181.605,\n",
+            unit_cost_updates,
+        );
+        assert_eq!(updates.len(), 1);
+        assert_eq!(
+            (updates[0].line, updates[0].amount, updates[0].reason.as_str()),
+            (mutua_core::CostLine::RunningCosts, Amount::parse("-1500.00").unwrap(), "Fin de la location")
+        );
+        assert_eq!(
+            errors,
+            [
+                "unit_cost_updates.csv:3: line: `fournitures` is not a line of a valuation (expected staff, running_costs, depreciation or subsidies)",
+                "unit_cost_updates.csv:4: amount: `8181.605` has more than 2 decimals: amounts are in euros and cents",
+                "unit_cost_updates.csv:4: reason: missing value",
             ]
         );
         let (deposits, errors) = load_one(

@@ -1,7 +1,7 @@
 //! Parsers of the cell values that the core types do not parse themselves: integers, years, months,
 //! `yes`/`no`, and the words of enumerations.
 
-use mutua_core::{CeeKind, GradeCategory, PartyKind, ValuationBasis};
+use mutua_core::{CeeKind, CostLine, GradeCategory, PartyKind, ValuationBasis};
 
 use crate::error::ErrorKind;
 
@@ -70,6 +70,16 @@ pub(crate) fn valuation_basis(text: &str) -> Result<ValuationBasis, ErrorKind> {
         .into_iter()
         .find(|basis| basis.as_str() == text)
         .ok_or_else(|| invalid(format!("`{text}` is not a valuation basis (expected forecast or actual)")))
+}
+
+/// A line of a valuation that a unit cost update changes: `staff`, `running_costs`, `depreciation` or
+/// `subsidies`.
+pub(crate) fn cost_line(text: &str) -> Result<CostLine, ErrorKind> {
+    CostLine::ALL.into_iter().find(|line| line.as_str() == text).ok_or_else(|| {
+        invalid(format!(
+            "`{text}` is not a line of a valuation (expected staff, running_costs, depreciation or subsidies)"
+        ))
+    })
 }
 
 /// A kind of CEE certificate: `classique` or `precarite`.

@@ -9,6 +9,7 @@ use mutua_core::{Dataset, VatRegime};
 use crate::document::{Batch, Document};
 use crate::error::InvoiceError;
 use crate::present::line_account;
+use crate::unit_cost_notice::UnitCostNotice;
 
 /// The characters a spreadsheet takes as the start of a formula (OWASP, CSV injection): `=`, `+`, `-`, `@`,
 /// tab and carriage return.
@@ -166,5 +167,57 @@ pub fn carried_csv(batch: &Batch) -> Result<Vec<u8>, InvoiceError> {
         ];
         write_safe_record(&mut writer, cells.iter().map(String::as_str)).map_err(export_error(WHAT))?;
     }
+    finish(WHAT, writer)
+}
+
+/// The header of a unit-cost notice's CSV (`notices/YEAR/DISPOSITIF.csv`, `docs/unit-cost.md`).
+pub const UNIT_COST_HEADER: &str =
+    "dispositif,year,notified_on,compte_administratif,figure,line,value,unit,reason";
+
+/// The figures of a unit-cost notice, one per row: the compte administratif's (`figure` = `accounts`: `staff`,
+/// `running_costs`, `depreciation`, `subsidies`, `full_cost`, `units`, `unit_cost`), each update (`update`, with its
+/// line, signed amount and reason), and the figures retained for the year (`retained`, the same lines, `units`
+/// being the forecast and `unit_cost` the unit cost notified). Amounts in euros with two decimals, units as
+/// written; `unit` is `EUR`, the unit label, or `EUR/` and the unit label. Every cell is written
+/// [`spreadsheet_safe`].
+///
+/// # Errors
+///
+/// [`InvoiceError::Export`] if the CSV writer fails.
+pub fn unit_cost_csv(notice: &UnitCostNotice) -> Result<Vec<u8>, InvoiceError> {
+    const WHAT: &str = "unit cost notice CSV";
+    let mut writer = csv_writer();
+    write_safe_record(&mut writer, UNIT_COST_HEADER.split(',')).map_err(export_error(WHAT))?;
+    let cost = &notice.cost;
+    let labels = notice.unit_labels();
+    let unit = labels.join(" / ");
+    let per_unit = format!("EUR/{unit}");
+    let head = [
+        notice.dispositif.to_string(),
+        notice.year.to_string(),
+        notice.notified_on.to_string(),
+        cost.accounts.year.to_string(),
+    ];
+    let mut record = |figure: &str, line: &str, value: String, unit: &str, reason: &str| {
+        let cells: Vec<&str> =
+            head.iter().map(String::as_str).chain([figure, line, value.as_str(), unit, reason]).collect();
+        write_safe_record(&mut writer, cells).map_err(export_error(WHAT))
+    };
+    let units = |value: mutua_core::Quantity| value.value().normalize().to_string();
+    for line in &cost.lines {
+        record("accounts", line.line.as_str(), line.accounts.to_string(), "EUR", "")?;
+    }
+    record("accounts", "full_cost", cost.accounts.full_cost.to_string(), "EUR", "")?;
+    record("accounts", "units", units(cost.accounts.units), &unit, "")?;
+    record("accounts", "unit_cost", cost.accounts.unit_cost.value().to_string(), &per_unit, "")?;
+    for update in &cost.updates {
+        record("update", update.line.as_str(), update.amount.to_string(), "EUR", &update.reason)?;
+    }
+    for line in &cost.lines {
+        record("retained", line.line.as_str(), line.retained.to_string(), "EUR", "")?;
+    }
+    record("retained", "full_cost", cost.full_cost.to_string(), "EUR", "")?;
+    record("retained", "units", units(cost.units), &unit, "")?;
+    record("retained", "unit_cost", cost.unit_cost.value().to_string(), &per_unit, "")?;
     finish(WHAT, writer)
 }

@@ -7,6 +7,9 @@
 //! PDF ([`render_document`]); the batch's lines are exported as `lines.csv` and `carried.csv` ([`export`]). The
 //! e-invoice form is `mutua-einvoice`'s; numbering and issuing them is `mutua-issue`'s.
 //!
+//! The annual notice of a D5211-16 unit cost is [`unit_cost_notices`] (typed), [`present::unit_cost_notice`]
+//! (French), [`render_unit_cost_notice`] (PDF) and [`export::unit_cost_csv`] (its figures).
+//!
 //! [`numbering`] holds the one numbering rule (the batch's provisional numbers, the ledger's final ones);
 //! [`present`] is the only place that words anything in French: line labels, bases and steps of a computation
 //! ([`present::trace`]), the documents ([`present::view`]), the reconciliation ([`present::reconciliation`]) and a
@@ -57,10 +60,15 @@ pub mod export;
 pub mod numbering;
 pub mod present;
 pub mod reconcile;
+mod unit_cost_notice;
 
 pub use batch::build_batch;
 pub use document::{Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, NotIssued};
 pub use error::InvoiceError;
+pub use unit_cost_notice::{
+    NotDerived, NoticeConvention, NoticeError, NoticeMember, NoticeTariff, UnitCostNotice,
+    budget_vote_deadline, unit_cost_notices,
+};
 
 /// Renders one document to PDF bytes (its view, then the PDF). `fonts` is built once per run.
 pub fn render_document(
@@ -73,4 +81,18 @@ pub fn render_document(
     let view = present::view(dataset, document, draft)?;
     mutua_render::render_pdf(&view, fonts, options)
         .map_err(|source| InvoiceError::Render { number: document.number.clone(), source })
+}
+
+/// Renders a unit-cost notice to PDF bytes (its French view, then the PDF). `fonts` is built once per run.
+pub fn render_unit_cost_notice(
+    dataset: &mutua_core::Dataset,
+    notice: &UnitCostNotice,
+    fonts: &mutua_render::FontSet,
+    options: &mutua_render::RenderOptions,
+) -> Result<Vec<u8>, InvoiceError> {
+    let view = present::unit_cost_notice::view(dataset, notice)?;
+    mutua_render::render_notice_pdf(&view, fonts, options).map_err(|source| InvoiceError::Render {
+        number: format!("coût unitaire {} {}", notice.year, notice.dispositif),
+        source,
+    })
 }

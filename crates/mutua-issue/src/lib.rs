@@ -14,6 +14,8 @@
 //! - [`record`]: the ledger's own record format (`mutua-ledger/3`: what each line bills and its typed basis, no
 //!   wording); [`migrate`] converts the earlier formats.
 //! - [`verify`]: the checks of `mutua ledger`, for any ledger file and its outputs.
+//! - [`write_unit_cost_notices`]: the annual D5211-16 unit-cost notices, PDF and CSV, in a folder of their own
+//!   (not numbered, not in the ledger; written once, an identical rewrite is a no-op, a different one refused).
 //!
 //! `docs/issuing.md` gives the commit protocol step by step, what a crash after each step leaves, and how the next
 //! run repairs it. Nothing here reads the clock or the environment: the issue date and the lock holder's
@@ -62,6 +64,7 @@ mod notice;
 mod plan;
 pub mod record;
 mod sink;
+mod unit_cost_notices;
 pub mod verify;
 
 pub use check::{CheckReport, Depth, check};
@@ -85,3 +88,7 @@ pub use names::{FileName, MAX_FILE_NAME_BYTES, NameError, Series, SeriesError, k
 pub use notice::Notice;
 pub use plan::{Plan, plan};
 pub use sink::{MEMORY_LOCATION, MemorySink, PendingFile, Sink, SinkError};
+pub use unit_cost_notices::{
+    NoticeFile, NoticeFileStatus, NoticeReport, NoticeWriteError, unit_cost_notice_files,
+    write_unit_cost_notices,
+};

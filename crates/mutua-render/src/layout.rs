@@ -26,6 +26,9 @@ pub use super::color::Rgb;
 use super::font::{FontSet, FontStyle};
 use super::view::{DocumentView, LineView};
 
+mod notice;
+pub use notice::layout_notice;
+
 /// A4 width in points.
 pub const PAGE_WIDTH: f32 = 595.28;
 /// A4 height in points.
@@ -346,35 +349,45 @@ fn missing(character: char, context: &str, text: &str) -> RenderError {
 /// [`RenderError::RowTooTall`] for a table row taller than a page,
 /// [`RenderError::TooManyPages`] past [`MAX_PAGES`].
 pub fn layout(view: &DocumentView, fonts: &FontSet) -> Result<Vec<PageLayout>, RenderError> {
-    let mut composer = Composer::new(view, fonts)?;
-    composer.first_page_header()?;
-    composer.table()?;
-    composer.totals()?;
-    composer.mentions()?;
-    composer.annex()?;
+    let head = format!("{} N° {} (suite)", view.kind_title, view.number);
+    let footer = format!("{} N° {}", view.kind_title, view.number);
+    let mut composer = Composer::new(fonts, &head, footer, view.draft_watermark.clone())?;
+    composer.first_page_header(view)?;
+    composer.table(view)?;
+    composer.totals(view)?;
+    composer.mentions(&view.mentions)?;
+    composer.annex(view)?;
     composer.finish()
 }
 
 /// Builds the pages top to bottom, with a cursor `y` on the last page.
-struct Composer<'a> {
-    view: &'a DocumentView,
+pub(crate) struct Composer<'a> {
     typesetter: Typesetter<'a>,
     pages: Vec<PageLayout>,
     y: f32,
     /// The table header, repeated on every page while the table is being laid out.
     repeated_header: Option<Block>,
     running_head: Block,
+    /// The text at the left of every page's footer.
+    footer: String,
+    /// The draft watermark, if any.
+    draft_watermark: Option<String>,
 }
 
 impl<'a> Composer<'a> {
-    fn new(view: &'a DocumentView, fonts: &'a FontSet) -> Result<Self, RenderError> {
+    /// A composer whose continuation pages start with `head` and whose pages end with `footer` and `page N/M`.
+    pub(crate) fn new(
+        fonts: &'a FontSet,
+        head: &str,
+        footer: String,
+        draft_watermark: Option<String>,
+    ) -> Result<Self, RenderError> {
         let typesetter = Typesetter { fonts };
         let mut running_head = Block { height: RUNNING_HEAD_HEIGHT, ..Block::default() };
-        let head = format!("{} N° {} (suite)", view.kind_title, view.number);
         let style = TextStyle::new(FontStyle::Regular, 7.5, 9.0, MUTED);
         typesetter.text_box(
             &mut running_head,
-            &head,
+            head,
             style,
             MARGIN_LEFT,
             CONTENT_RIGHT,
@@ -391,12 +404,13 @@ impl<'a> Composer<'a> {
             color: RULE,
         });
         Ok(Composer {
-            view,
             typesetter,
             pages: vec![PageLayout::default()],
             y: MARGIN_TOP,
             repeated_header: None,
             running_head,
+            footer,
+            draft_watermark,
         })
     }
 
@@ -459,8 +473,7 @@ impl<'a> Composer<'a> {
     }
 
     /// Letterhead, recipient, title, number and the label/value list.
-    fn first_page_header(&mut self) -> Result<(), RenderError> {
-        let view = self.view;
+    fn first_page_header(&mut self, view: &DocumentView) -> Result<(), RenderError> {
         let mut block = Block::default();
         let issuer_bottom =
             self.party(&mut block, &view.issuer, MARGIN_LEFT, LETTERHEAD_WIDTH, 0.0, "issuer")?;
@@ -557,13 +570,12 @@ impl<'a> Composer<'a> {
     }
 
     /// The lines table: header, then rows, repeating the header after each page break.
-    fn table(&mut self) -> Result<(), RenderError> {
-        if self.view.lines.is_empty() {
+    fn table(&mut self, view: &DocumentView) -> Result<(), RenderError> {
+        if view.lines.is_empty() {
             return Ok(());
         }
         let header = self.table_header()?;
-        let rows = self
-            .view
+        let rows = view
             .lines
             .iter()
             .enumerate()
@@ -576,7 +588,7 @@ impl<'a> Composer<'a> {
         for (index, row) in rows.into_iter().enumerate() {
             let mut needed = row.height;
             // Keep a group heading with the row after it.
-            if matches!(self.view.lines.get(index), Some(LineView::Group { .. }))
+            if matches!(view.lines.get(index), Some(LineView::Group { .. }))
                 && let Some(next) = heights.get(index + 1)
                 && row.height + next <= self.fresh_page_height()
             {
@@ -705,8 +717,8 @@ impl<'a> Composer<'a> {
     }
 
     /// The totals box, right-aligned, kept together.
-    fn totals(&mut self) -> Result<(), RenderError> {
-        if self.view.totals.is_empty() {
+    fn totals(&mut self, view: &DocumentView) -> Result<(), RenderError> {
+        if view.totals.is_empty() {
             return Ok(());
         }
         let left = CONTENT_RIGHT - TOTALS_WIDTH;
@@ -714,7 +726,7 @@ impl<'a> Composer<'a> {
         let mut block = Block::default();
         let mut y = 14.0;
         let box_top = y;
-        for (index, total) in self.view.totals.iter().enumerate() {
+        for (index, total) in view.totals.iter().enumerate() {
             let style = if total.emphasis {
                 TextStyle::new(FontStyle::Bold, 10.0, 12.5, INK)
             } else {
@@ -754,7 +766,7 @@ impl<'a> Composer<'a> {
                     color: HEADER_FILL,
                 });
             }
-            if index + 1 < self.view.totals.len() {
+            if index + 1 < view.totals.len() {
                 block.rules.push(horizontal_rule(y, left, CONTENT_RIGHT, 0.4, RULE));
             }
         }
@@ -766,13 +778,13 @@ impl<'a> Composer<'a> {
     }
 
     /// The legal mentions, in small type, breaking pages between lines if needed.
-    fn mentions(&mut self) -> Result<(), RenderError> {
-        if self.view.mentions.is_empty() {
+    pub(crate) fn mentions(&mut self, mentions: &[String]) -> Result<(), RenderError> {
+        if mentions.is_empty() {
             return Ok(());
         }
         self.y += 16.0;
         let style = TextStyle::new(FontStyle::Regular, 7.5, 9.5, INK);
-        for (index, mention) in self.view.mentions.iter().enumerate() {
+        for (index, mention) in mentions.iter().enumerate() {
             let lines =
                 self.typesetter.wrap(mention, style, CONTENT_WIDTH, &format!("mention {}", index + 1))?;
             self.paragraph(lines, style, MARGIN_LEFT, 0.0, 0.0)?;
@@ -821,8 +833,8 @@ impl<'a> Composer<'a> {
     }
 
     /// The calculation detail, from a new page.
-    fn annex(&mut self) -> Result<(), RenderError> {
-        let Some(annex) = &self.view.annex else {
+    fn annex(&mut self, view: &DocumentView) -> Result<(), RenderError> {
+        let Some(annex) = &view.annex else {
             return Ok(());
         };
         self.new_page()?;
@@ -869,15 +881,14 @@ impl<'a> Composer<'a> {
     }
 
     /// Adds footers (they need the page count) and watermarks, and returns the pages.
-    fn finish(mut self) -> Result<Vec<PageLayout>, RenderError> {
-        let view = self.view;
-        let watermark = match &view.draft_watermark {
+    pub(crate) fn finish(mut self) -> Result<Vec<PageLayout>, RenderError> {
+        let watermark = match &self.draft_watermark {
             Some(text) => Some(self.watermark(text)?),
             None => None,
         };
         let count = self.pages.len();
         let style = TextStyle::new(FontStyle::Regular, 7.5, 9.0, MUTED);
-        let left_text = format!("{} N° {}", view.kind_title, view.number);
+        let left_text = self.footer.clone();
         let left_width = self.typesetter.width(&left_text, style.style, style.size, "footer")?;
         for (index, page) in self.pages.iter_mut().enumerate() {
             let right_text = format!("page {}/{count}", index + 1);

@@ -3,7 +3,8 @@
 //! The pipeline has three stages, each in its own module:
 //!
 //! 1. [`DocumentView`] (`view`): the document as already-formatted strings. Layout never sees
-//!    money, only text.
+//!    money, only text. A [`NoticeView`] is the same for a notice (a letter with tables of chosen
+//!    columns, [`render_notice_pdf`]).
 //! 2. [`layout()`] (`layout`): places every string, rule and shaded area on A4 pages, measuring
 //!    text with the real glyph advances of the [`FontSet`], wrapping on spaces and paginating
 //!    (table header repeated on every page, rows never split, annex from a new page, footer
@@ -75,10 +76,14 @@ mod xmp;
 use chrono::NaiveDateTime;
 
 pub use font::{FontSet, FontStyle, REPERTOIRE, printable};
+pub use layout::layout_notice;
 pub use layout::{
     FilledRect, MAX_PAGES, PAGE_HEIGHT, PAGE_WIDTH, PageLayout, Rgb, Rule, TextRun, Watermark, layout,
 };
-pub use view::{AnnexSection, AnnexView, DocumentMetadata, DocumentView, LineView, PartyBlock, TotalView};
+pub use view::{
+    AnnexSection, AnnexView, CellAlign, ColumnView, DocumentMetadata, DocumentView, LineView, NoticeSection,
+    NoticeView, PartyBlock, RowStyle, RowView, TableView, TotalView,
+};
 
 /// Why a document could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +126,15 @@ pub enum RenderError {
     /// The document metadata cannot be written (e.g. a creation date outside years 0–9999).
     #[error("invalid document metadata: {reason}")]
     InvalidMetadata {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A table of a notice cannot be laid out: no column, columns of no width, or a row without one cell per
+    /// column.
+    #[error("invalid table in {context}: {reason}")]
+    InvalidTable {
+        /// Which table.
+        context: String,
         /// What is wrong.
         reason: String,
     },
@@ -234,5 +248,20 @@ pub fn render_pdf(
     options: &RenderOptions,
 ) -> Result<Vec<u8>, RenderError> {
     let pages = layout(view, fonts)?;
-    pdf::encode(view, &pages, fonts, options)
+    pdf::encode(&view.metadata, &pages, fonts, options)
+}
+
+/// Lays out a notice ([`NoticeView`]: a letter with tables) and encodes it as a PDF, with the same fonts, colour
+/// profile, metadata and PDF/A-3B settings as a document.
+///
+/// # Errors
+/// As [`render_pdf`], and [`RenderError::InvalidTable`] for a table without columns or a row without one cell per
+/// column.
+pub fn render_notice_pdf(
+    view: &NoticeView,
+    fonts: &FontSet,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, RenderError> {
+    let pages = layout_notice(view, fonts)?;
+    pdf::encode(&view.metadata, &pages, fonts, options)
 }

@@ -19,7 +19,7 @@ use super::content::ContentWriter;
 use super::font::{FontSet, FontStyle};
 use super::layout::{CAP_HEIGHT_EM, PAGE_HEIGHT, PAGE_WIDTH, PageLayout, Watermark};
 use super::settings::pdf_settings;
-use super::view::DocumentView;
+use super::view::DocumentMetadata;
 use super::xmp::{self, CREATOR, MetadataText, PRODUCER};
 use super::{AfRelationship, Attachment, RenderError, RenderOptions, icc};
 
@@ -36,16 +36,16 @@ fn font_resource(style: FontStyle) -> &'static [u8] {
     }
 }
 
-/// Encodes laid-out `pages` of `view` as a PDF.
+/// Encodes laid-out `pages` as a PDF with `metadata`.
 pub(crate) fn encode(
-    view: &DocumentView,
+    metadata: &DocumentMetadata,
     pages: &[PageLayout],
     fonts: &FontSet,
     options: &RenderOptions,
 ) -> Result<Vec<u8>, RenderError> {
     validate_attachments(&options.attachments)?;
     xmp::validate_extensions(&options.xmp_extensions)?;
-    let metadata = MetadataText::new(&view.metadata);
+    let metadata = MetadataText::new(metadata);
     let date = pdf_date(metadata.date)?;
 
     let mut next = Ref::new(fonts.first_free_ref());

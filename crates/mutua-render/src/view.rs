@@ -135,3 +135,96 @@ pub struct DocumentMetadata {
     /// The document language as a BCP 47 tag, normally `"fr-FR"`.
     pub language: String,
 }
+
+/// A notice: a letter from an issuer to its recipients (the annual notification of a unit cost), with sections of
+/// text and tables whose columns the caller chooses. It has no number and no totals box: its footer and the head of
+/// its continuation pages are given as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeView {
+    /// The issuer's letterhead, printed top left.
+    pub issuer: PartyBlock,
+    /// The recipients' block, printed on the right at the window-envelope position.
+    pub recipient: PartyBlock,
+    /// The title, in bold, wrapped.
+    pub title: String,
+    /// Label/value pairs printed under the title (date, reference, object).
+    pub meta: Vec<(String, String)>,
+    /// The paragraphs of the letter, printed after the title and the label/value pairs.
+    pub body: Vec<String>,
+    /// The sections, in printing order.
+    pub sections: Vec<NoticeSection>,
+    /// The lines of the signature block, printed right after the sections, on the right.
+    pub signature: Vec<String>,
+    /// Legal mention paragraphs printed at the end, in smaller type.
+    pub mentions: Vec<String>,
+    /// The head of every page after the first.
+    pub running_head: String,
+    /// The text at the left of every page's footer (the page number is at the right).
+    pub footer: String,
+    /// Document properties written to the PDF Info dictionary and XMP metadata (not printed).
+    pub metadata: DocumentMetadata,
+}
+
+/// One section of a notice: a bold heading, paragraphs, then a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeSection {
+    /// The heading.
+    pub heading: String,
+    /// The paragraphs printed under the heading.
+    pub paragraphs: Vec<String>,
+    /// The table printed after the paragraphs, if any.
+    pub table: Option<TableView>,
+}
+
+/// A table with the columns its caller chooses. The header is repeated on every page the table continues on;
+/// a row is never split across pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableView {
+    /// The columns, left to right.
+    pub columns: Vec<ColumnView>,
+    /// The rows; every row has one cell per column (a [`RowStyle::Heading`] row prints its first cell across the
+    /// table and its other cells must be empty).
+    pub rows: Vec<RowView>,
+}
+
+/// One column of a [`TableView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnView {
+    /// The header text.
+    pub header: String,
+    /// Its share of the table's width: the widths are in proportion to the weights.
+    pub weight: u16,
+    /// How its cells are aligned.
+    pub align: CellAlign,
+}
+
+/// The horizontal alignment of a column's cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CellAlign {
+    /// Left (texts).
+    Left,
+    /// Right (figures).
+    Right,
+}
+
+/// One row of a [`TableView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowView {
+    /// The cells, one per column.
+    pub cells: Vec<String>,
+    /// How the row is set.
+    pub style: RowStyle,
+}
+
+/// How a table row is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RowStyle {
+    /// Regular type, a thin rule under it.
+    Normal,
+    /// A heading across the table (its first cell), in bold on a light background, kept with the next row.
+    Heading,
+    /// A total: bold, a strong rule under it.
+    Total,
+    /// The result the document is about: bold, larger, on a shaded background.
+    Emphasis,
+}

@@ -290,10 +290,11 @@ impl Engine<'_> {
         if let Some(result) = self.valuations.get(&key) {
             return Ok(Some(result.clone()));
         }
-        let Some(valuation) = self.dataset.valuation(&convention.dispositif, year, basis) else {
+        // The forecast is the D5211-16 derived unit cost when the dataset derives it, else the forecast row.
+        let Some(result) = self.dataset.valuation_result(&convention.dispositif, year, basis) else {
             return Ok(None);
         };
-        let result = valuation.compute(&self.dataset.fte_costs).map_err(|source| AllocError::Valuation {
+        let result = result.map_err(|source| AllocError::Valuation {
             dispositif: convention.dispositif.to_string(),
             year,
             source,

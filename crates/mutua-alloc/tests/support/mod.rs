@@ -71,6 +71,8 @@ impl Builder {
                 activity: Vec::new(),
                 fte_costs: Vec::new(),
                 valuations: Vec::new(),
+                unit_costs: Vec::new(),
+                unit_cost_updates: Vec::new(),
                 indices: Vec::new(),
                 cee_deposits: Vec::new(),
                 cee_operations: Vec::new(),

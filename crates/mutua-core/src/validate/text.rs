@@ -117,6 +117,12 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
     for valuation in &dataset.valuations {
         add(&mut texts, &valuation.source, "document", &valuation.document);
     }
+    for derivation in &dataset.unit_costs {
+        add(&mut texts, &derivation.source, "document", &derivation.document);
+    }
+    for update in &dataset.unit_cost_updates {
+        add(&mut texts, &update.source, "reason", &update.reason);
+    }
     for deposit in &dataset.cee_deposits {
         add(&mut texts, &deposit.source, "id", &deposit.id);
         add(&mut texts, &deposit.source, "label", &deposit.label);

@@ -6,6 +6,7 @@ pub mod format;
 pub mod reconciliation;
 pub mod statement;
 pub mod trace;
+pub mod unit_cost_notice;
 pub mod warning;
 
 use mutua_alloc::Charge;
