@@ -448,6 +448,11 @@ impl Ledger for FileLedger {
 
     fn commit(&mut self, records: Vec<DocumentRecord>, info: CommitInfo) -> Result<LedgerHead, LedgerError> {
         let (index, lines) = prepare_commit(&self.index, &records, info)?;
+        if self.pending_header.is_some() {
+            // A new ledger is anchored at its header before its first commit: a run killed between that commit
+            // and its anchor then leaves an anchor behind (repaired on the next open), never a ledger without one.
+            write_anchor(&self.path, &self.chain.head())?;
+        }
         let mut chain = self.chain.clone();
         let header = self.pending_header.as_deref().unwrap_or_default();
         let mut buffer =

@@ -32,7 +32,11 @@ pub(super) fn amounts(
     let unit_label = rule.basis.unit_label.clone();
     let degressive = !rule.tiers.is_empty();
     let mut amounts = Vec::new();
-    for part in rule.parts(after, through) {
+    let parts = rule.parts(after, through);
+    // Units all in the first tier are the line they always were (units × the first price): only a line that
+    // reaches a later tier, or shares the member's units with one, names its tier.
+    let names_tier = degressive && (parts.len() > 1 || parts.iter().any(|part| !part.from.is_zero()));
+    for part in parts {
         let price = part.price.value();
         let exact = mul(part.units, price, "units × price")?;
         let mut trace = Trace::new(RuleKind::UnitPrice, &context.terms.reference, exact, MEMBER_ROUNDING);
@@ -46,7 +50,7 @@ pub(super) fn amounts(
             unit_label: unit_label.clone(),
             tiers: rule.tiers.iter().map(|tier| (tier.from.value(), tier.price.value())).collect(),
         });
-        let tier = degressive.then_some(TierSpan { from: part.from, to: part.to });
+        let tier = names_tier.then_some(TierSpan { from: part.from, to: part.to });
         if let Some(span) = tier {
             trace.step(Step::Tier { span, counted: (after, through), units: part.units, price });
         }
