@@ -19,11 +19,9 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::money::{Amount, MoneyError, Quantity, Rate};
+use crate::money::{Amount, Quantity, Rate};
 use crate::party::{DispositifId, Source};
-use crate::valuation::{
-    FteCost, UNIT_COST_ROUNDING, Valuation, ValuationBasis, ValuationError, ValuationResult,
-};
+use crate::valuation::{FteCost, Valuation, ValuationBasis, ValuationError, ValuationResult};
 
 /// A line of a valuation that a foreseeable change updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -236,14 +234,7 @@ impl UnitCostDerivation {
         if full_cost.is_negative() {
             return Err(ValuationError::NegativeFullCost(full_cost));
         }
-        if self.units.is_negative() || self.units.is_zero() {
-            return Err(ValuationError::NoUnits(self.units));
-        }
-        let unit_cost_exact = full_cost
-            .to_decimal()
-            .checked_div(self.units.value())
-            .ok_or(MoneyError::DivisionByZero("full cost / units"))?;
-        let unit_cost = Rate::new(UNIT_COST_ROUNDING.apply(unit_cost_exact, 2));
+        let (unit_cost_exact, unit_cost) = crate::valuation::unit_cost_of(full_cost, self.units)?;
         Ok(DerivedUnitCost {
             dispositif: self.dispositif.clone(),
             year: self.year,

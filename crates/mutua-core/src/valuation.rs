@@ -201,6 +201,19 @@ pub enum ValuationError {
     Money(#[from] MoneyError),
 }
 
+/// The D5211-16 unit cost of a full cost over units of operation: exact, and rounded to the cent by
+/// [`UNIT_COST_ROUNDING`]. Units must be positive.
+pub(crate) fn unit_cost_of(full_cost: Amount, units: Quantity) -> Result<(Decimal, Rate), ValuationError> {
+    if units.is_negative() || units.is_zero() {
+        return Err(ValuationError::NoUnits(units));
+    }
+    let exact = full_cost
+        .to_decimal()
+        .checked_div(units.value())
+        .ok_or(MoneyError::DivisionByZero("full cost / units"))?;
+    Ok((exact, Rate::new(UNIT_COST_ROUNDING.apply(exact, 2))))
+}
+
 impl Valuation {
     /// Computes the full cost and the unit cost, given the loaded FTE costs of the dataset.
     pub fn compute(&self, fte_costs: &[FteCost]) -> Result<ValuationResult, ValuationError> {
@@ -239,14 +252,7 @@ impl Valuation {
             .checked_add(self.running_costs)?
             .checked_add(self.depreciation)?
             .checked_sub(self.subsidies)?;
-        if self.units.is_negative() || self.units.is_zero() {
-            return Err(ValuationError::NoUnits(self.units));
-        }
-        let unit_cost_exact = full_cost
-            .to_decimal()
-            .checked_div(self.units.value())
-            .ok_or(MoneyError::DivisionByZero("full cost / units"))?;
-        let unit_cost = Rate::new(UNIT_COST_ROUNDING.apply(unit_cost_exact, 2));
+        let (unit_cost_exact, unit_cost) = unit_cost_of(full_cost, self.units)?;
         Ok(ValuationResult {
             dispositif: self.dispositif.clone(),
             year: self.year,

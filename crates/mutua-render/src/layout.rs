@@ -284,6 +284,39 @@ struct Typesetter<'a> {
 }
 
 impl Typesetter<'_> {
+    /// Sets a document's "label: value" rows (date, number, convention…), labels muted in a column of their
+    /// own, and returns their height.
+    fn meta_rows(&self, block: &mut Block, meta: &[(String, String)], top: f32) -> Result<f32, RenderError> {
+        let label_style = TextStyle::new(FontStyle::Regular, 8.5, 11.5, MUTED);
+        let value_style = TextStyle::new(FontStyle::Regular, 9.0, 11.5, INK);
+        let value_x = MARGIN_LEFT + 135.0;
+        let mut y = top;
+        for (label, value) in meta {
+            let label_height = self.text_box(
+                block,
+                label,
+                label_style,
+                MARGIN_LEFT,
+                value_x - 8.0,
+                y,
+                Align::Left,
+                "meta label",
+            )?;
+            let value_height = self.text_box(
+                block,
+                value,
+                value_style,
+                value_x,
+                CONTENT_RIGHT,
+                y,
+                Align::Left,
+                "meta value",
+            )?;
+            y += label_height.max(value_height);
+        }
+        Ok(y - top)
+    }
+
     fn wrap(
         &self,
         text: &str,
@@ -516,32 +549,7 @@ impl<'a> Composer<'a> {
         )?;
         y += 10.0;
 
-        let label_style = TextStyle::new(FontStyle::Regular, 8.5, 11.5, MUTED);
-        let value_style = TextStyle::new(FontStyle::Regular, 9.0, 11.5, INK);
-        let value_x = MARGIN_LEFT + 135.0;
-        for (label, value) in &view.meta {
-            let label_height = set.text_box(
-                &mut block,
-                label,
-                label_style,
-                MARGIN_LEFT,
-                value_x - 8.0,
-                y,
-                Align::Left,
-                "meta label",
-            )?;
-            let value_height = set.text_box(
-                &mut block,
-                value,
-                value_style,
-                value_x,
-                CONTENT_RIGHT,
-                y,
-                Align::Left,
-                "meta value",
-            )?;
-            y += label_height.max(value_height);
-        }
+        y += set.meta_rows(&mut block, &view.meta, y)?;
         block.height = y + 14.0;
         self.place(block);
         Ok(())

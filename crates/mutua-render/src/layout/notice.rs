@@ -7,7 +7,7 @@
 
 use super::{
     Align, Block, CELL_PADDING_X, CELL_PADDING_Y, CONTENT_RIGHT, CONTENT_WIDTH, Composer, FilledRect,
-    GROUP_FILL, HEADER_FILL, HEADING_GAP, INK, LETTERHEAD_WIDTH, MARGIN_LEFT, MARGIN_TOP, MUTED, PageLayout,
+    GROUP_FILL, HEADER_FILL, HEADING_GAP, INK, LETTERHEAD_WIDTH, MARGIN_LEFT, MARGIN_TOP, PageLayout,
     RECIPIENT_TOP, RECIPIENT_X, RULE, STRONG_RULE, TABLE_LEADING, TABLE_SIZE, TextStyle, horizontal_rule,
 };
 use crate::RenderError;
@@ -113,32 +113,7 @@ impl Composer<'_> {
             "title",
         )?;
         y += 10.0;
-        let label_style = TextStyle::new(FontStyle::Regular, 8.5, 11.5, MUTED);
-        let value_style = TextStyle::new(FontStyle::Regular, 9.0, 11.5, INK);
-        let value_x = MARGIN_LEFT + 135.0;
-        for (label, value) in &view.meta {
-            let label_height = set.text_box(
-                &mut block,
-                label,
-                label_style,
-                MARGIN_LEFT,
-                value_x - 8.0,
-                y,
-                Align::Left,
-                "meta label",
-            )?;
-            let value_height = set.text_box(
-                &mut block,
-                value,
-                value_style,
-                value_x,
-                CONTENT_RIGHT,
-                y,
-                Align::Left,
-                "meta value",
-            )?;
-            y += label_height.max(value_height);
-        }
+        y += set.meta_rows(&mut block, &view.meta, y)?;
         block.height = y + 14.0;
         self.place(block);
         Ok(())
