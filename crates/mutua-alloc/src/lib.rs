@@ -71,5 +71,5 @@ pub use engine::cee::{
 };
 pub use engine::{MEMBER_ROUNDING, allocate};
 pub use error::AllocError;
-pub use split::{CappedTarget, Share, SplitError, SplitTarget, split, split_capped, split_equal};
+pub use split::{CappedTarget, Share, SplitError, SplitTarget, apportion, split, split_capped, split_equal};
 pub use trace::{LineBasis, Trace};

@@ -152,6 +152,12 @@ pub enum SplitError {
     /// must stay below 2¹²⁸, and the scaled weights must add up to less than 3.4 × 10³⁷.
     #[error("the split exceeds exact integer arithmetic: the weights are too large or too finely divided")]
     Overflow,
+    /// The total to apportion is not the sum of the exact amounts rounded to the cent ([`apportion`]).
+    #[error("{total} is not the sum of the exact amounts rounded to the cent")]
+    TotalOutOfReach {
+        /// The total asked for.
+        total: Amount,
+    },
 }
 
 /// Splits `total` among `targets` in proportion to their weights, exactly to the cent.
@@ -215,6 +221,88 @@ pub fn split_equal<K: Ord + Hash + Clone>(total: Amount, keys: &[K]) -> Result<V
         fixed: None,
     };
     build_shares(keys, key, weight, |_| Ok(1), &allocation)
+}
+
+/// Rounds exact amounts of either sign to the cent so that they add up to `total`, by the largest remainder
+/// rule: the regularisation of a year, where each member's exact difference (its exact share of the actual, less
+/// what it was billed) is rounded once, as a whole.
+///
+/// Each part first gets its exact amount rounded toward negative infinity to the cent; the cents that `total`
+/// leaves go one each to the largest remainders (the part of a cent dropped), **equal remainders by ascending key**.
+/// Every part is the floor of its exact amount or one cent above it, so it is within a cent of it; the parts add
+/// up to `total`. `total` must lie between the sum of the floors and that sum plus one cent per part: it does
+/// when it is the sum of the exact amounts rounded to the cent by any rule. The shares' `weight` and
+/// `quota_exact` are the exact amount, `floor` its floor, `remainder_cents` 0 or 1.
+///
+/// Errors: [`SplitError::NoTargets`], [`SplitError::DuplicateKey`], [`SplitError::Overflow`] (an exact amount
+/// beyond 128-bit cents), [`SplitError::TotalOutOfReach`].
+///
+/// ```
+/// use mutua_alloc::apportion;
+/// use mutua_core::Amount;
+///
+/// // Exact differences of −0.335, −0.335 and 1.67 € (1.00 € in all): the floors −0.34, −0.34 and 1.67 leave one
+/// // cent, which goes to the largest remainder, a tie of "a" and "b" broken by key.
+/// let exact = [("a", "-0.335".parse()?), ("b", "-0.335".parse()?), ("c", "1.67".parse()?)];
+/// let shares = apportion(Amount::from_cents(100), &exact)?;
+/// let parts: Vec<i128> = shares.iter().map(|share| share.amount.cents()).collect();
+/// assert_eq!(parts, [-33, -34, 167]);
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apportion<K: Ord + Hash + Clone>(
+    total: Amount,
+    exact: &[(K, Decimal)],
+) -> Result<Vec<Share<K>>, SplitError> {
+    if exact.is_empty() {
+        return Err(SplitError::NoTargets);
+    }
+    let mut first_of: std::collections::HashMap<&K, usize> = std::collections::HashMap::new();
+    for (index, (key, _)) in exact.iter().enumerate() {
+        if let Some(first) = first_of.insert(key, index) {
+            return Err(SplitError::DuplicateKey { index, first });
+        }
+    }
+    let hundred = Decimal::ONE_HUNDRED;
+    let mut floors = Vec::with_capacity(exact.len());
+    for (_, value) in exact {
+        let in_cents = value.checked_mul(hundred).ok_or(SplitError::Overflow)?;
+        let floor = in_cents.floor();
+        let remainder = in_cents - floor;
+        let cents = rust_decimal::prelude::ToPrimitive::to_i128(&floor).ok_or(SplitError::Overflow)?;
+        floors.push((cents, remainder));
+    }
+    let sum_of_floors = floors.iter().try_fold(0i128, |sum, (cents, _)| sum.checked_add(*cents));
+    let sum_of_floors = sum_of_floors.ok_or(SplitError::Overflow)?;
+    let left = total.cents() - sum_of_floors;
+    let reach = i128::try_from(exact.len()).map_err(|_| SplitError::Overflow)?;
+    if left < 0 || left > reach {
+        return Err(SplitError::TotalOutOfReach { total });
+    }
+    let mut order: Vec<usize> = (0..exact.len()).collect();
+    order.sort_by(|&a, &b| floors[b].1.cmp(&floors[a].1).then_with(|| exact[a].0.cmp(&exact[b].0)));
+    let mut extra = vec![0i64; exact.len()];
+    // `left` is at most the number of parts.
+    for &index in order.iter().take(usize::try_from(left).unwrap_or(usize::MAX)) {
+        extra[index] = 1;
+    }
+    exact
+        .iter()
+        .zip(floors)
+        .zip(extra)
+        .map(|(((key, value), (cents, _)), extra)| {
+            let floor = Amount::try_from_cents(cents).map_err(|_| SplitError::Overflow)?;
+            let amount =
+                Amount::try_from_cents(cents + i128::from(extra)).map_err(|_| SplitError::Overflow)?;
+            Ok(Share {
+                key: key.clone(),
+                weight: *value,
+                quota_exact: *value,
+                floor,
+                amount,
+                remainder_cents: extra,
+            })
+        })
+        .collect()
 }
 
 /// Splits `total` in proportion to the weights, no part exceeding its cap, exactly to the cent.

@@ -390,3 +390,58 @@ fn canary_the_naive_splitter_loses_cents() {
         other => panic!("the properties did not catch the naive splitter: {other:?}"),
     }
 }
+
+/// Exact amounts of either sign with up to four decimals, as integers of ten-thousandths, under distinct keys.
+fn signed_exact() -> impl Strategy<Value = Vec<(u32, i64)>> {
+    proptest::collection::btree_map(any::<u32>(), -10_000_000i64..10_000_000, 1..40)
+        .prop_map(|map| map.into_iter().collect::<Vec<_>>())
+        .prop_shuffle()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// The regularisation rule: exact amounts of either sign, rounded once as a whole (their sum half up), give
+    /// parts adding up to that total, each its exact amount's floor or one cent above (within a cent), the extra
+    /// cents on the largest remainders with ties by ascending key.
+    #[test]
+    fn apportion_adds_up_and_stays_within_a_cent(exact in signed_exact()) {
+        let values: Vec<(u32, Decimal)> =
+            exact.iter().map(|(key, tenths)| (*key, Decimal::new(*tenths, 4))).collect();
+        let sum: i64 = exact.iter().map(|(_, v)| v).sum();
+        let total = Amount::from_decimal(Decimal::new(sum, 4), Rounding::HalfUp);
+        let shares = mutua_alloc::apportion(total, &values).unwrap();
+        let parts: i128 = shares.iter().map(|s| s.amount.cents()).sum();
+        prop_assert_eq!(parts, total.cents());
+        // In ten-thousandths: floor(v / 100) cents, and the part is the floor or one more.
+        let mut remainders = Vec::new();
+        for ((key, v), share) in exact.iter().zip(&shares) {
+            prop_assert_eq!(share.key, *key);
+            let floor = v.div_euclid(100);
+            let cents = i64::try_from(share.amount.cents()).unwrap();
+            prop_assert!(cents == floor || cents == floor + 1, "{} for exact {}", cents, v);
+            remainders.push((v.rem_euclid(100), *key, cents - floor));
+        }
+        // Every part that got a cent has a remainder at least as large as every part that did not, ties by key.
+        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let got: Vec<i64> = remainders.iter().map(|r| r.2).collect();
+        let mut sorted = got.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        prop_assert_eq!(got, sorted);
+    }
+
+    /// A total that no rounding of the exact sum gives is refused, never silently spread.
+    #[test]
+    fn apportion_refuses_a_total_out_of_reach(exact in signed_exact(), off in 1i64..50) {
+        let values: Vec<(u32, Decimal)> =
+            exact.iter().map(|(key, tenths)| (*key, Decimal::new(*tenths, 4))).collect();
+        let floors: i64 = exact.iter().map(|(_, v)| v.div_euclid(100)).sum();
+        let n = i64::try_from(exact.len()).unwrap();
+        for total in [floors - off, floors + n + off] {
+            prop_assert_eq!(
+                mutua_alloc::apportion(Amount::from_cents(total), &values),
+                Err(SplitError::TotalOutOfReach { total: Amount::from_cents(total) })
+            );
+        }
+    }
+}
