@@ -11,7 +11,7 @@ use crate::convention::{
     Convention, Dispositif, EligibilityCheck, Flow, LegalVehicle, Membership, ProRata, Settlement, Terms,
     VatRegime,
 };
-use crate::dataset::{Dataset, DatasetMeta};
+use crate::dataset::{Dataset, DatasetMeta, Titre};
 use crate::money::{Amount, Quantity, Rate, Ratio};
 use crate::party::{
     Address, ConventionId, DispositifId, InseeCode, InvoicingRequirements, Party, PartyId, PartyKind, Siren,
@@ -140,6 +140,7 @@ impl DatasetBuilder {
                 cee_deposits: Vec::new(),
                 cee_operations: Vec::new(),
                 carried: Vec::new(),
+                titres: Vec::new(),
             },
             errors,
         }
@@ -389,6 +390,40 @@ impl DatasetBuilder {
                 line,
                 amount,
                 reason: reason.to_owned(),
+                source,
+            });
+        }
+        self
+    }
+
+    /// Adds a titre the finance system issued before mutua: `amount` billed by `issuer` to `debtor` for
+    /// `component` of `convention` in `semester` (`2025-S1`).
+    #[must_use]
+    pub fn titre(
+        mut self,
+        number: &str,
+        semester: &str,
+        (issuer, debtor): (&str, &str),
+        (convention, component): (&str, &str),
+        amount: &str,
+    ) -> DatasetBuilder {
+        let source = Source::row("titres", number);
+        let semester = self.errors.parse::<Semester>(&source, "semester", semester);
+        let issuer = self.errors.parse::<PartyId>(&source, "issuer", issuer);
+        let debtor = self.errors.parse::<PartyId>(&source, "debtor", debtor);
+        let convention = self.errors.parse::<ConventionId>(&source, "convention", convention);
+        let amount = self.errors.parse::<Amount>(&source, "amount", amount);
+        if let (Some(semester), Some(issuer), Some(debtor), Some(convention), Some(amount)) =
+            (semester, issuer, debtor, convention, amount)
+        {
+            self.dataset.titres.push(Titre {
+                number: number.to_owned(),
+                semester,
+                issuer,
+                debtor,
+                convention,
+                component: component.to_owned(),
+                amount,
                 source,
             });
         }

@@ -61,6 +61,30 @@ pub struct CarriedAmount {
     pub source: Source,
 }
 
+/// A titre de recettes the finance system issued before mutua kept the ledger (`titres.csv`): what a member
+/// was billed for one component of a convention in a past semester, which a regularisation subtracts from
+/// what is due on the actual valuation. One row per titre line; the semesters mutua issued are read from
+/// its ledger instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Titre {
+    /// The titre's number in the finance system (`T-2025-000412`).
+    pub number: String,
+    /// The semester the titre billed.
+    pub semester: Semester,
+    /// The party that issued it (the convention's provider).
+    pub issuer: PartyId,
+    /// The debtor.
+    pub debtor: PartyId,
+    /// The convention billed.
+    pub convention: ConventionId,
+    /// The component of the convention's tariff billed (`instruction`, `fixed`…).
+    pub component: String,
+    /// The amount billed for that component.
+    pub amount: Amount,
+    /// Where the record came from.
+    pub source: Source,
+}
+
 /// Everything a dataset holds, loaded and ready to validate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dataset {
@@ -94,6 +118,8 @@ pub struct Dataset {
     pub cee_operations: Vec<CeeOperation>,
     /// Amounts carried from earlier semesters (below the titre threshold).
     pub carried: Vec<CarriedAmount>,
+    /// Titres issued by the finance system before mutua, for regularisations (`titres.csv`), in file order.
+    pub titres: Vec<Titre>,
 }
 
 impl Dataset {

@@ -245,6 +245,7 @@ pub(crate) fn assemble_located(
         cee_deposits: rows.cee_deposits,
         cee_operations: rows.cee_operations,
         carried: rows.carried,
+        titres: Vec::new(),
     };
     ValidatedDataset::new(dataset).map_err(|rejected| {
         LoadErrors::new(rejected.errors.into_iter().map(|problem| locate(problem.into())).collect())

@@ -77,6 +77,7 @@ impl Builder {
                 cee_deposits: Vec::new(),
                 cee_operations: Vec::new(),
                 carried: Vec::new(),
+                titres: Vec::new(),
             },
         }
     }
