@@ -124,6 +124,16 @@ pub enum AllocError {
         /// The limit.
         limit: String,
     },
+    /// A regularisation needs what a semester billed, and neither the ledger nor the titres record it.
+    #[error(
+        "convention `{convention}`: what {semester} billed is recorded neither in the ledger nor in titres.csv"
+    )]
+    BilledUnknown {
+        /// Convention.
+        convention: String,
+        /// The semester.
+        semester: mutua_core::Semester,
+    },
     /// Arithmetic overflow or division by zero.
     #[error(transparent)]
     Money(#[from] MoneyError),
@@ -158,7 +168,9 @@ impl AllocError {
             | AllocError::UnsupportedRule { convention, .. }
             | AllocError::Arithmetic { convention, .. }
             | AllocError::OutOfBounds { convention, .. } => Some(convention),
-            AllocError::UnknownConvention(convention) => Some(convention),
+            AllocError::UnknownConvention(convention) | AllocError::BilledUnknown { convention, .. } => {
+                Some(convention)
+            }
             _ => None,
         }
     }

@@ -62,6 +62,7 @@
 mod allocation;
 mod engine;
 mod error;
+mod history;
 mod split;
 pub mod trace;
 
@@ -69,7 +70,9 @@ pub use allocation::{Allocation, Charge, ChargeKind, PoolOrigin, PoolSummary, Un
 pub use engine::cee::{
     PROCEEDS_ROUNDING, component_of as cee_component, kind_of_component as cee_kind_of_component,
 };
-pub use engine::{MEMBER_ROUNDING, allocate};
+pub use engine::regularisation::REGULARISATION_ROUNDING;
+pub use engine::{MEMBER_ROUNDING, allocate, allocate_with};
 pub use error::AllocError;
+pub use history::{Billed, BilledSource, History};
 pub use split::{CappedTarget, Share, SplitError, SplitTarget, apportion, split, split_capped, split_equal};
 pub use trace::{LineBasis, Trace};

@@ -7,6 +7,8 @@ use mutua_core::{Amount, CeeKind, PopulationKind, ProRata, Rounding, Semester, V
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::history::BilledSource;
+
 /// The rule an amount comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -425,32 +427,46 @@ pub enum Step {
         /// The actual full cost.
         actual: Amount,
     },
-    /// What was billed on the forecast for a semester of the year.
-    BilledOnForecast {
-        /// The semester.
+    /// An amount billed for a semester of the year, as the ledger or the finance system's titres record it.
+    Billed {
+        /// The semester it was computed for.
         semester: Semester,
         /// The amount.
         amount: Amount,
-        /// Its basis.
-        basis: Box<LineBasis>,
+        /// The document or titre that billed it.
+        source: BilledSource,
     },
     /// What is due on the actual for a semester of the year.
     DueOnActual {
         /// The semester.
         semester: Semester,
-        /// The amount.
+        /// The amount, rounded as the charge would have been.
         amount: Amount,
+        /// The exact amount, unrounded: what the regularisation adds up.
+        exact: Decimal,
         /// Its basis.
         basis: Box<LineBasis>,
     },
-    /// The regularisation: due − billed.
+    /// The member's regularisation: Σ exact due − Σ billed, rounded with the component's total.
     Regularisation {
-        /// Due on the actual.
-        due: Amount,
-        /// Billed on the forecast.
+        /// Σ due on the actual, exact.
+        due: Decimal,
+        /// Σ billed.
         billed: Amount,
-        /// The difference.
+        /// The exact difference.
+        exact: Decimal,
+        /// The line: the exact difference rounded toward negative infinity, plus the cent the largest remainder
+        /// rule gives it (0 or 1).
         amount: Amount,
+    },
+    /// The component's total regularisation: Σ of the members' exact differences, rounded once, and split back.
+    RegularisationTotal {
+        /// Σ exact differences.
+        exact: Decimal,
+        /// Rounded to the cent.
+        total: Amount,
+        /// By this rule.
+        rounding: Rounding,
     },
     /// The semester an amount was carried from.
     CarriedFrom {
@@ -585,11 +601,11 @@ pub enum BasisKind {
         /// The net proceeds.
         net: Amount,
     },
-    /// Due on the actual − billed on the forecast.
+    /// Due on the actual (exact) − billed.
     Regularisation {
-        /// Due.
-        due: Amount,
-        /// Billed.
+        /// Σ due on the actual, exact.
+        due: Decimal,
+        /// Σ billed.
         billed: Amount,
         /// The year regularised.
         year: i32,

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use mutua_alloc::trace::Step;
-use mutua_alloc::{ChargeKind, allocate};
+use mutua_alloc::{AllocError, Billed, BilledSource, ChargeKind, History, allocate, allocate_with};
 use mutua_core::{
     ActivityBasis, Amount, ConventionBuilder, CostLine, DatasetBuilder, Ratio, RegularisationHalf,
     RegularisationPolicy, Rule, UnitCost, ValidatedDataset, ValuationBasis,
@@ -56,7 +56,12 @@ fn dataset() -> ValidatedDataset {
 #[test]
 fn the_derived_unit_cost_is_billed_and_regularised() {
     let dataset = dataset();
-    let s1 = allocate(&dataset, "2026-S1".parse().unwrap()).unwrap();
+    // Nothing was billed in 2025 (no activity): the ledger covers both semesters with no document of `ads`.
+    let mut history = History::new();
+    for semester in ["2025-S1", "2025-S2"] {
+        history.cover(semester.parse().unwrap());
+    }
+    let s1 = allocate_with(&dataset, "2026-S1".parse().unwrap(), &history).unwrap();
     let charge = s1.charges.iter().find(|c| c.kind == ChargeKind::Current).unwrap();
     // 8 units × 90.00 = 720.00.
     assert_eq!(charge.amount, amount("720.00"));
@@ -76,7 +81,23 @@ fn the_derived_unit_cost_is_billed_and_regularised() {
             "Budget primitif 2026"
         )
     );
-    let s1_2027 = allocate(&dataset, "2027-S1".parse().unwrap()).unwrap();
+    // What 2026 billed, as its documents would record it.
+    let s2 = allocate_with(&dataset, "2026-S2".parse().unwrap(), &history).unwrap();
+    for (allocation, number) in [(&s1, "FAC-MEL-2026-000001"), (&s2, "FAC-MEL-2026-000002")] {
+        history.cover(allocation.semester);
+        for charge in allocation.charges.iter().filter(|c| c.kind == ChargeKind::Current) {
+            history.push(Billed {
+                semester: allocation.semester,
+                convention: charge.convention.clone(),
+                component: charge.component.clone(),
+                payer: charge.payer.clone(),
+                payee: charge.payee.clone(),
+                amount: charge.amount,
+                source: BilledSource::Document(number.into()),
+            });
+        }
+    }
+    let s1_2027 = allocate_with(&dataset, "2027-S1".parse().unwrap(), &history).unwrap();
     // 2027-S1: 2 units × 110.00 = 220.00.
     let current = s1_2027.charges.iter().find(|c| c.kind == ChargeKind::Current).unwrap();
     assert_eq!(current.amount, amount("220.00"));
@@ -84,4 +105,24 @@ fn the_derived_unit_cost_is_billed_and_regularised() {
     let regularisation =
         s1_2027.charges.iter().find(|c| c.kind == ChargeKind::Regularisation { year: 2026 }).unwrap();
     assert_eq!(regularisation.amount, amount("240.00"));
+    let billed: Vec<_> = regularisation
+        .trace
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Billed { amount, source, .. } => Some((*amount, source.number().to_owned())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        billed,
+        [
+            (amount("720.00"), "FAC-MEL-2026-000001".to_owned()),
+            (amount("360.00"), "FAC-MEL-2026-000002".to_owned())
+        ]
+    );
+    // Without what 2026 billed, the regularisation is refused, not guessed.
+    let refused = allocate(&dataset, "2027-S1".parse().unwrap());
+    assert!(matches!(refused, Err(AllocError::BilledUnknown { ref convention, semester })
+        if convention == "ads" && semester == "2026-S1".parse().unwrap()));
 }

@@ -172,11 +172,14 @@ fn unit_cost_with_regularisation_credit() {
         .valuation("ads", 2025, ValuationBasis::Actual, "90000.00", "1000")
         // Forecast 2026: 105,000 / 1,000 = 105.00.
         .valuation("ads", 2026, ValuationBasis::Forecast, "105000.00", "1000")
+        // What the finance system billed for 2025 on the forecast: 10 × 100 = 1,000.00, then 6 × 100 = 600.00.
+        .titre("2025-S1", ("MEL", "59005"), ("ads", "files"), "1000.00")
+        .titre("2025-S2", ("MEL", "59005"), ("ads", "files"), "600.00")
         .build();
     let allocation = allocate(&dataset, s("2026-S1")).unwrap();
     // 2026-S1: 8 units × 105.00 = 840.00.
     assert_eq!(owed(&allocation, "59005", "MEL", "files"), Some(amount("840.00")));
-    // 2025 billed on the forecast: 10 × 100 + 6 × 100 = 1,600.00; due on the actual: 10 × 90 + 6 × 90 = 1,440.00.
+    // 2025 billed: 1,600.00; due on the actual: 10 × 90 + 6 × 90 = 1,440.00.
     let regularisation = allocation
         .charges
         .iter()
@@ -185,10 +188,10 @@ fn unit_cost_with_regularisation_credit() {
     assert_eq!(regularisation.amount, amount("-160.00"));
     assert_eq!(
         regularisation.trace.steps.last(),
-        Some(&mutua_alloc::trace::Step::Regularisation {
-            due: amount("1440.00"),
-            billed: amount("1600.00"),
-            amount: amount("-160.00"),
+        Some(&mutua_alloc::trace::Step::RegularisationTotal {
+            exact: Decimal::from(-160),
+            total: amount("-160.00"),
+            rounding: Rounding::HalfUp,
         })
     );
     // No regularisation in S2.

@@ -25,6 +25,7 @@ use rust_decimal::Decimal;
 
 use crate::allocation::{Allocation, Charge, ChargeKind, PoolSummary};
 use crate::error::AllocError;
+use crate::history::History;
 use crate::trace::{
     ActivityTrace, Fraction, LineBasis, PopulationTrace, PresenceTrace, RevisionTrace, Trace,
 };
@@ -37,20 +38,41 @@ mod flat_fee;
 mod member;
 mod per_inhabitant;
 mod pool_share;
-mod regularisation;
+pub(crate) mod regularisation;
 mod unit_cost;
 mod unit_price;
 
 /// The rounding of an amount computed for one member (a tariff, not a split): half up to the cent.
 pub const MEMBER_ROUNDING: Rounding = Rounding::HalfUp;
 
-/// Computes every amount owed for a semester under every convention of a validated dataset.
+/// Computes every amount owed for a semester under every convention of a validated dataset, regularising past
+/// years against the titres the dataset holds ([`History::of_titres`]); [`allocate_with`] takes what the
+/// ledger records too.
+///
+/// # Errors
+///
+/// [`AllocError`], naming the convention, member or dispositif concerned.
+pub fn allocate(dataset: &ValidatedDataset, semester: Semester) -> Result<Allocation, AllocError> {
+    allocate_with(dataset, semester, &History::of_titres(dataset))
+}
+
+/// Computes every amount owed for a semester under every convention of a validated dataset, regularising past
+/// years against what `history` says they billed.
 ///
 /// The result is deterministic: charges are ordered by payee, payer, dispositif, convention, kind and
 /// component, whatever the order of the input files. Only a [`ValidatedDataset`] is accepted: the engine relies
 /// on every rule of `mutua_core::validate` (eligibility, terms for every billed day, no double billing…) and checks
-/// none of them again.
-pub fn allocate(dataset: &ValidatedDataset, semester: Semester) -> Result<Allocation, AllocError> {
+/// none of them again. A regularisation needs every semester of the year it regularises in `history`
+/// ([`AllocError::BilledUnknown`] otherwise).
+///
+/// # Errors
+///
+/// [`AllocError`], naming the convention, member or dispositif concerned.
+pub fn allocate_with(
+    dataset: &ValidatedDataset,
+    semester: Semester,
+    history: &History,
+) -> Result<Allocation, AllocError> {
     let dataset: &Dataset = dataset;
     let mut activity: ActivityIndex<'_> = BTreeMap::new();
     for record in &dataset.activity {
@@ -67,7 +89,7 @@ pub fn allocate(dataset: &ValidatedDataset, semester: Semester) -> Result<Alloca
         let current =
             engine.convention_semester(convention, semester, ValuationBasis::Forecast, &mut pools)?;
         charges.extend(current);
-        charges.extend(regularisation::charges(&mut engine, convention, semester)?);
+        charges.extend(regularisation::charges(&mut engine, convention, semester, history)?);
         charges.extend(cee::deposits(dataset, convention, semester, &mut pools)?);
     }
     charges.extend(carried::charges(dataset, semester)?);

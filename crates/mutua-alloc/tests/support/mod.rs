@@ -294,6 +294,29 @@ impl Builder {
         self
     }
 
+    /// A titre the finance system issued: `amount` billed by `issuer` to `debtor` for `component` of
+    /// `convention` in `semester`.
+    pub fn titre(
+        mut self,
+        semester: &str,
+        (issuer, debtor): (&str, &str),
+        (convention, component): (&str, &str),
+        amount: &str,
+    ) -> Builder {
+        let number = format!("T-{}", self.dataset.titres.len() + 1);
+        self.dataset.titres.push(Titre {
+            source: Source::row("titres", &number),
+            number,
+            semester: semester.parse().unwrap(),
+            issuer: pid(issuer),
+            debtor: pid(debtor),
+            convention: ConventionId::parse(convention).unwrap(),
+            component: component.into(),
+            amount: Amount::parse(amount).unwrap(),
+        });
+        self
+    }
+
     /// Builds the dataset after checking it is valid.
     pub fn build(self) -> ValidatedDataset {
         ValidatedDataset::new(self.dataset)

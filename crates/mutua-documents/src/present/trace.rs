@@ -9,7 +9,7 @@ use mutua_alloc::trace::{
     BandTrace, BasisKind, Bounded, KeyTrace, LineBasis, MemberBasis, PoolTrace, PresenceTrace, RevisionTrace,
     RuleKind, Step, TierSpan, Unit,
 };
-use mutua_alloc::{AllocError, Charge, ChargeKind, PoolOrigin};
+use mutua_alloc::{AllocError, BilledSource, Charge, ChargeKind, PoolOrigin};
 use mutua_core::{CeeKind, ProRata, Rounding, ValuationBasis};
 use rust_decimal::Decimal;
 
@@ -277,7 +277,7 @@ pub fn basis_fr(basis: &LineBasis) -> String {
             net.format_fr()
         ),
         BasisKind::Regularisation { due, billed, year } => {
-            format!("Réalisé {} − facturé {} (exercice {year})", due.format_fr(), billed.format_fr())
+            format!("Dû au réalisé {} − facturé {} (exercice {year})", price_fr(*due), billed.format_fr())
         }
         BasisKind::Carried { semester } => format!("Montant reporté du {}", semester.label_fr()),
         BasisKind::Issued { description } => description.clone(),
@@ -438,17 +438,32 @@ pub fn step_fr(step: &Step) -> (String, String) {
             format!("Coût complet {year}"),
             format!("prévisionnel {} ; réalisé {}", forecast.format_fr(), actual.format_fr()),
         ),
-        Step::BilledOnForecast { semester, amount, basis } => (
-            format!("Facturé sur le prévisionnel, {}", semester.label_fr()),
-            format!("{} — {}", amount.format_fr(), basis_fr(basis)),
+        Step::Billed { semester, amount, source } => (
+            format!("Facturé, {}", semester.label_fr()),
+            format!("{} — {}", amount.format_fr(), billed_source_fr(source)),
         ),
-        Step::DueOnActual { semester, amount, basis } => (
+        Step::DueOnActual { semester, amount, exact, basis } => (
             format!("Dû sur le réalisé, {}", semester.label_fr()),
-            format!("{} — {}", amount.format_fr(), basis_fr(basis)),
+            format!("{} (exact {}) — {}", amount.format_fr(), price_fr(*exact), basis_fr(basis)),
         ),
-        Step::Regularisation { due, billed, amount } => pair(
+        Step::Regularisation { due, billed, exact, amount } => pair(
             "Régularisation",
-            format!("{} − {} = {}", due.format_fr(), billed.format_fr(), amount.format_fr()),
+            format!(
+                "{} − {} = {} exactement, ligne {}",
+                price_fr(*due),
+                billed.format_fr(),
+                price_fr(*exact),
+                amount.format_fr()
+            ),
+        ),
+        Step::RegularisationTotal { exact, total, rounding } => pair(
+            "Régularisation de la composante, tous membres",
+            format!(
+                "{} arrondi {} : {}, réparti au prorata des écarts exacts (plus forts restes)",
+                price_fr(*exact),
+                rounding_fr(*rounding),
+                total.format_fr()
+            ),
         ),
         Step::CarriedFrom { semester } => pair("Semestre d'origine", semester.label_fr()),
         Step::CarriedReason { threshold } => pair(
@@ -513,6 +528,14 @@ pub fn explain_charge(charge: &Charge) -> Vec<String> {
     lines
 }
 
+/// Where a billed amount is recorded, in French.
+fn billed_source_fr(source: &BilledSource) -> String {
+    match source {
+        BilledSource::Document(number) => format!("document n° {number}"),
+        BilledSource::Titre(number) => format!("titre n° {number} (titres.csv)"),
+    }
+}
+
 /// An allocation error in French, for the finance officer (`mutua check`, `mutua run`).
 #[must_use]
 pub fn alloc_error_fr(error: &AllocError) -> String {
@@ -563,6 +586,11 @@ pub fn alloc_error_fr(error: &AllocError) -> String {
             "convention « {convention} », « {component} » : {} pour « {member} » dépasse la limite d'un montant \
              ({limit})",
             amount.format_fr()
+        ),
+        AllocError::BilledUnknown { convention, semester } => format!(
+            "la régularisation de la convention « {convention} » a besoin de ce qui a été facturé au {} : ni le \
+             registre ni titres.csv ne l'indiquent (ajoutez à titres.csv les titres émis pour ce semestre)",
+            semester.label_fr()
         ),
         AllocError::Money(source) => format!("calcul hors limites ({source})"),
         // `AllocError` may gain variants; each is worded here when it does.

@@ -1,0 +1,123 @@
+//! What past semesters billed: the amounts a regularisation subtracts from what is due on the actual valuation.
+//!
+//! A regularisation of year N needs what each member was billed in each semester of N, per component. That is
+//! known, not recomputed: for the semesters mutua issued, from its ledger (the documents not cancelled, the
+//! amounts each line billed, the amounts carried from that semester and billed later); for the years before
+//! mutua, from the titres the finance system issued (`titres.csv`, [`mutua_core::Titre`]). A semester neither
+//! source covers cannot be regularised: the engine refuses it ([`AllocError::BilledUnknown`]) rather than guess.
+//!
+//! [`AllocError::BilledUnknown`]: crate::AllocError::BilledUnknown
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mutua_core::{Amount, ConventionId, Dataset, PartyId, Semester};
+use serde::{Deserialize, Serialize};
+
+/// Where a billed amount is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "source", content = "number", rename_all = "snake_case")]
+pub enum BilledSource {
+    /// A document mutua issued (its number in the ledger).
+    Document(String),
+    /// A titre the finance system issued before mutua (its number in `titres.csv`).
+    Titre(String),
+}
+
+impl BilledSource {
+    /// The document's or titre's number.
+    #[must_use]
+    pub fn number(&self) -> &str {
+        match self {
+            BilledSource::Document(number) | BilledSource::Titre(number) => number,
+        }
+    }
+}
+
+/// An amount billed for one component of a convention, computed for a semester.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Billed {
+    /// The semester the amount was computed for (for a carried amount, the semester it was carried from).
+    pub semester: Semester,
+    /// The convention.
+    pub convention: ConventionId,
+    /// The component of its tariff.
+    pub component: String,
+    /// Who was billed.
+    pub payer: PartyId,
+    /// Who billed it.
+    pub payee: PartyId,
+    /// The amount.
+    pub amount: Amount,
+    /// The document or titre that billed it.
+    pub source: BilledSource,
+}
+
+/// What past semesters billed, and which semesters that record is complete for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    /// Semesters whose every document is known (the ledger covers them), for every convention.
+    covered: BTreeSet<Semester>,
+    /// Semesters known for one convention only (the finance system's titres name it).
+    imported: BTreeSet<(Semester, ConventionId)>,
+    /// The amounts billed, by convention and semester.
+    billed: BTreeMap<(ConventionId, Semester), Vec<Billed>>,
+}
+
+impl History {
+    /// An empty history: no semester is known.
+    #[must_use]
+    pub fn new() -> History {
+        History::default()
+    }
+
+    /// The history a dataset holds on its own: its titres (`titres.csv`), each semester and convention they
+    /// name being known in full.
+    #[must_use]
+    pub fn of_titres(dataset: &Dataset) -> History {
+        let mut history = History::new();
+        for titre in &dataset.titres {
+            history.imported.insert((titre.semester, titre.convention.clone()));
+            history.push(Billed {
+                semester: titre.semester,
+                convention: titre.convention.clone(),
+                component: titre.component.clone(),
+                payer: titre.debtor.clone(),
+                payee: titre.issuer.clone(),
+                amount: titre.amount,
+                source: BilledSource::Titre(titre.number.clone()),
+            });
+        }
+        history
+    }
+
+    /// Records that every document of a semester is known (the ledger holds the semester's runs): a convention
+    /// with nothing billed that semester was billed nothing.
+    pub fn cover(&mut self, semester: Semester) {
+        self.covered.insert(semester);
+    }
+
+    /// Records an amount billed. Its semester is known only once [`History::cover`] says so, or a titre names
+    /// it for the convention.
+    pub fn push(&mut self, billed: Billed) {
+        self.billed.entry((billed.convention.clone(), billed.semester)).or_default().push(billed);
+    }
+
+    /// Whether a semester is covered in full (by the ledger).
+    #[must_use]
+    pub fn covers(&self, semester: Semester) -> bool {
+        self.covered.contains(&semester)
+    }
+
+    /// The semesters covered in full (by the ledger), in order.
+    pub fn covered(&self) -> impl Iterator<Item = Semester> + '_ {
+        self.covered.iter().copied()
+    }
+
+    /// What a convention billed for a semester, or `None` when neither the ledger nor the titres know it.
+    #[must_use]
+    pub fn billed(&self, convention: &ConventionId, semester: Semester) -> Option<&[Billed]> {
+        let known =
+            self.covered.contains(&semester) || self.imported.contains(&(semester, convention.clone()));
+        known.then(|| self.billed.get(&(convention.clone(), semester)).map(Vec::as_slice).unwrap_or_default())
+    }
+}
