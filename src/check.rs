@@ -13,7 +13,7 @@ use mutua_core::{Dataset, PopulationKind, ValuationBasis};
 /// as `mutua run` would compute it; prints a summary and the reconciliation to stdout (exit 0) or every error to
 /// stderr, one `file:line: field: message` per line followed by their count (exit 1). Warnings go to stderr and
 /// do not change the exit code.
-pub fn run(data: &Path, semester: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn run(data: &Path, semester: Option<&str>, ledger: &Path) -> anyhow::Result<ExitCode> {
     if !data.is_dir() && !data.is_file() {
         bail!("aucun jeu de données à `{}` (ni dossier, ni document JSON)", data.display());
     }
@@ -31,7 +31,11 @@ pub fn run(data: &Path, semester: Option<&str>) -> anyhow::Result<ExitCode> {
         Some(text) => crate::run::parse_semester(text)?,
         None => dataset.meta.current_semester,
     };
-    let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Render);
+    let history = match crate::run::read_history(&dataset, ledger, data)? {
+        Ok(history) => history,
+        Err(code) => return Ok(code),
+    };
+    let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Render, &history);
     for warning in &report.warnings {
         eprintln!("attention : {warning}");
     }

@@ -22,6 +22,8 @@ pub struct ExplainArgs {
     pub dispositif: Option<String>,
     /// The dataset.
     pub data: PathBuf,
+    /// The ledger, for what past semesters billed.
+    pub ledger: PathBuf,
 }
 
 /// Prints the explanation.
@@ -49,7 +51,11 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // The same computation as `mutua run`: the batch its documents come from.
-    let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Documents);
+    let history = match crate::run::read_history(&dataset, &args.ledger, &args.data)? {
+        Ok(history) => history,
+        Err(code) => return Ok(code),
+    };
+    let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Documents, &history);
     let Some(batch) = report.batch.as_ref().filter(|_| report.is_ok()) else {
         for error in &report.errors {
             eprintln!("{error}");

@@ -33,6 +33,10 @@ enum Command {
         /// Le semestre à vérifier comme `mutua run` le calculerait (`2026-S1`) ; par défaut le semestre courant.
         #[arg(long)]
         semester: Option<String>,
+        /// Le registre de numérotation, pour ce que les semestres passés ont facturé (régularisations) ; par
+        /// défaut `mutua-ledger.jsonl`, celui de `mutua run`. Un registre absent n'a rien facturé.
+        #[arg(long, default_value = "mutua-ledger.jsonl")]
+        ledger: PathBuf,
     },
     /// Émet le semestre : une facture consolidée par débiteur, les avis de versement et états d'imputation, en
     /// PDF (Factur-X), avec manifest.json, lines.csv et carried.csv. Chaque document est numéroté une fois,
@@ -105,6 +109,10 @@ enum Command {
         /// Le jeu de données : un dossier de fichiers CSV et TOML, ou un document JSON.
         #[arg(long, default_value = "fixtures/mel")]
         data: PathBuf,
+        /// Le registre de numérotation, pour ce que les semestres passés ont facturé (régularisations) ; par
+        /// défaut `mutua-ledger.jsonl`, celui de `mutua run`. Un registre absent n'a rien facturé.
+        #[arg(long, default_value = "mutua-ledger.jsonl")]
+        ledger: PathBuf,
     },
     /// Établit la notification annuelle du coût unitaire de fonctionnement (article D5211-16 du CGCT) de chaque
     /// dispositif facturé au coût unitaire pendant l'exercice : DOSSIER/ANNÉE/DISPOSITIF.pdf et .csv. Le coût est
@@ -163,7 +171,7 @@ fn error_text(error: &anyhow::Error) -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Check { data, semester } => check::run(&data, semester.as_deref()),
+        Command::Check { data, semester, ledger } => check::run(&data, semester.as_deref(), &ledger),
         Command::Run {
             data,
             semester,
@@ -200,8 +208,8 @@ fn main() -> ExitCode {
         Command::Ledger { ledger, migrate, reanchor, out } => {
             ledger::run(&ledger::LedgerArgs { path: &ledger, migrate, reanchor, out: out.as_deref() })
         }
-        Command::Explain { commune, semester, dispositif, data } => {
-            explain::run(explain::ExplainArgs { commune, semester, dispositif, data })
+        Command::Explain { commune, semester, dispositif, data, ledger } => {
+            explain::run(explain::ExplainArgs { commune, semester, dispositif, data, ledger })
         }
         Command::Import { data, out } => import::run(&data, &out),
         Command::Notice { year, date, data, out } => {

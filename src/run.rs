@@ -138,6 +138,31 @@ fn progress_bar() -> Bar {
     Bar(bar)
 }
 
+/// What the ledger at `ledger` (and the dataset's titres) say past semesters billed, read without changing it;
+/// titres for a semester the ledger covers are printed, located, and give `Err(exit 1)`.
+pub fn read_history(
+    dataset: &mutua_core::ValidatedDataset,
+    ledger: &Path,
+    data: &Path,
+) -> anyhow::Result<Result<mutua_alloc::History, ExitCode>> {
+    match mutua_issue::ledger_history(dataset, ledger, LockWait::Fail) {
+        Ok(history) => Ok(Ok(history)),
+        Err(mutua_issue::IssueError::Check(errors)) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            eprintln!(
+                "{} erreur(s) dans {} au regard du registre {}",
+                errors.len(),
+                data.display(),
+                ledger.display()
+            );
+            Ok(Err(ExitCode::FAILURE))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// The default ledger: `mutua-ledger.jsonl` in the output directory's parent, so that it outlives the outputs.
 pub fn default_ledger(out: &Path) -> PathBuf {
     mutua_issue::ledger_dir(out).join("mutua-ledger.jsonl")
@@ -163,11 +188,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar();
     if args.draft {
         let out = args.out.unwrap_or_else(|| PathBuf::from("out-projet"));
+        let ledger = args.ledger.clone().unwrap_or_else(|| default_ledger(&out));
         let report = match draft_to_directory(
             &dataset,
             semester,
             issue_date,
             &out,
+            &ledger,
             &holder("mutua run --dry-run"),
             wait,
             &bar,

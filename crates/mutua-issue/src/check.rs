@@ -6,6 +6,7 @@
 //! that every e-invoice meets the EN 16931 rules, and — at [`Depth::Render`] — renders every document in memory.
 //! Every refusal is located: a file, a line and a field of the dataset.
 
+use mutua_alloc::History;
 use mutua_core::{Dataset, Problem, Semester, Source, ValidatedDataset, ValidationError};
 use mutua_documents::present::alloc_error_fr;
 use mutua_documents::{Batch, BatchOptions, InvoiceError, build_batch};
@@ -96,14 +97,17 @@ fn unprintable_texts(dataset: &Dataset) -> Vec<ValidationError> {
 }
 
 /// Checks a semester of a validated dataset: everything `mutua run` computes, nothing written. `issue_date` dates
-/// the documents built (it changes no amount and no rule); by default the semester's last day. (The dataset's own
-/// rules were checked when it was validated: [`ValidatedDataset::new`], or loading it.)
+/// the documents built (it changes no amount and no rule); by default the semester's last day. `history` is what
+/// past semesters billed, for regularisations: [`crate::history`] of the ledger, or
+/// [`History::of_titres`] without one. (The dataset's own rules were checked when it was validated:
+/// [`ValidatedDataset::new`], or loading it.)
 #[must_use]
 pub fn check(
     validated: &ValidatedDataset,
     semester: Semester,
     issue_date: Option<chrono::NaiveDate>,
     depth: Depth,
+    history: &History,
 ) -> CheckReport {
     let dataset: &Dataset = validated;
     let mut report = CheckReport { semester, errors: Vec::new(), warnings: Vec::new(), batch: None };
@@ -118,7 +122,7 @@ pub fn check(
     if !report.errors.is_empty() {
         return report;
     }
-    let allocation = match mutua_alloc::allocate(validated, semester) {
+    let allocation = match mutua_alloc::allocate_with(validated, semester, history) {
         Ok(allocation) => allocation,
         Err(error) => {
             report.errors.push(locate_alloc(dataset, &error));

@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike as _, NaiveDate};
+use mutua_alloc::History;
 use mutua_core::{CarriedAmount, Dataset, PartyId, Semester, ValidatedDataset};
 use mutua_documents::export::{carried_csv, lines_csv};
 use mutua_documents::reconcile::PoolReconciliation;
@@ -309,8 +310,10 @@ fn checked_batch(
     dataset: &ValidatedDataset,
     semester: Semester,
     issue_date: NaiveDate,
+    history: &History,
 ) -> Result<Batch, IssueError> {
-    let checked = crate::check::check(dataset, semester, Some(issue_date), crate::check::Depth::Documents);
+    let checked =
+        crate::check::check(dataset, semester, Some(issue_date), crate::check::Depth::Documents, history);
     match checked.batch {
         Some(batch) if checked.errors.is_empty() => Ok(batch),
         _ => Err(IssueError::Check(checked.errors)),
@@ -391,7 +394,9 @@ pub fn issue(
     progress: &dyn Progress,
 ) -> Result<IssueReport, IssueError> {
     // The whole computation first, checked as `mutua check` does: nothing is planned from a dataset it refuses.
-    let batch = checked_batch(dataset, options.semester, options.issue_date)?;
+    // Regularisations subtract what the ledger (and the titres before it) says was billed.
+    let history = crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
+    let batch = checked_batch(dataset, options.semester, options.issue_date, &history)?;
     issue_batch(dataset, options, batch, ledger, sink, progress)
 }
 
@@ -642,10 +647,17 @@ pub fn issue_to_directory(
     target: &DirectoryTarget,
     progress: &dyn Progress,
 ) -> Result<IssueReport, IssueError> {
-    // The data first: a dataset refused for this semester creates no ledger and no output folder.
-    let batch = checked_batch(dataset, options.semester, options.issue_date)?;
+    // The data first: a dataset refused for this semester creates no ledger and no output folder. What the
+    // ledger billed is read without changing it, then again once it is locked: a run that committed in between
+    // changes the regularisations, and the batch is computed again.
+    let read = crate::history::ledger_history(dataset, &target.ledger, target.wait)?;
+    let mut batch = checked_batch(dataset, options.semester, options.issue_date, &read)?;
     DirectorySink::precheck(&target.out)?;
     let (mut ledger, repairs) = FileLedger::open(&target.ledger, &target.holder, target.wait)?;
+    let locked = crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
+    if locked != read {
+        batch = checked_batch(dataset, options.semester, options.issue_date, &locked)?;
+    }
     let mut notices = Vec::new();
     if repairs.torn_bytes > 0 {
         notices.push(Notice::TornTail { bytes: repairs.torn_bytes });
@@ -682,14 +694,16 @@ pub struct DraftReport {
     pub pools: Vec<PoolReconciliation>,
 }
 
-/// Renders a semester as drafts ("PROJET", no numbers), with the manifest and exports, in memory.
+/// Renders a semester as drafts ("PROJET", no numbers), with the manifest and exports, in memory. `history` is
+/// what past semesters billed, for regularisations ([`crate::ledger_history`] of the ledger the run would use).
 pub fn draft(
     dataset: &ValidatedDataset,
     semester: Semester,
     issue_date: NaiveDate,
+    history: &History,
     progress: &dyn Progress,
 ) -> Result<(DraftReport, Vec<(FileName, Vec<u8>)>), IssueError> {
-    let batch = checked_batch(dataset, semester, issue_date)?;
+    let batch = checked_batch(dataset, semester, issue_date, history)?;
     let jobs: Vec<(&Document, OutputFormat)> =
         batch.documents.iter().map(|d| (d, OutputFormat::Pdf)).collect();
     let rendered = render_many(dataset, &jobs, true, progress)?;
@@ -739,17 +753,21 @@ pub fn draft(
     Ok((report, files))
 }
 
-/// Writes the drafts of a semester into a folder (never one of issued documents); the ledger is not touched.
+/// Writes the drafts of a semester into a folder (never one of issued documents); the ledger at `ledger` is read
+/// for what past semesters billed (an absent one has nothing), never changed.
+#[allow(clippy::too_many_arguments, reason = "each is one setting of the dry run; a struct would only rename them")]
 pub fn draft_to_directory(
     dataset: &ValidatedDataset,
     semester: Semester,
     issue_date: NaiveDate,
     out: &Path,
+    ledger: &Path,
     holder: &str,
     wait: LockWait,
     progress: &dyn Progress,
 ) -> Result<DraftReport, IssueError> {
-    let (report, files) = draft(dataset, semester, issue_date, progress)?;
+    let history = crate::history::ledger_history(dataset, ledger, wait)?;
+    let (report, files) = draft(dataset, semester, issue_date, &history, progress)?;
     let mut directory = DraftDirectory::open(out, holder, wait)?;
     directory.write_all(&files)?;
     Ok(report)
