@@ -221,6 +221,19 @@ pub enum Problem {
     /// A CEE deposit belongs to a convention without a CEE redistribution rule.
     #[error("convention `{0}` has no cee_redistribution component, so it cannot hold CEE deposits")]
     NotACeeConvention(String),
+    /// A titre names a component that no terms of its convention have.
+    #[error(
+        "la convention `{convention}` n'a pas de composante `{component}` dans ses conditions (composantes : \
+         {known}) : un titre porte sur une composante du tarif de sa convention"
+    )]
+    UnknownComponent {
+        /// The component found.
+        component: String,
+        /// The convention.
+        convention: String,
+        /// The component ids its terms have.
+        known: String,
+    },
     /// A value is out of its allowed range.
     #[error("{0}")]
     OutOfRange(String),
@@ -344,6 +357,7 @@ pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
     unit_cost::check_unit_cost_bounds(&mut report);
     check_cee(&mut report);
     check_carried(&mut report);
+    check_titres(&mut report);
     text::check_texts(&mut report);
     bounds::check_bounds(&mut report);
     consistency::check_terms_cover_memberships(&mut report);
@@ -1088,5 +1102,194 @@ fn check_carried(report: &mut Report<'_>) {
         if !dataset.conventions.contains_key(&carried.convention) {
             report.push(source, "convention", Problem::UnknownConvention(carried.convention.to_string()));
         }
+    }
+}
+
+/// The titres de recettes the finance system issued before mutua (`titres.csv`): each names known parties, a
+/// known convention and one of its components, is issued by the convention's provider, and has a number; a
+/// titre line (number, convention, component) appears once. Whether its semester is a past one depends on the
+/// semester run ([`validate_semester`]).
+fn check_titres(report: &mut Report<'_>) {
+    let dataset = report.dataset;
+    let mut seen = BTreeMap::new();
+    for titre in &dataset.titres {
+        let source = &titre.source;
+        if titre.number.trim().is_empty() {
+            report.push(
+                source,
+                "number",
+                Problem::OutOfRange("numéro de titre vide : un titre est repris avec son numéro".into()),
+            );
+        } else if let Some(first_line) =
+            seen.insert((titre.number.as_str(), &titre.convention, titre.component.as_str()), source.line)
+        {
+            report.push(
+                source,
+                "number",
+                Problem::Duplicate {
+                    what: format!(
+                        "ligne du titre `{}` (même numéro, convention `{}` et composante `{}`)",
+                        titre.number, titre.convention, titre.component
+                    ),
+                    first_line,
+                },
+            );
+        }
+        let issuer_known = report.party_exists(source, "issuer", &titre.issuer);
+        report.party_exists(source, "debtor", &titre.debtor);
+        let Some(convention) = dataset.conventions.get(&titre.convention) else {
+            report.push(source, "convention", Problem::UnknownConvention(titre.convention.to_string()));
+            continue;
+        };
+        let known: BTreeSet<&str> =
+            convention.terms.iter().flat_map(|t| &t.components).map(|c| c.id.as_str()).collect();
+        if !known.contains(titre.component.as_str()) {
+            report.push(
+                source,
+                "component",
+                Problem::UnknownComponent {
+                    component: titre.component.clone(),
+                    convention: convention.id.to_string(),
+                    known: if known.is_empty() {
+                        "aucune".into()
+                    } else {
+                        known.into_iter().collect::<Vec<_>>().join(", ")
+                    },
+                },
+            );
+        }
+        if issuer_known && titre.issuer != convention.provider {
+            report.push(
+                source,
+                "issuer",
+                Problem::OutOfRange(format!(
+                    "`{}` n'émet pas les documents de `{}`, c'est `{}`",
+                    titre.issuer, convention.id, convention.provider
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use crate::build::{ConventionBuilder, DatasetBuilder};
+    use crate::rule::Rule;
+
+    fn day(year: i32, month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    }
+
+    /// A convention `cep` of the MEL with two members, component `hab` from 2024 and `forfait` added by an
+    /// amendment of 2025.
+    fn base() -> DatasetBuilder {
+        DatasetBuilder::new("test", "2026-S1")
+            .metropole("MEL", "Métropole Européenne de Lille", "200093201")
+            .commune("59005", "Allennes-les-Marais", "215900051", 1523)
+            .commune("59009", "Villeneuve-d'Ascq", "215900093", 62_868)
+            .dispositif("cep", "Conseil en énergie partagé")
+            .convention(
+                ConventionBuilder::new("cep", "cep", "MEL", day(2024, 1, 1))
+                    .component("hab", "CEP", Rule::per_inhabitant("1.20".parse().unwrap()))
+                    .amendment("Avenant 1", day(2025, 1, 1))
+                    .component("hab", "CEP", Rule::per_inhabitant("1.30".parse().unwrap()))
+                    .component("forfait", "Forfait", Rule::flat_fee("100.00".parse().unwrap())),
+            )
+            .member("cep", "59005", day(2024, 1, 1), None)
+            .member("cep", "59009", day(2024, 1, 1), None)
+    }
+
+    fn errors(builder: DatasetBuilder) -> Vec<String> {
+        match builder.build() {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn titres_validation_table() {
+        let titre = |builder: DatasetBuilder, number: &str, parties, component: &str, amount: &str| {
+            builder.titre(number, "2025-S1", parties, ("cep", component), amount)
+        };
+        let mel = ("MEL", "59005");
+        let cases: Vec<(&str, DatasetBuilder, &[&str])> = vec![
+            (
+                "two lines of a titre, a credit and a titre of the other member",
+                titre(
+                    titre(titre(base(), "T-1", mel, "hab", "1827.60"), "T-1", mel, "forfait", "50.00"),
+                    "T-2",
+                    ("MEL", "59009"),
+                    "hab",
+                    "-12.40",
+                ),
+                &[],
+            ),
+            (
+                "an unknown issuer, refused once",
+                titre(base(), "T-1", ("SIVOM", "59005"), "hab", "10.00"),
+                &["titres[T-1]: issuer: unknown party `SIVOM` (not in parties.csv)"],
+            ),
+            (
+                "an unknown debtor",
+                titre(base(), "T-1", ("MEL", "59999"), "hab", "10.00"),
+                &["titres[T-1]: debtor: unknown party `59999` (not in parties.csv)"],
+            ),
+            (
+                "an unknown convention",
+                base().titre("T-1", "2025-S1", mel, ("ads", "hab"), "10.00"),
+                &["titres[T-1]: convention: unknown convention `ads` (no such id in conventions/)"],
+            ),
+            (
+                "a component of no terms of the convention",
+                titre(base(), "T-1", mel, "instruction", "10.00"),
+                &[
+                    "titres[T-1]: component: la convention `cep` n'a pas de composante `instruction` dans ses \
+                     conditions (composantes : forfait, hab) : un titre porte sur une composante du tarif de sa \
+                     convention",
+                ],
+            ),
+            (
+                "an issuer other than the provider",
+                titre(base(), "T-1", ("59009", "59005"), "hab", "10.00"),
+                &["titres[T-1]: issuer: `59009` n'émet pas les documents de `cep`, c'est `MEL`"],
+            ),
+            (
+                "no number",
+                titre(base(), " ", mel, "hab", "10.00"),
+                &["titres[ ]: number: numéro de titre vide : un titre est repris avec son numéro"],
+            ),
+            (
+                "a titre line twice",
+                titre(titre(base(), "T-1", mel, "hab", "10.00"), "T-1", mel, "hab", "20.00"),
+                &["titres[T-1]: number: duplicate ligne du titre `T-1` (même numéro, convention `cep` et \
+                     composante `hab`) (first at line 0)"],
+            ),
+            (
+                "an amount beyond the limit",
+                titre(base(), "T-1", mel, "hab", "-1000000000000.01"),
+                &[
+                    "titres[T-1]: amount: -1000000000000.01 dépasse la limite de 1000000000000 pour un montant",
+                ],
+            ),
+            (
+                "a number with a control character",
+                titre(base(), "T\t1", mel, "hab", "10.00"),
+                &[
+                    "titres[T\t1]: number: contient le caractère interdit U+0009 (caractère de contrôle ou de mise \
+                     en forme bidirectionnelle)",
+                ],
+            ),
+        ];
+        for (case, builder, expected) in cases {
+            assert_eq!(errors(builder), expected, "{case}");
+        }
+        // A component's text is checked too (it is then no component of the convention either).
+        let long = "x".repeat(301);
+        let found = errors(titre(base(), "T-1", mel, &long, "10.00"));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("titres[T-1]: component: la convention `cep` n'a pas de composante"));
+        assert_eq!(found[1], "titres[T-1]: component: 301 caractères, plus que les 300 admis");
     }
 }

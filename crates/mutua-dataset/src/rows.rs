@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use mutua_core::{
     ActivityRecord, CarriedAmount, CeeDeposit, CeeOperation, Convention, Dataset, DatasetMeta, Dispositif,
-    FteCost, IndexValue, Membership, Party, PopulationRecord, PopulationTable, Source, UnitCostDerivation,
-    UnitCostUpdate, ValidatedDataset, Valuation,
+    FteCost, IndexValue, Membership, Party, PopulationRecord, PopulationTable, Source, Titre,
+    UnitCostDerivation, UnitCostUpdate, ValidatedDataset, Valuation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +62,10 @@ pub struct DatasetRows {
     pub cee_operations: Vec<CeeOperation>,
     /// `carried`: amounts carried from earlier semesters.
     pub carried: Vec<CarriedAmount>,
+    /// `titres`: titres de recettes the finance system issued before mutua, one row per titre line (optional in
+    /// a document).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub titres: Vec<Titre>,
 }
 
 impl DatasetRows {
@@ -84,6 +88,7 @@ impl DatasetRows {
             cee_deposits: Vec::new(),
             cee_operations: Vec::new(),
             carried: Vec::new(),
+            titres: Vec::new(),
         }
     }
 
@@ -109,6 +114,7 @@ impl DatasetRows {
             cee_deposits: dataset.cee_deposits.clone(),
             cee_operations: dataset.cee_operations.clone(),
             carried: dataset.carried.clone(),
+            titres: dataset.titres.clone(),
         }
     }
 
@@ -162,6 +168,10 @@ impl DatasetRows {
         for c in &mut self.carried {
             let key = format!("{}/{}/{}/{}", c.semester, c.issuer, c.debtor, c.convention);
             c.source = Source::row("carried", &key);
+        }
+        for t in &mut self.titres {
+            let key = format!("{}/{}/{}", t.number, t.convention, t.component);
+            t.source = Source::row("titres", &key);
         }
     }
 }
@@ -245,7 +255,7 @@ pub(crate) fn assemble_located(
         cee_deposits: rows.cee_deposits,
         cee_operations: rows.cee_operations,
         carried: rows.carried,
-        titres: Vec::new(),
+        titres: rows.titres,
     };
     ValidatedDataset::new(dataset).map_err(|rejected| {
         LoadErrors::new(rejected.errors.into_iter().map(|problem| locate(problem.into())).collect())

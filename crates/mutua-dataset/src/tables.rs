@@ -10,7 +10,7 @@ use std::path::Path;
 use mutua_core::{
     ActivityRecord, Address, Amount, CarriedAmount, CeeDeposit, CeeOperation, ConventionId, DateRange,
     Dispositif, DispositifId, Fte, FteCost, GradeCategory, IndexValue, InseeCode, InvoicingRequirements,
-    Membership, Party, PartyId, PopulationRecord, Quantity, Rate, Ratio, Semester, Siren, Siret,
+    Membership, Party, PartyId, PopulationRecord, Quantity, Rate, Ratio, Semester, Siren, Siret, Titre,
     UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
 };
 
@@ -616,6 +616,60 @@ pub(crate) fn carried(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CarriedAmo
     amounts
 }
 
+pub(crate) const TITRES: Schema = Schema {
+    file: "titres.csv",
+    presence: Presence::Optional,
+    columns: &[
+        required("number"),
+        required("semester"),
+        required("issuer"),
+        required("debtor"),
+        required("convention"),
+        required("component"),
+        required("amount"),
+    ],
+};
+
+/// `titres.csv` (optional): the titres de recettes the finance system issued before mutua, one row per titre line.
+pub(crate) fn titres(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Titre> {
+    let Some(table) = csv_table::read(dir, TITRES, errors) else { return Vec::new() };
+    let mut titres = Vec::new();
+    for (line, record) in table.rows() {
+        let mut row = table.row(line, record, errors);
+        // The finance system writes this file, not mutua: its cells are read as they are.
+        let number = row.text("number");
+        let semester = row.required("semester", str::parse::<Semester>);
+        let issuer = row.required("issuer", PartyId::parse);
+        let debtor = row.required("debtor", PartyId::parse);
+        let convention = row.required("convention", ConventionId::parse);
+        let component = row.text("component");
+        let amount = row.required("amount", Amount::parse);
+        let (
+            Some(number),
+            Some(semester),
+            Some(issuer),
+            Some(debtor),
+            Some(convention),
+            Some(component),
+            Some(amount),
+        ) = (number, semester, issuer, debtor, convention, component, amount)
+        else {
+            continue;
+        };
+        titres.push(Titre {
+            number,
+            semester,
+            issuer,
+            debtor,
+            convention,
+            component,
+            amount,
+            source: row.source(),
+        });
+    }
+    titres
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -859,6 +913,90 @@ sim-ads,2027,staff,8181.605,\n",
     }
 
     #[test]
+    fn titres_table() {
+        const HEADER: &str = "number,semester,issuer,debtor,convention,component,amount\n";
+        // (case, file text, titres loaded as (number, semester, component, amount in cents), errors)
+        let cases: [(&str, String, &[(&str, &str, &str, i128)], &[&str]); 6] = [
+            (
+                "two lines of one titre, then a credit",
+                format!(
+                    "{HEADER}T-2025-000412,2025-S1,MEL,59013,sim-ads,instruction,1234.56\n\
+T-2025-000412,2025-S1,MEL,59013,sim-ads,fixed,300.00\n\
+T-2025-000977,2025-S2,MEL,59013,sim-ads,instruction,-45.10\n"
+                ),
+                &[
+                    ("T-2025-000412", "2025-S1", "instruction", 123_456),
+                    ("T-2025-000412", "2025-S1", "fixed", 30_000),
+                    ("T-2025-000977", "2025-S2", "instruction", -4_510),
+                ],
+                &[],
+            ),
+            (
+                "columns in another order",
+                "amount,component,convention,debtor,issuer,semester,number\n12.40,fixed,cep-2021,59013,MEL,2024-S2,T-1\n"
+                    .to_owned(),
+                &[("T-1", "2024-S2", "fixed", 1_240)],
+                &[],
+            ),
+            (
+                "an amount with a decimal comma, one with three decimals",
+                format!(
+                    "{HEADER}T-1,2025-S1,MEL,59013,sim-ads,instruction,\"12,40\"\nT-2,2025-S1,MEL,59013,sim-ads,instruction,12.405\n"
+                ),
+                &[],
+                &[
+                    "titres.csv:2: amount: `12,40` is not a decimal number (expected digits with an optional `.` and sign, such as 1234.56)",
+                    "titres.csv:3: amount: `12.405` has more than 2 decimals: amounts are in euros and cents",
+                ],
+            ),
+            (
+                "empty cells and a bad semester",
+                format!("{HEADER},2025-S3,MEL,59013,sim-ads,,\n"),
+                &[],
+                &[
+                    "titres.csv:2: number: missing value",
+                    "titres.csv:2: semester: `2025-S3` is not a semester (expected YYYY-S1 or YYYY-S2)",
+                    "titres.csv:2: component: missing value",
+                    "titres.csv:2: amount: missing value",
+                ],
+            ),
+            (
+                "a missing column",
+                "number,semester,issuer,debtor,convention,amount\nT-1,2025-S1,MEL,59013,sim-ads,12.40\n".to_owned(),
+                &[],
+                &["titres.csv:1: header: missing column `component`"],
+            ),
+            (
+                "an unknown column",
+                format!("{}label\n", HEADER.trim_end().to_owned() + ","),
+                &[],
+                &[
+                    "titres.csv:1: header: unknown column `label` (expected: number, semester, issuer, debtor, convention, component, amount)",
+                ],
+            ),
+        ];
+        for (case, text, expected, expected_errors) in cases {
+            let (titres, errors) = load_one("titres.csv", &text, titres);
+            let found: Vec<(&str, String, &str, i128)> = titres
+                .iter()
+                .map(|t| (t.number.as_str(), t.semester.to_string(), t.component.as_str(), t.amount.cents()))
+                .collect();
+            let expected: Vec<(&str, String, &str, i128)> =
+                expected.iter().map(|&(n, s, c, a)| (n, s.to_owned(), c, a)).collect();
+            assert_eq!(found, expected, "{case}");
+            assert_eq!(errors, expected_errors, "{case}");
+        }
+        let (titres, _) = load_one(
+            "titres.csv",
+            &format!("{HEADER}T-1,2025-S1,MEL,59013,sim-ads,instruction,1.00\n"),
+            titres,
+        );
+        assert_eq!(titres[0].source.to_string(), "titres.csv:2");
+        assert_eq!((titres[0].issuer.as_str(), titres[0].debtor.as_str()), ("MEL", "59013"));
+        assert_eq!(titres[0].convention.as_str(), "sim-ads");
+    }
+
+    #[test]
     fn a_byte_order_mark_is_skipped() {
         let (records, errors) =
             load_one("fte_costs.csv", "\u{feff}year,category,loaded_cost\r\n2026,A,62000.00\r\n", fte_costs);
@@ -871,6 +1009,7 @@ sim-ads,2027,staff,8181.605,\n",
         let mut errors = Vec::new();
         assert!(indices(dir.path(), &mut errors).is_empty());
         assert!(carried(dir.path(), &mut errors).is_empty());
+        assert!(titres(dir.path(), &mut errors).is_empty());
         assert!(errors.is_empty());
         assert!(activity(dir.path(), &mut errors).is_empty());
         assert_eq!(errors[0].to_string(), "activity.csv: file: missing file");

@@ -223,4 +223,7 @@ pub(super) fn check_bounds(report: &mut Report<'_>) {
     for carried in &dataset.carried {
         report.within(&carried.source, "amount", carried.amount.to_decimal(), &limits::AMOUNT);
     }
+    for titre in &dataset.titres {
+        report.within(&titre.source, "amount", titre.amount.to_decimal(), &limits::AMOUNT);
+    }
 }

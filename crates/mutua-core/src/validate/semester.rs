@@ -1,5 +1,5 @@
-//! The checks that depend on the semester being run: what is carried into it, and whether its activity was
-//! recorded at all.
+//! The checks that depend on the semester being run: what is carried into it, whether its activity was
+//! recorded at all, and that the titres taken from the finance system bill earlier semesters.
 
 use std::collections::BTreeMap;
 
@@ -21,13 +21,15 @@ pub struct SemesterCheck {
 
 /// Checks a dataset for the run of one semester (after [`super::validate`]): the amounts carried into it must be
 /// those of the semester before, owed to their convention's provider by one of its members and still under the
-/// titre threshold; every activity-keyed convention with members in the semester must have its activity recorded.
+/// titre threshold; every activity-keyed convention with members in the semester must have its activity recorded;
+/// every titre of `titres.csv` must bill a semester before it.
 #[must_use]
 pub fn validate_semester(dataset: &Dataset, semester: Semester) -> SemesterCheck {
     let mut report = Report::new(dataset);
     let mut warnings = Vec::new();
     check_carried(&mut report, &mut warnings, semester);
     check_activity_recorded(&mut report, semester);
+    check_titres(&mut report, semester);
     let mut errors = report.errors;
     errors.sort_by(|a, b| {
         (&a.source.file, a.source.line, &a.field).cmp(&(&b.source.file, b.source.line, &b.field))
@@ -143,6 +145,25 @@ fn check_carried(report: &mut Report<'_>, warnings: &mut Vec<ValidationError>, s
     }
 }
 
+/// A titre bills a past semester: one of the semester run, or a later one, is refused (mutua bills it, the
+/// finance system did not).
+fn check_titres(report: &mut Report<'_>, semester: Semester) {
+    let dataset = report.dataset;
+    for titre in &dataset.titres {
+        if titre.semester >= semester {
+            report.push(
+                &titre.source,
+                "semester",
+                Problem::OutOfRange(format!(
+                    "titre `{}` du {} : un titre de titres.csv facture un semestre passé, avant le {semester} \
+                     exécuté ; ce semestre-là, c'est mutua qui le facture",
+                    titre.number, titre.semester
+                )),
+            );
+        }
+    }
+}
+
 /// Whether a rule is keyed on activity.
 fn activity_keyed(rule: &Rule) -> bool {
     rule.activity_basis().is_some()
@@ -187,6 +208,67 @@ fn check_activity_recorded(report: &mut Report<'_>, semester: Semester) {
                      membre(s) sont présents : ajoutez les lignes du semestre, avec 0 là où rien n'a été fait"
                 )),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::validate_semester;
+    use crate::build::{ConventionBuilder, DatasetBuilder};
+    use crate::period::Semester;
+    use crate::rule::Rule;
+
+    #[test]
+    fn a_titre_bills_a_semester_before_the_one_run() {
+        let since = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let dataset = DatasetBuilder::new("test", "2026-S1")
+            .metropole("MEL", "Métropole Européenne de Lille", "200093201")
+            .commune("59005", "Allennes-les-Marais", "215900051", 1523)
+            .dispositif("cep", "Conseil en énergie partagé")
+            .convention(ConventionBuilder::new("cep", "cep", "MEL", since).component(
+                "hab",
+                "CEP",
+                Rule::per_inhabitant("1.20".parse().unwrap()),
+            ))
+            .member("cep", "59005", since, None)
+            .titre("T-2024-1", "2024-S1", ("MEL", "59005"), ("cep", "hab"), "900.00")
+            .titre("T-2025-2", "2025-S2", ("MEL", "59005"), ("cep", "hab"), "910.00")
+            .titre("T-2026-3", "2026-S1", ("MEL", "59005"), ("cep", "hab"), "920.00")
+            .titre("T-2026-4", "2026-S2", ("MEL", "59005"), ("cep", "hab"), "930.00")
+            .build()
+            .unwrap();
+        let refused = |run: &str| -> Vec<String> {
+            let check = validate_semester(&dataset, run.parse::<Semester>().unwrap());
+            assert!(check.warnings.is_empty(), "{:?}", check.warnings);
+            check.errors.iter().map(ToString::to_string).collect()
+        };
+        let message = |number: &str, semester: &str, run: &str| {
+            format!(
+                "titres[{number}]: semester: titre `{number}` du {semester} : un titre de titres.csv facture un \
+                 semestre passé, avant le {run} exécuté ; ce semestre-là, c'est mutua qui le facture"
+            )
+        };
+        let cases: [(&str, Vec<String>); 4] = [
+            ("2026-S2", vec![message("T-2026-4", "2026-S2", "2026-S2")]),
+            (
+                "2026-S1",
+                vec![message("T-2026-3", "2026-S1", "2026-S1"), message("T-2026-4", "2026-S2", "2026-S1")],
+            ),
+            (
+                "2025-S2",
+                vec![
+                    message("T-2025-2", "2025-S2", "2025-S2"),
+                    message("T-2026-3", "2026-S1", "2025-S2"),
+                    message("T-2026-4", "2026-S2", "2025-S2"),
+                ],
+            ),
+            ("2027-S1", vec![]),
+        ];
+        for (run, expected) in cases {
+            assert_eq!(refused(run), expected, "run of {run}");
         }
     }
 }

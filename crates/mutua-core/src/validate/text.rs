@@ -133,6 +133,10 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
     for carried in &dataset.carried {
         add(&mut texts, &carried.source, "label", &carried.label);
     }
+    for titre in &dataset.titres {
+        add(&mut texts, &titre.source, "number", &titre.number);
+        add(&mut texts, &titre.source, "component", &titre.component);
+    }
     for value in &dataset.indices {
         add(&mut texts, &value.source, "index", &value.index);
     }
