@@ -359,7 +359,13 @@ fn run_case(seed: u64, base: &Files, dir: &Path, tally: &mut Tally) {
                 return Ok("load");
             }
         };
-        let report = mutua_issue::check(&dataset, semester, None, Depth::Documents, &mutua_alloc::History::of_titres(&dataset));
+        let report = mutua_issue::check(
+            &dataset,
+            semester,
+            None,
+            Depth::Documents,
+            &mutua_alloc::History::of_titres(&dataset),
+        );
         if !report.errors.is_empty() {
             if let Some(error) = report.errors.iter().find(|e| !check_error_located(e)) {
                 return Err(format!("unlocated check error: {error}"));

@@ -395,7 +395,8 @@ pub fn issue(
 ) -> Result<IssueReport, IssueError> {
     // The whole computation first, checked as `mutua check` does: nothing is planned from a dataset it refuses.
     // Regularisations subtract what the ledger (and the titres before it) says was billed.
-    let history = crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
+    let history =
+        crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
     let batch = checked_batch(dataset, options.semester, options.issue_date, &history)?;
     issue_batch(dataset, options, batch, ledger, sink, progress)
 }
@@ -654,7 +655,8 @@ pub fn issue_to_directory(
     let mut batch = checked_batch(dataset, options.semester, options.issue_date, &read)?;
     DirectorySink::precheck(&target.out)?;
     let (mut ledger, repairs) = FileLedger::open(&target.ledger, &target.holder, target.wait)?;
-    let locked = crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
+    let locked =
+        crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
     if locked != read {
         batch = checked_batch(dataset, options.semester, options.issue_date, &locked)?;
     }
@@ -755,7 +757,10 @@ pub fn draft(
 
 /// Writes the drafts of a semester into a folder (never one of issued documents); the ledger at `ledger` is read
 /// for what past semesters billed (an absent one has nothing), never changed.
-#[allow(clippy::too_many_arguments, reason = "each is one setting of the dry run; a struct would only rename them")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is one setting of the dry run; a struct would only rename them"
+)]
 pub fn draft_to_directory(
     dataset: &ValidatedDataset,
     semester: Semester,

@@ -10,7 +10,7 @@ use mutua_alloc::trace::{
     RuleKind, Step, TierSpan, Unit,
 };
 use mutua_alloc::{AllocError, BilledSource, Charge, ChargeKind, PoolOrigin};
-use mutua_core::{CeeKind, ProRata, Rounding, ValuationBasis};
+use mutua_core::{Amount, CeeKind, ProRata, Rounding, ValuationBasis};
 use rust_decimal::Decimal;
 
 use super::format::{capitalise, date_numeric_fr, decimal_fr, price_fr};
@@ -277,7 +277,12 @@ pub fn basis_fr(basis: &LineBasis) -> String {
             net.format_fr()
         ),
         BasisKind::Regularisation { due, billed, year } => {
-            format!("Dû au réalisé {} − facturé {} (exercice {year})", price_fr(*due), billed.format_fr())
+            // The printed line rounds what is due to the cent; `explain` shows it exact.
+            format!(
+                "Réalisé {} − facturé {} (exercice {year})",
+                Amount::from_decimal(*due, Rounding::HalfUp).format_fr(),
+                billed.format_fr()
+            )
         }
         BasisKind::Carried { semester } => format!("Montant reporté du {}", semester.label_fr()),
         BasisKind::Issued { description } => description.clone(),
