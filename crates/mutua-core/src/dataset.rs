@@ -42,6 +42,14 @@ pub struct IndexValue {
     pub source: Source,
 }
 
+/// The component of a carried amount whose file does not say it.
+fn report_component() -> String {
+    REPORT_COMPONENT.to_owned()
+}
+
+/// The component of a carried amount read from a `carried.csv` without a `component` column.
+pub const REPORT_COMPONENT: &str = "report";
+
 /// An amount below the titre threshold in an earlier semester, carried to the next one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CarriedAmount {
@@ -53,6 +61,10 @@ pub struct CarriedAmount {
     pub debtor: PartyId,
     /// The convention the amount was owed under.
     pub convention: ConventionId,
+    /// The component of the line it came from, so that a regularisation counts the amount as billed for that
+    /// component and semester (`report` for a file written before the column existed).
+    #[serde(default = "report_component")]
+    pub component: String,
     /// The label of the line it came from.
     pub label: String,
     /// The amount carried.

@@ -59,7 +59,7 @@ pub use convention::{
     Convention, Dispositif, Eligibility, EligibilityCheck, Flow, LegalVehicle, Membership, ProRata,
     RegularisationHalf, RegularisationPolicy, Settlement, Terms, VatRegime,
 };
-pub use dataset::{CarriedAmount, Dataset, DatasetMeta, IndexValue, Titre};
+pub use dataset::{CarriedAmount, Dataset, DatasetMeta, IndexValue, REPORT_COMPONENT, Titre};
 pub use eligibility::{Crossing, EligibilityCrossing};
 pub use money::{
     Amount, CENTS_SCALE, Fte, MoneyError, Quantity, Rate, Ratio, Rounding, format_decimal_fr,

@@ -10,8 +10,8 @@ use std::path::Path;
 use mutua_core::{
     ActivityRecord, Address, Amount, CarriedAmount, CeeDeposit, CeeOperation, ConventionId, DateRange,
     Dispositif, DispositifId, Fte, FteCost, GradeCategory, IndexValue, InseeCode, InvoicingRequirements,
-    Membership, Party, PartyId, PopulationRecord, Quantity, Rate, Ratio, Semester, Siren, Siret, Titre,
-    UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
+    Membership, Party, PartyId, PopulationRecord, Quantity, REPORT_COMPONENT, Rate, Ratio, Semester, Siren,
+    Siret, Titre, UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
 };
 
 use crate::csv_table::{self, Schema, optional, required};
@@ -580,6 +580,7 @@ pub(crate) const CARRIED: Schema = Schema {
         required("issuer"),
         required("debtor"),
         required("convention"),
+        optional("component"),
         required("label"),
         required("amount"),
     ],
@@ -595,6 +596,7 @@ pub(crate) fn carried(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CarriedAmo
         let issuer = row.required("issuer", PartyId::parse);
         let debtor = row.required("debtor", PartyId::parse);
         let convention = row.required("convention", ConventionId::parse);
+        let component = row.optional_text("component").unwrap_or_else(|| REPORT_COMPONENT.to_owned());
         // mutua writes this file (`carried.csv` of a run): its labels carry the spreadsheet guard.
         let label = row.exported_text("label");
         let amount = row.required("amount", Amount::parse);
@@ -608,6 +610,7 @@ pub(crate) fn carried(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CarriedAmo
             issuer,
             debtor,
             convention,
+            component,
             label,
             amount,
             source: row.source(),

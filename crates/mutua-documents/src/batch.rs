@@ -181,6 +181,7 @@ pub fn build_batch(
                         issuer: issuer.clone(),
                         debtor: recipient.clone(),
                         convention: line.convention.clone(),
+                        component: line.component.clone(),
                         label: crate::present::line_label_fr(line),
                         amount: line.amount,
                         source: Source::code(),

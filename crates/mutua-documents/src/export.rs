@@ -143,7 +143,7 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
 }
 
 /// The header of `carried.csv`: the columns of the dataset's `carried.csv` (`docs/data-format.md`).
-pub const CARRIED_HEADER: &str = "semester,issuer,debtor,convention,label,amount";
+pub const CARRIED_HEADER: &str = "semester,issuer,debtor,convention,component,label,amount";
 
 /// `carried.csv`: the amounts carried to the next semester, in the dataset's `carried.csv` format, so the next
 /// semester's dataset can take them in. Every cell is written [`spreadsheet_safe`]; the dataset loader takes the
@@ -162,6 +162,7 @@ pub fn carried_csv(batch: &Batch) -> Result<Vec<u8>, InvoiceError> {
             carried.issuer.to_string(),
             carried.debtor.to_string(),
             carried.convention.to_string(),
+            carried.component.clone(),
             carried.label.clone(),
             carried.amount.to_string(),
         ];

@@ -310,7 +310,7 @@ fn carried_csv_is_taken_in_again_by_the_dataset_loader() {
         .collect();
     let next = Batch { carried_forward, ..batch().clone() };
     let bytes = carried_csv(&next).unwrap();
-    let written: Vec<String> = records(&bytes)[1..].iter().map(|record| record[4].clone()).collect();
+    let written: Vec<String> = records(&bytes)[1..].iter().map(|record| record[5].clone()).collect();
     assert_eq!(written[0], "'=SUM(A1)");
     assert_eq!(written[3], "'@SUM(A1)");
     assert_eq!(written[6], "'Apostrophe d'abord");
@@ -319,15 +319,21 @@ fn carried_csv_is_taken_in_again_by_the_dataset_loader() {
     copy_dataset(fixtures(), dir.path());
     std::fs::write(dir.path().join("carried.csv"), &bytes).unwrap();
     let loaded = mutua_dataset::load(dir.path()).unwrap_or_else(|errors| panic!("{errors}"));
-    let read: Vec<(&str, Amount, String, String)> = loaded
+    let read: Vec<(&str, Amount, String, String, &str)> = loaded
         .carried
         .iter()
-        .map(|c| (c.label.as_str(), c.amount, c.debtor.to_string(), c.semester.to_string()))
+        .map(|c| {
+            (c.label.as_str(), c.amount, c.debtor.to_string(), c.semester.to_string(), c.component.as_str())
+        })
         .collect();
-    let expected: Vec<(&str, Amount, String, String)> = next
+    let expected: Vec<(&str, Amount, String, String, &str)> = next
         .carried_forward
         .iter()
-        .map(|c| (c.label.as_str(), c.amount, c.debtor.to_string(), c.semester.to_string()))
+        .map(|c| {
+            (c.label.as_str(), c.amount, c.debtor.to_string(), c.semester.to_string(), c.component.as_str())
+        })
         .collect();
+    // The component of the line carried is read back (the printing component), not `report`.
+    assert!(read.iter().all(|r| r.4 == "pages"), "{read:?}");
     assert_eq!(read, expected);
 }

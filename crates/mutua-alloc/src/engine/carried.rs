@@ -29,7 +29,7 @@ pub(super) fn charges(dataset: &Dataset, semester: Semester) -> Result<Vec<Charg
         charges.push(Charge {
             convention: convention.id.clone(),
             dispositif: convention.dispositif.clone(),
-            component: "report".to_owned(),
+            component: carried.component.clone(),
             label: carried.label.clone(),
             kind: ChargeKind::Carried { semester: previous },
             payer: carried.debtor.clone(),
