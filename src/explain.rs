@@ -57,11 +57,8 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     };
     let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Documents, &history);
     let Some(batch) = report.batch.as_ref().filter(|_| report.is_ok()) else {
-        for error in &report.errors {
-            eprintln!("{error}");
-        }
-        eprintln!("{} erreur(s) dans {} pour {semester}", report.errors.len(), args.data.display());
-        return Ok(ExitCode::FAILURE);
+        let summary = format!("{} pour {semester}", args.data.display());
+        return Ok(crate::run::refused(&report.errors, &summary));
     };
     let mut out = statement::party_statement(&dataset, batch, &party, dispositif.as_ref())?;
     if let Some(id) = &dispositif {

@@ -96,17 +96,22 @@ pub fn load_for_semester(
     Ok(Ok((dataset, semester)))
 }
 
+/// Prints every located error on stderr, then `summary` (their count and what was not done): exit 1.
+pub fn refused<E: std::fmt::Display>(errors: impl IntoIterator<Item = E>, summary: &str) -> ExitCode {
+    let mut count = 0;
+    for error in errors {
+        eprintln!("{error}");
+        count += 1;
+    }
+    eprintln!("{count} erreur(s) dans {summary}");
+    ExitCode::FAILURE
+}
+
 /// Loads a dataset, printing every error on stderr when it is invalid.
 pub fn load(data: &Path) -> Result<ValidatedDataset, ExitCode> {
     match mutua_dataset::load(data) {
         Ok(dataset) => Ok(dataset),
-        Err(errors) => {
-            for error in &errors {
-                eprintln!("{error}");
-            }
-            eprintln!("{} erreur(s) dans {} : rien n'a été calculé ni écrit", errors.len(), data.display());
-            Err(ExitCode::FAILURE)
-        }
+        Err(errors) => Err(refused(&errors, &format!("{} : rien n'a été calculé ni écrit", data.display()))),
     }
 }
 
@@ -147,18 +152,10 @@ pub fn read_history(
 ) -> anyhow::Result<Result<mutua_alloc::History, ExitCode>> {
     match mutua_issue::ledger_history(dataset, ledger, LockWait::Fail) {
         Ok(history) => Ok(Ok(history)),
-        Err(mutua_issue::IssueError::Check(errors)) => {
-            for error in &errors {
-                eprintln!("{error}");
-            }
-            eprintln!(
-                "{} erreur(s) dans {} au regard du registre {}",
-                errors.len(),
-                data.display(),
-                ledger.display()
-            );
-            Ok(Err(ExitCode::FAILURE))
-        }
+        Err(mutua_issue::IssueError::Check(errors)) => Ok(Err(refused(
+            &errors,
+            &format!("{} au regard du registre {}", data.display(), ledger.display()),
+        ))),
         Err(error) => Err(error.into()),
     }
 }
@@ -201,15 +198,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ) {
             Ok(report) => report,
             Err(mutua_issue::IssueError::Check(errors)) => {
-                for error in &errors {
-                    eprintln!("{error}");
-                }
-                eprintln!(
-                    "{} erreur(s) dans {} pour {semester} : aucun projet écrit",
-                    errors.len(),
-                    args.data.display()
-                );
-                return Ok(ExitCode::FAILURE);
+                let summary = format!("{} pour {semester} : aucun projet écrit", args.data.display());
+                return Ok(refused(&errors, &summary));
             }
             Err(error) => return Err(error.into()),
         };
@@ -233,16 +223,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let report = match issue_to_directory(&dataset, &options, &target, &bar) {
         Ok(report) => report,
         Err(mutua_issue::IssueError::Check(errors)) => {
-            for error in &errors {
-                eprintln!("{error}");
-            }
-            eprintln!(
-                "{} erreur(s) dans {} pour {semester} : rien n'est émis (mutua check --semester {semester} dit la \
-                 même chose)",
-                errors.len(),
+            let summary = format!(
+                "{} pour {semester} : rien n'est émis (mutua check --semester {semester} dit la même chose)",
                 args.data.display()
             );
-            return Ok(ExitCode::FAILURE);
+            return Ok(refused(&errors, &summary));
         }
         Err(error) => return Err(error.into()),
     };

@@ -332,6 +332,20 @@ impl<'a> Report<'a> {
         self.errors.push(ValidationError { source: source.clone(), field: field.into(), problem });
     }
 
+    /// Refuses a record issued by a party other than its convention's provider, who issues its documents.
+    fn issued_by_provider(&mut self, source: &Source, issuer: &PartyId, convention: &Convention) {
+        if issuer != &convention.provider {
+            self.push(
+                source,
+                "issuer",
+                Problem::OutOfRange(format!(
+                    "`{issuer}` n'émet pas les documents de `{}`, c'est `{}`",
+                    convention.id, convention.provider
+                )),
+            );
+        }
+    }
+
     fn party_exists(&mut self, source: &Source, field: &str, party: &PartyId) -> bool {
         let exists = self.dataset.parties.contains_key(party);
         if !exists {
@@ -1158,15 +1172,8 @@ fn check_titres(report: &mut Report<'_>) {
                 },
             );
         }
-        if issuer_known && titre.issuer != convention.provider {
-            report.push(
-                source,
-                "issuer",
-                Problem::OutOfRange(format!(
-                    "`{}` n'émet pas les documents de `{}`, c'est `{}`",
-                    titre.issuer, convention.id, convention.provider
-                )),
-            );
+        if issuer_known {
+            report.issued_by_provider(source, &titre.issuer, convention);
         }
     }
 }

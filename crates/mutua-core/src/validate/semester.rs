@@ -95,16 +95,7 @@ fn check_carried(report: &mut Report<'_>, warnings: &mut Vec<ValidationError>, s
             );
         }
         let Some(convention) = dataset.conventions.get(&carried.convention) else { continue };
-        if carried.issuer != convention.provider {
-            report.push(
-                source,
-                "issuer",
-                Problem::OutOfRange(format!(
-                    "`{}` n'émet pas les documents de `{}`, c'est `{}`",
-                    carried.issuer, convention.id, convention.provider
-                )),
-            );
-        }
+        report.issued_by_provider(source, &carried.issuer, convention);
         if convention.flow != Flow::MembersPayProvider {
             report.push(
                 source,
