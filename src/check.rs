@@ -31,7 +31,7 @@ pub fn run(data: &Path, semester: Option<&str>, ledger: &Path) -> anyhow::Result
         Some(text) => crate::run::parse_semester(text)?,
         None => dataset.meta.current_semester,
     };
-    let history = match crate::run::read_history(&dataset, ledger, data)? {
+    let history = match crate::run::read_history(&dataset, semester, ledger, data)? {
         Ok(history) => history,
         Err(code) => return Ok(code),
     };

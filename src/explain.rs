@@ -51,7 +51,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // The same computation as `mutua run`: the batch its documents come from.
-    let history = match crate::run::read_history(&dataset, &args.ledger, &args.data)? {
+    let history = match crate::run::read_history(&dataset, semester, &args.ledger, &args.data)? {
         Ok(history) => history,
         Err(code) => return Ok(code),
     };

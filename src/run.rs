@@ -143,14 +143,16 @@ fn progress_bar() -> Bar {
     Bar(bar)
 }
 
-/// What the ledger at `ledger` (and the dataset's titres) say past semesters billed, read without changing it;
-/// titres for a semester the ledger covers are printed, located, and give `Err(exit 1)`.
+/// What the ledger at `ledger` (and the dataset's titres) say past semesters billed and carried, for the run of
+/// `semester`, read without changing it; titres or `carried.csv` rows the ledger supersedes are printed, located,
+/// and give `Err(exit 1)`.
 pub fn read_history(
     dataset: &mutua_core::ValidatedDataset,
+    semester: mutua_core::Semester,
     ledger: &Path,
     data: &Path,
 ) -> anyhow::Result<Result<mutua_alloc::History, ExitCode>> {
-    match mutua_issue::ledger_history(dataset, ledger, LockWait::Fail) {
+    match mutua_issue::ledger_history(dataset, semester, ledger, LockWait::Fail) {
         Ok(history) => Ok(Ok(history)),
         Err(mutua_issue::IssueError::Check(errors)) => Ok(Err(refused(
             &errors,

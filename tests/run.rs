@@ -189,7 +189,7 @@ fn lines_per_dispositif_and_pool_add_up_to_what_was_computed() {
     assert_eq!(listed, carried_total);
     assert!(carried_total > 0, "the MEL dataset has a commune under the 15 € threshold in 2026-S1");
     let carried_csv = csv_reader(&batch().1.join("carried.csv"));
-    assert_eq!(carried_csv[0].join(","), "semester,issuer,debtor,convention,component,label,amount");
+    assert_eq!(carried_csv[0].join(","), "semester,issuer,debtor,convention,component,label,amount,origin");
     assert_eq!(carried_csv.len() - 1, manifest["carried_forward"].as_array().unwrap().len());
 }
 

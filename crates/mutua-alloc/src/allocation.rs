@@ -28,8 +28,11 @@ pub enum ChargeKind {
     },
     /// An amount of an earlier semester carried because its document would have been under the titre threshold.
     Carried {
-        /// The semester it was computed for.
+        /// The semester it was computed for (the first semester that carried it).
         semester: Semester,
+        /// For a regularisation line carried: the year it regularises.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        regularises: Option<i32>,
     },
 }
 

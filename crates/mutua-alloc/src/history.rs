@@ -3,14 +3,15 @@
 //! A regularisation of year N needs what each member was billed in each semester of N, per component. That is
 //! known, not recomputed: for the semesters mutua issued, from its ledger (the documents not cancelled, the
 //! amounts each line billed, the amounts carried from that semester and billed later); for the years before
-//! mutua, from the titres the finance system issued (`titres.csv`, [`mutua_core::Titre`]). A semester neither
-//! source covers cannot be regularised: the engine refuses it ([`AllocError::BilledUnknown`]) rather than guess.
+//! mutua, from the titres the finance system issued (`titres.csv`, [`mutua_core::Titre`]). The amounts carried
+//! into the semester run (under the titre threshold) count as billed for the semester they were computed for:
+//! this run bills them or carries them again. A semester neither source covers cannot be regularised: the engine refuses it ([`AllocError::BilledUnknown`]) rather than guess.
 //!
 //! [`AllocError::BilledUnknown`]: crate::AllocError::BilledUnknown
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mutua_core::{Amount, ConventionId, Dataset, PartyId, Semester};
+use mutua_core::{Amount, CarriedAmount, ConventionId, Dataset, PartyId, Semester};
 use serde::{Deserialize, Serialize};
 
 /// Where a billed amount is recorded.
@@ -21,14 +22,18 @@ pub enum BilledSource {
     Document(String),
     /// A titre the finance system issued before mutua (its number in `titres.csv`).
     Titre(String),
+    /// An amount carried into the semester run by the run of this semester (the titre threshold): it is billed
+    /// by this run, or carried again, so it counts as billed.
+    Carried(Semester),
 }
 
 impl BilledSource {
-    /// The document's or titre's number.
+    /// The document's or titre's number (`None` for an amount carried).
     #[must_use]
-    pub fn number(&self) -> &str {
+    pub fn number(&self) -> Option<&str> {
         match self {
-            BilledSource::Document(number) | BilledSource::Titre(number) => number,
+            BilledSource::Document(number) | BilledSource::Titre(number) => Some(number),
+            BilledSource::Carried(_) => None,
         }
     }
 }
@@ -61,6 +66,8 @@ pub struct History {
     imported: BTreeSet<(Semester, ConventionId)>,
     /// The amounts billed, by convention and semester.
     billed: BTreeMap<(ConventionId, Semester), Vec<Billed>>,
+    /// What the ledger says the run of a semester carried to the next (its last run's record).
+    carried: BTreeMap<Semester, Vec<CarriedAmount>>,
 }
 
 impl History {
@@ -111,6 +118,19 @@ impl History {
     /// The semesters covered in full (by the ledger), in order.
     pub fn covered(&self) -> impl Iterator<Item = Semester> + '_ {
         self.covered.iter().copied()
+    }
+
+    /// Records what the run of `semester` carried to the next one, as the ledger holds it: the run of the next
+    /// semester takes these amounts, and the dataset's `carried.csv` rows for `semester` no longer apply.
+    pub fn record_carried(&mut self, semester: Semester, amounts: Vec<CarriedAmount>) {
+        self.carried.insert(semester, amounts);
+    }
+
+    /// What the run of `semester` carried to the next one, or `None` when the ledger does not record it (the
+    /// semester was not run by mutua, or by a version that did not record it: `carried.csv` says).
+    #[must_use]
+    pub fn carried_by(&self, semester: Semester) -> Option<&[CarriedAmount]> {
+        self.carried.get(&semester).map(Vec::as_slice)
     }
 
     /// What a convention billed for a semester, or `None` when neither the ledger nor the titres know it.

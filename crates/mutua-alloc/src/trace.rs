@@ -280,6 +280,16 @@ pub struct ActivityTrace {
     pub weight: Decimal,
 }
 
+/// Where the amounts carried into a semester are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarriedRecord {
+    /// mutua's ledger: the last run of the semester before recorded what it carried.
+    Ledger,
+    /// The dataset's `carried.csv`: amounts carried before mutua kept the ledger.
+    Import,
+}
+
 /// One step of a computation, with its figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -472,6 +482,13 @@ pub enum Step {
     CarriedFrom {
         /// The semester.
         semester: Semester,
+    },
+    /// Which run carried it last, and where that is recorded.
+    CarriedBy {
+        /// The semester whose run carried it (the one before the semester run).
+        semester: Semester,
+        /// The ledger, or the dataset's `carried.csv`.
+        recorded: CarriedRecord,
     },
     /// Why it was carried: under the titre threshold.
     CarriedReason {

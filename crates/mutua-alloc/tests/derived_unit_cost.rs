@@ -110,7 +110,7 @@ fn the_derived_unit_cost_is_billed_and_regularised() {
         .steps
         .iter()
         .filter_map(|step| match step {
-            Step::Billed { amount, source, .. } => Some((*amount, source.number().to_owned())),
+            Step::Billed { amount, source, .. } => source.number().map(|n| (*amount, n.to_owned())),
             _ => None,
         })
         .collect();

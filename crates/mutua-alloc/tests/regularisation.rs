@@ -107,7 +107,7 @@ fn what_was_billed_is_read_not_recomputed() {
         .steps
         .iter()
         .filter_map(|step| match step {
-            Step::Billed { source, .. } => Some(source.number()),
+            Step::Billed { source, .. } => source.number(),
             _ => None,
         })
         .collect();

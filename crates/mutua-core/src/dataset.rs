@@ -53,8 +53,15 @@ pub const REPORT_COMPONENT: &str = "report";
 /// An amount below the titre threshold in an earlier semester, carried to the next one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CarriedAmount {
-    /// The semester the amount was computed for.
+    /// The semester whose run carried it: the amount is owed again in the semester after.
     pub semester: Semester,
+    /// The semester the amount was computed for: `semester` itself, or an earlier one for an amount carried
+    /// again (its debtor's total stayed under the threshold).
+    pub origin: Semester,
+    /// For a regularisation line carried: the year it regularises. Such an amount is not a billing of its
+    /// semester, and no regularisation counts it as billed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regularises: Option<i32>,
     /// The party that would have issued the document.
     pub issuer: PartyId,
     /// The debtor.

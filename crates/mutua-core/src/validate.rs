@@ -1116,6 +1116,16 @@ fn check_carried(report: &mut Report<'_>) {
         if !dataset.conventions.contains_key(&carried.convention) {
             report.push(source, "convention", Problem::UnknownConvention(carried.convention.to_string()));
         }
+        if carried.origin > carried.semester {
+            report.push(
+                source,
+                "origin",
+                Problem::OutOfRange(format!(
+                    "semestre d'origine {} après le semestre {} qui a reporté le montant",
+                    carried.origin, carried.semester
+                )),
+            );
+        }
     }
 }
 

@@ -583,6 +583,7 @@ pub(crate) const CARRIED: Schema = Schema {
         optional("component"),
         required("label"),
         required("amount"),
+        optional("origin"),
     ],
 };
 
@@ -600,13 +601,23 @@ pub(crate) fn carried(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CarriedAmo
         // mutua writes this file (`carried.csv` of a run): its labels carry the spreadsheet guard.
         let label = row.exported_text("label");
         let amount = row.required("amount", Amount::parse);
-        let (Some(semester), Some(issuer), Some(debtor), Some(convention), Some(label), Some(amount)) =
-            (semester, issuer, debtor, convention, label, amount)
+        let origin = row.optional("origin", str::parse::<Semester>);
+        let (
+            Some(semester),
+            Some(issuer),
+            Some(debtor),
+            Some(convention),
+            Some(label),
+            Some(amount),
+            Some(origin),
+        ) = (semester, issuer, debtor, convention, label, amount, origin)
         else {
             continue;
         };
         amounts.push(CarriedAmount {
             semester,
+            origin: origin.unwrap_or(semester),
+            regularises: None,
             issuer,
             debtor,
             convention,

@@ -176,13 +176,25 @@ pub fn build_batch(
             Destination::Netted => continue,
             Destination::CarriedForward => {
                 for line in &lines {
+                    // An amount carried again keeps its origin and its label; any other line is carried from now.
+                    let (origin, regularises, label) = match &line.kind {
+                        ChargeKind::Carried { semester, regularises } => {
+                            (*semester, *regularises, line.label.clone())
+                        }
+                        ChargeKind::Regularisation { year } => {
+                            (allocation.semester, Some(*year), crate::present::line_label_fr(line))
+                        }
+                        _ => (allocation.semester, None, crate::present::line_label_fr(line)),
+                    };
                     carried_forward.push(CarriedAmount {
                         semester: allocation.semester,
+                        origin,
+                        regularises,
                         issuer: issuer.clone(),
                         debtor: recipient.clone(),
                         convention: line.convention.clone(),
                         component: line.component.clone(),
-                        label: crate::present::line_label_fr(line),
+                        label,
                         amount: line.amount,
                         source: Source::code(),
                     });

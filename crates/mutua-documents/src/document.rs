@@ -192,7 +192,7 @@ impl Document {
                     };
                     format!("{} — certificats {certificates}", line.label)
                 }
-                ChargeKind::Carried { semester } => {
+                ChargeKind::Carried { semester, .. } => {
                     format!("{} (report du {})", line.label, semester.label_fr())
                 }
             }
@@ -214,12 +214,17 @@ fn fingerprint_kind(kind: &ChargeKind) -> String {
         ChargeKind::Current => "Current".to_owned(),
         ChargeKind::Regularisation { year } => format!("Regularisation {{ year: {year} }}"),
         ChargeKind::CeeShare { deposit, .. } => format!("CeeShare {{ deposit: {deposit:?} }}"),
-        ChargeKind::Carried { semester } => {
+        ChargeKind::Carried { semester, regularises } => {
             let half = match semester.half {
                 mutua_core::Half::S1 => "S1",
                 mutua_core::Half::S2 => "S2",
             };
-            format!("Carried {{ semester: Semester {{ year: {}, half: {half} }} }}", semester.year)
+            let carried =
+                format!("Carried {{ semester: Semester {{ year: {}, half: {half} }} }}", semester.year);
+            match regularises {
+                None => carried,
+                Some(year) => format!("{carried} regularises {year}"),
+            }
         }
     }
 }

@@ -85,7 +85,10 @@ pub fn line_kind(kind: &ChargeKind) -> String {
         ChargeKind::Current => "current".to_owned(),
         ChargeKind::Regularisation { year } => format!("regularisation:{year}"),
         ChargeKind::CeeShare { deposit, .. } => format!("cee:{deposit}"),
-        ChargeKind::Carried { semester } => format!("carried:{semester}"),
+        ChargeKind::Carried { semester, regularises: None } => format!("carried:{semester}"),
+        ChargeKind::Carried { semester, regularises: Some(year) } => {
+            format!("carried:{semester}:regularisation:{year}")
+        }
     }
 }
 
@@ -143,11 +146,12 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
 }
 
 /// The header of `carried.csv`: the columns of the dataset's `carried.csv` (`docs/data-format.md`).
-pub const CARRIED_HEADER: &str = "semester,issuer,debtor,convention,component,label,amount";
+pub const CARRIED_HEADER: &str = "semester,issuer,debtor,convention,component,label,amount,origin";
 
-/// `carried.csv`: the amounts carried to the next semester, in the dataset's `carried.csv` format, so the next
-/// semester's dataset can take them in. Every cell is written [`spreadsheet_safe`]; the dataset loader takes the
-/// apostrophe off a label again.
+/// `carried.csv`: the amounts carried to the next semester, a report in the dataset's `carried.csv` format. The
+/// next semester's run takes them from the ledger, where the commit of this run records them; the dataset's own
+/// `carried.csv` is for amounts carried before mutua. Every cell is written [`spreadsheet_safe`]; the dataset
+/// loader takes the apostrophe off a label again.
 ///
 /// # Errors
 ///
@@ -165,6 +169,7 @@ pub fn carried_csv(batch: &Batch) -> Result<Vec<u8>, InvoiceError> {
             carried.component.clone(),
             carried.label.clone(),
             carried.amount.to_string(),
+            carried.origin.to_string(),
         ];
         write_safe_record(&mut writer, cells.iter().map(String::as_str)).map_err(export_error(WHAT))?;
     }

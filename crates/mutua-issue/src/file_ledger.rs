@@ -29,7 +29,7 @@ use crate::ledger::{
     Chain, CommitInfo, Ledger, LedgerError, LedgerHead, LedgerIndex, header_json, prepare_commit,
 };
 use crate::lock::{LockGuard, LockWait, lock_exclusive, lock_shared};
-use crate::record::{DocumentRecord, Entry, LEDGER_SCHEMA};
+use crate::record::{CommitRecord, DocumentRecord, Entry, LEDGER_SCHEMA};
 
 /// The schema of the anchor file.
 pub const ANCHOR_SCHEMA: &str = "mutua-ledger-head/1";
@@ -98,6 +98,8 @@ struct Parsed {
     /// Committed document records, with their 1-based line.
     records: Vec<DocumentRecord>,
     lines: Vec<u64>,
+    /// The commits.
+    commits: Vec<CommitRecord>,
     /// The chain over the committed entries.
     chain: Chain,
     /// The byte length of the committed entries.
@@ -179,6 +181,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, LedgerError> {
                     parsed.records.push(record);
                     parsed.lines.push(record_line);
                 }
+                parsed.commits.push(commit);
                 parsed.chain = chain.clone();
                 parsed.committed_len = offset as u64;
             }
@@ -266,6 +269,7 @@ pub struct FileLedger {
     /// The header line of a ledger not written yet: it goes with the first commit.
     pending_header: Option<String>,
     records: Vec<DocumentRecord>,
+    commits: Vec<CommitRecord>,
     index: LedgerIndex,
     chain: Chain,
     len: u64,
@@ -339,6 +343,7 @@ impl FileLedger {
             file,
             pending_header,
             records: parsed.records,
+            commits: parsed.commits,
             index,
             chain,
             len,
@@ -394,6 +399,7 @@ impl FileLedger {
             chain: parsed.chain,
             anchor,
             records: parsed.records,
+            commits: parsed.commits,
             torn_bytes: parsed.torn_bytes,
             uncommitted: parsed.uncommitted,
             problems: anchor_problem.into_iter().chain(index_problem).collect(),
@@ -412,6 +418,8 @@ pub struct Inspection {
     pub anchor: Option<LedgerHead>,
     /// The committed documents.
     pub records: Vec<DocumentRecord>,
+    /// The commits.
+    pub commits: Vec<CommitRecord>,
     /// Bytes of a torn last line (an interrupted commit: harmless, cut by the next run).
     pub torn_bytes: u64,
     /// Numbers of an uncommitted group (an interrupted commit: harmless, cut by the next run).
@@ -434,6 +442,10 @@ impl Ledger for FileLedger {
         &self.records
     }
 
+    fn commits(&self) -> &[CommitRecord] {
+        &self.commits
+    }
+
     fn index(&self) -> &LedgerIndex {
         &self.index
     }
@@ -447,7 +459,7 @@ impl Ledger for FileLedger {
     }
 
     fn commit(&mut self, records: Vec<DocumentRecord>, info: CommitInfo) -> Result<LedgerHead, LedgerError> {
-        let (index, lines) = prepare_commit(&self.index, &records, info)?;
+        let (index, lines, commit) = prepare_commit(&self.index, &records, info)?;
         if self.pending_header.is_some() {
             // A new ledger is anchored at its header before its first commit: a run killed between that commit
             // and its anchor then leaves an anchor behind (repaired on the next open), never a ledger without one.
@@ -479,6 +491,7 @@ impl Ledger for FileLedger {
         self.chain = chain;
         self.index = index;
         self.records.extend(records);
+        self.commits.push(commit);
         Ok(self.chain.head())
     }
 

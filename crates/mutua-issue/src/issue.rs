@@ -29,7 +29,7 @@ use crate::manifest::{DraftFile, Status, draft_file_name, draft_manifest, issued
 use crate::names::{FileName, Series};
 use crate::notice::Notice;
 use crate::plan::plan;
-use crate::record::{DocumentRecord, FileRecord, RecordError, XmlRecord};
+use crate::record::{CarriedRecord, DocumentRecord, FileRecord, RecordError, XmlRecord};
 use crate::sink::{PendingFile, Sink, SinkError};
 
 /// What to issue.
@@ -112,6 +112,20 @@ pub enum IssueError {
         number: String,
         /// The file.
         file: PathBuf,
+    },
+    /// What the semester carried has been taken in by a later semester's run, and this run would carry
+    /// something else.
+    #[error(
+        "les montants reportés du {} ont déjà été repris par l'exécution du {} ; cette exécution en reporterait \
+         d'autres : corrigez par une régularisation ou sur le semestre suivant, rien n'est émis",
+        .semester.label_fr(),
+        .later.label_fr()
+    )]
+    CarriedTaken {
+        /// The semester run.
+        semester: Semester,
+        /// The first later semester in the ledger.
+        later: Semester,
     },
     /// A kept document's file is missing from another output than the run's.
     #[error("{number} : le fichier émis {file} est absent ; restaurez-le : rien n'est émis")]
@@ -395,8 +409,14 @@ pub fn issue(
 ) -> Result<IssueReport, IssueError> {
     // The whole computation first, checked as `mutua check` does: nothing is planned from a dataset it refuses.
     // Regularisations subtract what the ledger (and the titres before it) says was billed.
-    let history =
-        crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
+    let history = crate::history::history(
+        dataset,
+        options.semester,
+        ledger.records(),
+        ledger.commits(),
+        ledger.index(),
+    )
+    .map_err(IssueError::Check)?;
     let batch = checked_batch(dataset, options.semester, options.issue_date, &history)?;
     issue_batch(dataset, options, batch, ledger, sink, progress)
 }
@@ -474,8 +494,29 @@ fn issue_batch(
         }
         records.push(record);
     }
+    // What this run carries to the next semester is recorded with its commit. A run commits when it issues, when
+    // it is the semester's first, or when what it carries changed; once a later semester is in the ledger, what
+    // this one carried has been taken in there and cannot change.
+    let carried: Vec<CarriedRecord> = batch.carried_forward.iter().map(CarriedRecord::of).collect();
+    let recorded = crate::history::carried_by(ledger.commits(), options.semester);
+    let first = !ledger.commits().iter().any(|c| c.semester == options.semester);
+    let carried_changed = recorded != Some(carried.as_slice());
+    if carried_changed
+        && recorded.is_some()
+        && let Some(later) =
+            ledger.commits().iter().map(|c| c.semester).filter(|s| *s > options.semester).min()
+    {
+        return Err(IssueError::CarriedTaken { semester: options.semester, later });
+    }
     let mut after_commit = Vec::new();
-    if !records.is_empty() {
+    if records.is_empty() && (first || carried_changed) {
+        // Nothing to write: the commit records the semester, and what it carries.
+        let info = CommitInfo { semester: options.semester, issue_date: options.issue_date, carried };
+        ledger.commit(Vec::new(), info)?;
+        if let Err(error) = ledger.anchor() {
+            after_commit.push(AfterCommit { step: "ancre du registre", error: error.to_string() });
+        }
+    } else if !records.is_empty() {
         sink.begin(&ledger.head(), &pending)?;
         let written = (|| -> Result<(), SinkError> {
             for (record, rendered) in records.iter().zip(&rendered) {
@@ -490,7 +531,7 @@ fn issue_batch(
             let _ = sink.abandon();
             return Err(error.into());
         }
-        let info = CommitInfo { semester: options.semester, issue_date: options.issue_date };
+        let info = CommitInfo { semester: options.semester, issue_date: options.issue_date, carried };
         if let Err(error) = ledger.commit(records, info) {
             let _ = sink.abandon();
             return Err(error.into());
@@ -651,12 +692,18 @@ pub fn issue_to_directory(
     // The data first: a dataset refused for this semester creates no ledger and no output folder. What the
     // ledger billed is read without changing it, then again once it is locked: a run that committed in between
     // changes the regularisations, and the batch is computed again.
-    let read = crate::history::ledger_history(dataset, &target.ledger, target.wait)?;
+    let read = crate::history::ledger_history(dataset, options.semester, &target.ledger, target.wait)?;
     let mut batch = checked_batch(dataset, options.semester, options.issue_date, &read)?;
     DirectorySink::precheck(&target.out)?;
     let (mut ledger, repairs) = FileLedger::open(&target.ledger, &target.holder, target.wait)?;
-    let locked =
-        crate::history::history(dataset, ledger.records(), ledger.index()).map_err(IssueError::Check)?;
+    let locked = crate::history::history(
+        dataset,
+        options.semester,
+        ledger.records(),
+        ledger.commits(),
+        ledger.index(),
+    )
+    .map_err(IssueError::Check)?;
     if locked != read {
         batch = checked_batch(dataset, options.semester, options.issue_date, &locked)?;
     }
@@ -771,7 +818,7 @@ pub fn draft_to_directory(
     wait: LockWait,
     progress: &dyn Progress,
 ) -> Result<DraftReport, IssueError> {
-    let history = crate::history::ledger_history(dataset, ledger, wait)?;
+    let history = crate::history::ledger_history(dataset, semester, ledger, wait)?;
     let (report, files) = draft(dataset, semester, issue_date, &history, progress)?;
     let mut directory = DraftDirectory::open(out, holder, wait)?;
     directory.write_all(&files)?;

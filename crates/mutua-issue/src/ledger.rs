@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::Sha256;
 use crate::lock::LockError;
 use crate::names::Series;
-use crate::record::{CommitRecord, DocumentRecord, Entry, Header, LEDGER_SCHEMA};
+use crate::record::{CarriedRecord, CommitRecord, DocumentRecord, Entry, Header, LEDGER_SCHEMA};
 
 /// A state of a ledger: how many entries it has (every line: the header, the documents, the commits) and the
 /// hash-chain check of the last one.
@@ -456,12 +456,14 @@ impl Chain {
 }
 
 /// What a run commits with its documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitInfo {
     /// The semester issued.
     pub semester: Semester,
     /// The run's issue date.
     pub issue_date: NaiveDate,
+    /// What the run carried to the next semester.
+    pub carried: Vec<CarriedRecord>,
 }
 
 /// A place where issued documents are recorded, in issue order.
@@ -473,6 +475,10 @@ pub struct CommitInfo {
 pub trait Ledger {
     /// The committed documents, in issue order.
     fn records(&self) -> &[DocumentRecord];
+
+    /// The commits, in order (each closes the documents before it; one may close none, recording only what its
+    /// run carried).
+    fn commits(&self) -> &[CommitRecord];
 
     /// The index of [`Ledger::records`].
     fn index(&self) -> &LedgerIndex;
@@ -504,17 +510,21 @@ pub(crate) fn prepare_commit(
     index: &LedgerIndex,
     group: &[DocumentRecord],
     info: CommitInfo,
-) -> Result<(LedgerIndex, Vec<String>), LedgerError> {
+) -> Result<(LedgerIndex, Vec<String>, CommitRecord), LedgerError> {
     let mut scratch = index.clone();
     let mut lines = Vec::with_capacity(group.len() + 1);
     for record in group {
         scratch.push(record)?;
         lines.push(entry_json(&Entry::Document(Box::new(record.clone())))?);
     }
-    let commit =
-        CommitRecord { documents: group.len() as u64, semester: info.semester, issue_date: info.issue_date };
-    lines.push(entry_json(&Entry::Commit(commit))?);
-    Ok((scratch, lines))
+    let commit = CommitRecord {
+        documents: group.len() as u64,
+        semester: info.semester,
+        issue_date: info.issue_date,
+        carried: Some(info.carried),
+    };
+    lines.push(entry_json(&Entry::Commit(commit.clone()))?);
+    Ok((scratch, lines, commit))
 }
 
 /// The header entry of a new ledger.
@@ -526,6 +536,7 @@ pub(crate) fn header_json() -> Result<String, LedgerError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryLedger {
     records: Vec<DocumentRecord>,
+    commits: Vec<CommitRecord>,
     index: LedgerIndex,
     chain: Chain,
 }
@@ -537,7 +548,7 @@ impl MemoryLedger {
         let mut chain = Chain::default();
         // The header is plain data: serialising it cannot fail.
         chain.push(header_json().unwrap_or_default().as_bytes());
-        MemoryLedger { records: Vec::new(), index: LedgerIndex::default(), chain }
+        MemoryLedger { records: Vec::new(), commits: Vec::new(), index: LedgerIndex::default(), chain }
     }
 }
 
@@ -550,6 +561,10 @@ impl Default for MemoryLedger {
 impl Ledger for MemoryLedger {
     fn records(&self) -> &[DocumentRecord] {
         &self.records
+    }
+
+    fn commits(&self) -> &[CommitRecord] {
+        &self.commits
     }
 
     fn index(&self) -> &LedgerIndex {
@@ -565,12 +580,13 @@ impl Ledger for MemoryLedger {
     }
 
     fn commit(&mut self, records: Vec<DocumentRecord>, info: CommitInfo) -> Result<LedgerHead, LedgerError> {
-        let (index, lines) = prepare_commit(&self.index, &records, info)?;
+        let (index, lines, commit) = prepare_commit(&self.index, &records, info)?;
         for line in &lines {
             self.chain.push(line.as_bytes());
         }
         self.index = index;
         self.records.extend(records);
+        self.commits.push(commit);
         Ok(self.chain.head())
     }
 }

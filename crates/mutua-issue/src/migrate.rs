@@ -536,8 +536,13 @@ pub fn migrate_v1(path: &Path, holder: &str, wait: LockWait) -> Result<Migration
             .get(index + 1)
             .is_none_or(|next| (next.issue_date, next.semester) != (record.issue_date, record.semester));
         if ends_group {
-            let commit =
-                CommitRecord { documents: group, semester: record.semester, issue_date: record.issue_date };
+            // An earlier format did not record what a run carried: `carried.csv` still says it.
+            let commit = CommitRecord {
+                documents: group,
+                semester: record.semester,
+                issue_date: record.issue_date,
+                carried: None,
+            };
             entries.push(entry_json(&Entry::Commit(commit))?);
             group = 0;
         }

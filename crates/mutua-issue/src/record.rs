@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use mutua_alloc::trace::RuleKind;
 use mutua_alloc::{Charge, ChargeKind, LineBasis, Trace};
 use mutua_core::{
-    Amount, ConventionId, DispositifId, PartyId, Ratio, Rounding, Semester, Settlement, VatRegime,
+    Amount, CarriedAmount, ConventionId, DispositifId, PartyId, Ratio, Rounding, Semester, Settlement,
+    Source, VatRegime,
 };
 use mutua_documents::export::{line_kind, vat_code};
 use mutua_documents::{Document, DocumentKind, DocumentRef};
@@ -71,7 +72,72 @@ pub struct CommitRecord {
     pub semester: Semester,
     /// The issue date of the run.
     pub issue_date: NaiveDate,
+    /// What the run carried to the next semester (under the titre threshold): the next semester's run takes it
+    /// from the semester's last commit. Absent from commits written before it was recorded (the dataset's
+    /// `carried.csv` then says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried: Option<Vec<CarriedRecord>>,
 }
+
+/// An amount a run carried to the next semester, as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarriedRecord {
+    /// The semester the amount was computed for (earlier than the commit's for an amount carried again).
+    pub origin: Semester,
+    /// For a regularisation line carried: the year it regularises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regularises: Option<i32>,
+    /// Who would have issued the document.
+    pub issuer: PartyId,
+    /// Who owes the amount.
+    pub debtor: PartyId,
+    /// The convention.
+    pub convention: ConventionId,
+    /// The component of the line.
+    pub component: String,
+    /// The label of the line, as it will be billed.
+    pub label: String,
+    /// The amount.
+    pub amount: Amount,
+}
+
+impl CarriedRecord {
+    /// The record of an amount carried.
+    #[must_use]
+    pub fn of(carried: &CarriedAmount) -> CarriedRecord {
+        CarriedRecord {
+            origin: carried.origin,
+            regularises: carried.regularises,
+            issuer: carried.issuer.clone(),
+            debtor: carried.debtor.clone(),
+            convention: carried.convention.clone(),
+            component: carried.component.clone(),
+            label: carried.label.clone(),
+            amount: carried.amount,
+        }
+    }
+
+    /// The amount carried by the run of `semester`, as the allocation takes it in.
+    #[must_use]
+    pub fn to_carried(&self, semester: Semester) -> CarriedAmount {
+        CarriedAmount {
+            semester,
+            origin: self.origin,
+            regularises: self.regularises,
+            issuer: self.issuer.clone(),
+            debtor: self.debtor.clone(),
+            convention: self.convention.clone(),
+            component: self.component.clone(),
+            label: self.label.clone(),
+            amount: self.amount,
+            source: Source { file: LEDGER_SOURCE.to_owned(), line: 0 },
+        }
+    }
+}
+
+/// The file named as the source of an amount carried that the ledger records.
+pub const LEDGER_SOURCE: &str = "registre";
 
 /// An issued document as the ledger keeps it: its identity, its totals, its lines as printed, and its file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,7 +267,13 @@ fn parse_line_kind(text: &str, component: &str) -> Option<ChargeKind> {
         "regularisation" => value.parse().ok().map(|year| ChargeKind::Regularisation { year }),
         "cee" => mutua_alloc::cee_kind_of_component(value, component)
             .map(|kind| ChargeKind::CeeShare { deposit: value.to_owned(), kind }),
-        "carried" => value.parse().ok().map(|semester| ChargeKind::Carried { semester }),
+        "carried" => match value.split_once(":regularisation:") {
+            None => value.parse().ok().map(|semester| ChargeKind::Carried { semester, regularises: None }),
+            Some((semester, year)) => match (semester.parse(), year.parse()) {
+                (Ok(semester), Ok(year)) => Some(ChargeKind::Carried { semester, regularises: Some(year) }),
+                _ => None,
+            },
+        },
         _ => None,
     }
 }

@@ -11,7 +11,7 @@ use mutua_issue::{
 use support::{batch, date, fixtures, record, semester};
 
 fn info(day: u32) -> CommitInfo {
-    CommitInfo { semester: semester(), issue_date: date(7, day) }
+    CommitInfo { semester: semester(), issue_date: date(7, day), carried: Vec::new() }
 }
 
 /// The first `count` documents of the semester, numbered, as records.

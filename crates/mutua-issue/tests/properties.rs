@@ -23,7 +23,12 @@ fn run(
     let plan = plan(&batch(dataset, day), ledger, &BTreeMap::new()).unwrap();
     if !interrupted && !plan.new.is_empty() {
         let records: Vec<DocumentRecord> = plan.new.iter().map(record).collect();
-        ledger.commit(records, CommitInfo { semester: semester(), issue_date: date(7, day) }).unwrap();
+        ledger
+            .commit(
+                records,
+                CommitInfo { semester: semester(), issue_date: date(7, day), carried: Vec::new() },
+            )
+            .unwrap();
     }
     plan
 }

@@ -1,19 +1,71 @@
 //! `carried`: the amounts an earlier semester carried (its document would have been under the titre threshold,
 //! art. D1611-1 CGCT), owed again now.
+//!
+//! They come from the ledger when it records what the run of the semester before carried
+//! ([`History::carried_by`]), and otherwise from the dataset's `carried.csv` (amounts carried before mutua). An
+//! amount carried again keeps the semester it was computed for.
 
-use mutua_core::{Dataset, Semester};
+use std::borrow::Cow;
+
+use mutua_core::{CarriedAmount, Dataset, Semester};
 use rust_decimal::Decimal;
 
 use super::MEMBER_ROUNDING;
 use crate::allocation::{Charge, ChargeKind};
 use crate::error::AllocError;
-use crate::trace::{BasisKind, LineBasis, RuleKind, Step, Trace, Unit};
+use crate::history::{Billed, BilledSource, History};
+use crate::trace::{BasisKind, CarriedRecord, LineBasis, RuleKind, Step, Trace, Unit};
+
+/// The amounts carried into `semester`, and where they are recorded.
+pub(crate) fn carried_into<'a>(
+    dataset: &'a Dataset,
+    semester: Semester,
+    history: &'a History,
+) -> (Vec<&'a CarriedAmount>, CarriedRecord) {
+    let previous = semester.previous();
+    match history.carried_by(previous) {
+        Some(amounts) => (amounts.iter().collect(), CarriedRecord::Ledger),
+        None => (dataset.carried.iter().filter(|c| c.semester == previous).collect(), CarriedRecord::Import),
+    }
+}
+
+/// `history` with the amounts carried into `semester` counted as billed for the semester they were computed for
+/// (this run bills them, or carries them again); regularisation lines carried are not a billing of their semester.
+pub(super) fn with_carried_billed<'a>(
+    dataset: &Dataset,
+    semester: Semester,
+    history: &'a History,
+) -> Cow<'a, History> {
+    let (amounts, _) = carried_into(dataset, semester, history);
+    let billed: Vec<&CarriedAmount> = amounts.into_iter().filter(|c| c.regularises.is_none()).collect();
+    if billed.is_empty() {
+        return Cow::Borrowed(history);
+    }
+    let mut history = history.clone();
+    for carried in billed {
+        history.push(Billed {
+            semester: carried.origin,
+            convention: carried.convention.clone(),
+            component: carried.component.clone(),
+            payer: carried.debtor.clone(),
+            payee: carried.issuer.clone(),
+            amount: carried.amount,
+            source: BilledSource::Carried(carried.semester),
+        });
+    }
+    Cow::Owned(history)
+}
 
 /// Amounts carried from the previous semester, owed again now.
-pub(super) fn charges(dataset: &Dataset, semester: Semester) -> Result<Vec<Charge>, AllocError> {
+pub(super) fn charges(
+    dataset: &Dataset,
+    semester: Semester,
+    history: &History,
+) -> Result<Vec<Charge>, AllocError> {
     let previous = semester.previous();
-    let mut charges = Vec::new();
-    for carried in dataset.carried.iter().filter(|c| c.semester == previous) {
+    let (amounts, recorded) = carried_into(dataset, semester, history);
+    let mut charges = Vec::with_capacity(amounts.len());
+    for carried in amounts {
         let convention = dataset
             .conventions
             .get(&carried.convention)
@@ -24,14 +76,15 @@ pub(super) fn charges(dataset: &Dataset, semester: Semester) -> Result<Vec<Charg
             carried.amount.to_decimal(),
             MEMBER_ROUNDING,
         );
-        trace.step(Step::CarriedFrom { semester: previous });
+        trace.step(Step::CarriedFrom { semester: carried.origin });
+        trace.step(Step::CarriedBy { semester: previous, recorded });
         trace.step(Step::CarriedReason { threshold: dataset.meta.titre_threshold });
         charges.push(Charge {
             convention: convention.id.clone(),
             dispositif: convention.dispositif.clone(),
             component: carried.component.clone(),
             label: carried.label.clone(),
-            kind: ChargeKind::Carried { semester: previous },
+            kind: ChargeKind::Carried { semester: carried.origin, regularises: carried.regularises },
             payer: carried.debtor.clone(),
             payee: carried.issuer.clone(),
             provider_pays: false,
@@ -45,7 +98,7 @@ pub(super) fn charges(dataset: &Dataset, semester: Semester) -> Result<Vec<Charg
                 quantity: Some(Decimal::ONE),
                 unit: Unit::Carried,
                 unit_price: Some(carried.amount.to_decimal()),
-                kind: BasisKind::Carried { semester: previous },
+                kind: BasisKind::Carried { semester: carried.origin },
                 presence: None,
                 revision: None,
                 bounds: Vec::new(),

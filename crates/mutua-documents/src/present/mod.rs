@@ -14,8 +14,8 @@ use mutua_core::{Amount, Dataset, Party, PartyKind, VatRegime};
 
 pub use self::format::{capitalise, date_fr, decimal_fr, price_fr};
 pub use self::trace::{
-    alloc_error_fr, basis_fr, day_count_fr, day_count_of, explain_charge, line_label_fr, pool_label_fr,
-    rule_fr, step_fr, unit_fr,
+    alloc_error_fr, annex_charge, basis_fr, day_count_fr, day_count_of, explain_charge, line_label_fr,
+    pool_label_fr, rule_fr, step_fr, unit_fr,
 };
 pub use self::warning::{warning_fr, warning_located_fr};
 
@@ -172,7 +172,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
             if document.corrects.is_none() {
                 sections.push(AnnexSection {
                     heading: format!("{name} — {}", line_label_fr(charge)),
-                    lines: explain_charge(charge),
+                    lines: annex_charge(charge),
                 });
             }
         }

@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 
 use chrono::Datelike as _;
 use mutua_alloc::trace::{
-    BandTrace, BasisKind, Bounded, KeyTrace, LineBasis, MemberBasis, PoolTrace, PresenceTrace, RevisionTrace,
-    RuleKind, Step, TierSpan, Unit,
+    BandTrace, BasisKind, Bounded, CarriedRecord, KeyTrace, LineBasis, MemberBasis, PoolTrace, PresenceTrace,
+    RevisionTrace, RuleKind, Step, TierSpan, Unit,
 };
 use mutua_alloc::{AllocError, BilledSource, Charge, ChargeKind, PoolOrigin};
-use mutua_core::{Amount, CeeKind, ProRata, Rounding, ValuationBasis};
+use mutua_core::{Amount, CeeKind, ProRata, Rounding, Semester, ValuationBasis};
 use rust_decimal::Decimal;
 
 use super::format::{capitalise, date_numeric_fr, decimal_fr, price_fr};
@@ -136,7 +136,9 @@ pub fn line_label_fr(charge: &Charge) -> String {
         ChargeKind::CeeShare { kind, .. } => {
             format!("{} — certificats {}", charge.label, cee_certificates_fr(*kind))
         }
-        ChargeKind::Carried { semester } => format!("{} (report du {})", charge.label, semester.label_fr()),
+        ChargeKind::Carried { semester, .. } => {
+            format!("{} (report du {})", charge.label, semester.label_fr())
+        }
     }
 }
 
@@ -471,6 +473,17 @@ pub fn step_fr(step: &Step) -> (String, String) {
             ),
         ),
         Step::CarriedFrom { semester } => pair("Semestre d'origine", semester.label_fr()),
+        Step::CarriedBy { semester, recorded } => pair(
+            "Reporté par",
+            format!(
+                "l'exécution du {} ({})",
+                semester.label_fr(),
+                match recorded {
+                    CarriedRecord::Ledger => "registre de mutua",
+                    CarriedRecord::Import => "carried.csv du jeu de données",
+                }
+            ),
+        ),
         Step::CarriedReason { threshold } => pair(
             "Motif",
             format!("total du document inférieur au seuil de {} (art. D1611-1 CGCT)", threshold.format_fr()),
@@ -503,16 +516,33 @@ pub fn step_fr(step: &Step) -> (String, String) {
     }
 }
 
-/// The computation of a charge in French, one line per step, for `mutua explain` and the annex of its document.
+/// The computation of a charge in French, one line per step, for `mutua explain`.
 #[must_use]
 pub fn explain_charge(charge: &Charge) -> Vec<String> {
+    charge_lines(charge, false)
+}
+
+/// The computation of a charge in French as the annex of its document prints it: [`explain_charge`] without
+/// where an amount carried once is recorded (the ledger or `carried.csv`: the run's concern, not the debtor's).
+/// An amount carried more than once says which run carried it last.
+#[must_use]
+pub fn annex_charge(charge: &Charge) -> Vec<String> {
+    charge_lines(charge, true)
+}
+
+fn charge_lines(charge: &Charge, annex: bool) -> Vec<String> {
     let trace = &charge.trace;
     let mut lines = Vec::with_capacity(trace.steps.len() + 3);
     let (direction, party) =
         if charge.provider_pays { ("versé à", &charge.payee) } else { ("dû par", &charge.payer) };
     lines.push(format!("{} — {} ({direction} {party})", line_label_fr(charge), charge.amount.format_fr()));
     lines.push(format!("  Règle : {} ; {}", rule_fr(trace.rule), trace.terms_reference));
+    let carried_once =
+        |by: Semester| matches!(charge.kind, ChargeKind::Carried { semester, .. } if semester == by);
     for step in &trace.steps {
+        if annex && matches!(step, Step::CarriedBy { semester, .. } if carried_once(*semester)) {
+            continue;
+        }
         let (label, value) = step_fr(step);
         lines.push(format!("  {label} : {value}"));
     }
@@ -538,6 +568,9 @@ fn billed_source_fr(source: &BilledSource) -> String {
     match source {
         BilledSource::Document(number) => format!("document n° {number}"),
         BilledSource::Titre(number) => format!("titre n° {number} (titres.csv)"),
+        BilledSource::Carried(semester) => {
+            format!("montant reporté par l'exécution du {}, facturé par la présente", semester.label_fr())
+        }
     }
 }
 
