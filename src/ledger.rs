@@ -96,9 +96,9 @@ pub fn run(args: &LedgerArgs<'_>) -> anyhow::Result<ExitCode> {
             "{:<22} {:<18} {:<8} {:<9} {:<8} {:<10} {:>13}  {status}",
             record.number,
             record.kind.name_fr(),
-            record.issuer,
-            record.recipient,
-            record.semester,
+            record.issuer.as_str(),
+            record.recipient.as_str(),
+            record.semester.to_string(),
             record.issue_date.format("%d/%m/%Y"),
             record.total
         )?;
@@ -110,6 +110,31 @@ pub fn run(args: &LedgerArgs<'_>) -> anyhow::Result<ExitCode> {
         path.display(),
         inspection.head.entries
     )?;
+    // What each semester's last run carried to the next (under the titre threshold), as the next run takes it.
+    let semesters: std::collections::BTreeSet<mutua_core::Semester> =
+        inspection.commits.iter().map(|c| c.semester).collect();
+    for semester in semesters {
+        let Some(carried) = mutua_issue::carried_by(&inspection.commits, semester).filter(|c| !c.is_empty())
+        else {
+            continue;
+        };
+        writeln!(
+            out,
+            "Reporté par l'exécution du {} (sous le seuil de mise en recouvrement) :",
+            semester.label_fr()
+        )?;
+        for amount in carried {
+            writeln!(
+                out,
+                "  {:<8} → {:<8} {:<24} {:>10}  calculé pour le {}",
+                amount.issuer.as_str(),
+                amount.debtor.as_str(),
+                amount.convention.as_str(),
+                amount.amount.to_string(),
+                amount.origin.label_fr()
+            )?;
+        }
+    }
     crate::output::print_out(&out)?;
     let mut errors = 0;
     for finding in &verification.findings {

@@ -46,6 +46,17 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
             && last_commit.contains(r#""amount":"6.40""#),
         "{last_commit}"
     );
+    // `mutua ledger` lists it under the run that carried it.
+    let listing = mutua(&["ledger", "--ledger", ledger_arg]);
+    assert!(listing.status.success(), "{}", text(&listing));
+    let listed = text(&listing);
+    let header = "Reporté par l'exécution du 2nd semestre 2025 (sous le seuil de mise en recouvrement) :";
+    let after = listed.split(header).nth(1).unwrap_or_else(|| panic!("{listed}"));
+    let first = after.lines().nth(1).unwrap();
+    assert!(
+        first.contains("59646") && first.contains("6.40") && first.contains("2nd semestre 2025"),
+        "{first}"
+    );
     // explain for 2026-S1 shows the amount, its origin and where it is recorded.
     let explain = mutua(&[
         "explain",

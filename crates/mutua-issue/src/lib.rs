@@ -75,7 +75,7 @@ pub use directory::{
 };
 pub use file_ledger::{ANCHOR_SCHEMA, FileLedger, Inspection, Repairs, anchor_path, lock_path};
 pub use hash::{BadDigest, Sha256};
-pub use history::{history, ledger_history};
+pub use history::{carried_by, history, ledger_history};
 pub use issue::{
     AfterCommit, DirectoryTarget, DraftReport, IssueError, IssueOptions, IssueReport, NoProgress, Progress,
     ReportedDocument, draft, draft_to_directory, issue, issue_to_directory,
