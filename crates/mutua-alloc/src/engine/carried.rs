@@ -5,8 +5,6 @@
 //! ([`History::carried_by`]), and otherwise from the dataset's `carried.csv` (amounts carried before mutua). An
 //! amount carried again keeps the semester it was computed for.
 
-use std::borrow::Cow;
-
 use mutua_core::{CarriedAmount, Dataset, Semester};
 use rust_decimal::Decimal;
 
@@ -29,21 +27,15 @@ pub(crate) fn carried_into<'a>(
     }
 }
 
-/// `history` with the amounts carried into `semester` counted as billed for the semester they were computed for
-/// (this run bills them, or carries them again); regularisation lines carried are not a billing of their semester.
-pub(super) fn with_carried_billed<'a>(
-    dataset: &Dataset,
-    semester: Semester,
-    history: &'a History,
-) -> Cow<'a, History> {
+/// The amounts carried into `semester`, as billed for the semester they were computed for (this run bills them,
+/// or carries them again), for the regularisations to count beside `history`; a regularisation line carried is
+/// not a billing of its semester.
+pub(super) fn pending_billed(dataset: &Dataset, semester: Semester, history: &History) -> Vec<Billed> {
     let (amounts, _) = carried_into(dataset, semester, history);
-    let billed: Vec<&CarriedAmount> = amounts.into_iter().filter(|c| c.regularises.is_none()).collect();
-    if billed.is_empty() {
-        return Cow::Borrowed(history);
-    }
-    let mut history = history.clone();
-    for carried in billed {
-        history.push(Billed {
+    amounts
+        .into_iter()
+        .filter(|c| c.regularises.is_none())
+        .map(|carried| Billed {
             semester: carried.origin,
             convention: carried.convention.clone(),
             component: carried.component.clone(),
@@ -51,9 +43,8 @@ pub(super) fn with_carried_billed<'a>(
             payee: carried.issuer.clone(),
             amount: carried.amount,
             source: BilledSource::Carried(carried.semester),
-        });
-    }
-    Cow::Owned(history)
+        })
+        .collect()
 }
 
 /// Amounts carried from the previous semester, owed again now.

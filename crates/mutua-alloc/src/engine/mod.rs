@@ -83,7 +83,7 @@ pub fn allocate_with(
     let mut charges = Vec::new();
     let mut pools = Vec::new();
     // What is carried into the semester is billed by this run (or carried again): a regularisation counts it.
-    let regularised_against = carried::with_carried_billed(dataset, semester, history);
+    let pending = carried::pending_billed(dataset, semester, history);
     for convention in dataset.conventions.values() {
         if convention.flow == Flow::None {
             continue;
@@ -91,7 +91,7 @@ pub fn allocate_with(
         let current =
             engine.convention_semester(convention, semester, ValuationBasis::Forecast, &mut pools)?;
         charges.extend(current);
-        charges.extend(regularisation::charges(&mut engine, convention, semester, &regularised_against)?);
+        charges.extend(regularisation::charges(&mut engine, convention, semester, history, &pending)?);
         charges.extend(cee::deposits(dataset, convention, semester, &mut pools)?);
     }
     charges.extend(carried::charges(dataset, semester, history)?);

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use super::{Engine, MEMBER_ROUNDING, is_valuation_based};
 use crate::allocation::{Charge, ChargeKind};
 use crate::error::AllocError;
-use crate::history::History;
+use crate::history::{Billed, History};
 use crate::split::apportion;
 use crate::trace::{BasisKind, LineBasis, RuleKind, Step, Trace, Unit};
 
@@ -42,6 +42,7 @@ pub(super) fn charges(
     convention: &Convention,
     semester: Semester,
     history: &History,
+    pending: &[Billed],
 ) -> Result<Vec<Charge>, AllocError> {
     let Some(policy) = convention.regularisation else { return Ok(Vec::new()) };
     if semester.half != policy.billed_in.half() {
@@ -87,7 +88,9 @@ pub(super) fn charges(
             });
             account.template.get_or_insert(charge);
         }
-        for line in billed.iter().filter(|b| regularised.contains(&b.component.as_str())) {
+        // What the ledger or the titres recorded, then what is carried into this run (billed by it).
+        let carried_in = pending.iter().filter(|b| b.convention == convention.id && b.semester == past);
+        for line in billed.iter().chain(carried_in).filter(|b| regularised.contains(&b.component.as_str())) {
             let account = accounts
                 .entry(line.component.clone())
                 .or_default()
