@@ -324,3 +324,52 @@ fn a_regularisation_counts_what_is_still_carried_as_billed() {
         [(semester("2025-S1"), "5.00".to_owned(), &by_s2), (semester("2025-S2"), "5.00".to_owned(), &by_s2)]
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Whatever Allennes owes each semester (its population changing from run to run), every amount is billed
+        /// once or still carried after the last run: Σ billed + Σ carried = Σ owed, each semester of origin once.
+        #[test]
+        fn a_carried_amount_is_never_lost_nor_billed_twice(fives in proptest::collection::vec(0u64..80, 4)) {
+            // Multiples of 5 inhabitants owe whole cents a semester (5 × 6,4 c = 32 c): no rounding to follow.
+            let populations: Vec<u64> = fives.iter().map(|k| k * 5).collect();
+            let runs = [("2025-S1", "2025-07-15"), ("2025-S2", "2026-01-15"), ("2026-S1", "2026-07-15"), ("2026-S2", "2027-01-15")];
+            let mut ledger = MemoryLedger::new();
+            let mut sink = MemorySink::new();
+            let mut owed = 0i128;
+            let mut last = None;
+            for ((semester_run, date), population) in runs.into_iter().zip(&populations) {
+                let dataset = per_inhabitant(*population).build().unwrap();
+                // 0,128 € a year per inhabitant, half of it each semester: 6,4 cents.
+                owed += i128::from(*population) * 64 / 10;
+                last = Some(run(&dataset, semester_run, date, &mut ledger, &mut sink).unwrap());
+            }
+            let lines: Vec<_> = ledger
+                .records()
+                .iter()
+                .flat_map(|r| &r.lines)
+                .filter(|l| l.payer.as_str() == "59005")
+                .collect();
+            let billed: i128 = lines.iter().map(|l| l.amount.cents()).sum();
+            let carried = &last.unwrap().carried;
+            let still: i128 = carried.iter().map(|c| c.amount.cents()).sum();
+            prop_assert_eq!(billed + still, owed);
+            let mut origins: Vec<String> = lines
+                .iter()
+                .map(|l| l.line_kind.strip_prefix("carried:").map_or_else(|| "current".to_owned(), str::to_owned))
+                .filter(|kind| kind != "current")
+                .chain(carried.iter().map(|c| c.origin.to_string()))
+                .collect();
+            let count = origins.len();
+            origins.sort();
+            origins.dedup();
+            prop_assert_eq!(origins.len(), count, "a semester of origin carried or billed twice");
+        }
+    }
+}
