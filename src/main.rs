@@ -38,9 +38,9 @@ enum Command {
         #[arg(long, default_value = "mutua-ledger.jsonl")]
         ledger: PathBuf,
     },
-    /// Émet le semestre : une facture consolidée par débiteur, les avis de versement et états d'imputation, en
-    /// PDF (Factur-X), avec manifest.json, lines.csv et carried.csv. Chaque document est numéroté une fois,
-    /// enregistré au registre et jamais remplacé.
+    /// Émet le semestre : une facture consolidée par débiteur, les avis de versement, avis de remboursement et
+    /// états d'imputation, en PDF (Factur-X), avec manifest.json, lines.csv et carried.csv. Chaque document est
+    /// numéroté une fois, enregistré au registre et jamais remplacé.
     Run {
         /// Le jeu de données : un dossier de fichiers CSV et TOML, ou un document JSON (`mutua import`).
         #[arg(long, default_value = "fixtures/mel")]

@@ -265,11 +265,11 @@ fn status_fr(status: Status) -> &'static str {
 fn table(out: &mut String, rows: &BTreeMap<(String, &'static str, &'static str), (usize, Amount)>) {
     let _ = writeln!(
         out,
-        "  {:<8} {:<20} {:<9} {:>6} {:>18}",
+        "  {:<8} {:<21} {:<9} {:>6} {:>18}",
         "émetteur", "document", "statut", "nombre", "total"
     );
     for ((issuer, kind, status), (count, total)) in rows {
-        let _ = writeln!(out, "  {issuer:<8} {kind:<20} {status:<9} {count:>6} {:>18}", total.format_fr());
+        let _ = writeln!(out, "  {issuer:<8} {kind:<21} {status:<9} {count:>6} {:>18}", total.format_fr());
     }
 }
 

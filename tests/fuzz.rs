@@ -286,6 +286,7 @@ fn assert_reconciled(batch: &mutua_documents::Batch) -> Result<(), String> {
             mutua_documents::DocumentKind::Invoice => "invoiced",
             mutua_documents::DocumentKind::CreditNote => "credited",
             mutua_documents::DocumentKind::AcStatement => "imputed",
+            mutua_documents::DocumentKind::Refund => "refunded",
             _ => "paid",
         };
         for line in &document.lines {
@@ -295,9 +296,13 @@ fn assert_reconciled(batch: &mutua_documents::Batch) -> Result<(), String> {
     }
     for summary in &batch.dispositifs {
         let d = &summary.destinations;
-        for (destination, stated) in
-            [("invoiced", d.invoiced), ("credited", d.credited), ("imputed", d.imputed), ("paid", d.paid)]
-        {
+        for (destination, stated) in [
+            ("invoiced", d.invoiced),
+            ("credited", d.credited),
+            ("imputed", d.imputed),
+            ("paid", d.paid),
+            ("refunded", d.refunded),
+        ] {
             let found =
                 listed.get(&(summary.dispositif.clone(), destination)).copied().unwrap_or(Amount::ZERO);
             if found != stated {

@@ -146,6 +146,7 @@ fn lines_per_dispositif_and_pool_add_up_to_what_was_computed() {
             "credit_note" => "credited",
             "ac_statement" => "imputed",
             "payment_notice" => "paid",
+            "refund" => "refunded",
             other => panic!("unknown document kind {other}"),
         };
         *on_documents.entry((line["dispositif"].clone(), destination.to_owned())).or_default() += amount;
@@ -156,12 +157,12 @@ fn lines_per_dispositif_and_pool_add_up_to_what_was_computed() {
         let computed = cents(&summary["computed"]);
         let mut accounted = 0;
         for destination in
-            ["invoiced", "credited", "imputed", "carried_forward", "paid", "retained", "netted"]
+            ["invoiced", "credited", "imputed", "carried_forward", "paid", "retained", "netted", "refunded"]
         {
             accounted += cents(&summary[destination]);
         }
         assert_eq!(accounted, computed, "{dispositif}: Σ destinations ≠ computed");
-        for destination in ["invoiced", "credited", "imputed", "paid"] {
+        for destination in ["invoiced", "credited", "imputed", "paid", "refunded"] {
             let listed =
                 on_documents.get(&(dispositif.to_owned(), destination.to_owned())).copied().unwrap_or(0);
             assert_eq!(
@@ -177,7 +178,7 @@ fn lines_per_dispositif_and_pool_add_up_to_what_was_computed() {
     assert!(pools.len() >= 4, "{pools:?}");
     for pool in pools {
         let mut accounted: i64 =
-            ["invoiced", "credited", "imputed", "carried_forward", "paid", "retained", "netted"]
+            ["invoiced", "credited", "imputed", "carried_forward", "paid", "retained", "netted", "refunded"]
                 .iter()
                 .map(|d| cents(&pool[*d]))
                 .sum();

@@ -5,11 +5,16 @@
 //! - **Payment notices** (`AVI`, avis de versement): what an issuer owes a beneficiary (CEE shares, housing files).
 //!   Never netted against an invoice (non-compensation): they are separate documents.
 //! - **Statements** (`AC`): dispositifs settled by imputation on the attribution de compensation.
-//! - **Credit notes** (`AVO`): a debtor whose charges net to a credit (a regularisation larger than the semester's
-//!   charges) gets a credit note instead of an invoice.
+//! - **Refund notices** (`REM`, avis de remboursement): every negative regularisation of a past year — what a
+//!   member was billed in excess of its share of the actual cost — line by line, whatever the convention's
+//!   settlement: the provider pays it back. It is never netted against the semester's invoice nor imputed on the
+//!   attribution de compensation (non-compensation), and never netted with a positive regularisation. (A negative
+//!   regularisation of what the provider pays a member, CEE shares or housing files, stays on its payment notice.)
+//! - **Credit notes** (`AVO`): a debtor whose charges net to a credit gets a credit note instead of an invoice.
 //!
 //! A debtor's invoice (or credit note) whose total is under the titre threshold (D1611-1: 15 €) is not issued:
-//! its charges are carried to the next semester and listed in the batch.
+//! its charges are carried to the next semester and listed in the batch. The threshold governs the recovery of
+//! receivables: a refund notice is issued whatever its size.
 //!
 //! Numbers are `KIND-ISSUER-YEAR-NNNNN` (`FAC-MEL-2026-00001`), one continuous series per kind, issuer and year of
 //! issue, starting from the dataset's `series_start` (or the caller's), assigned in ascending order of the
@@ -63,6 +68,14 @@ fn line_order(a: &Charge, b: &Charge) -> std::cmp::Ordering {
         &b.component,
         &b.label,
     ))
+}
+
+/// Whether a charge is paid back on a refund notice of its own: a negative regularisation of what a member pays
+/// its provider.
+pub(crate) fn is_refund(charge: &Charge) -> bool {
+    matches!(charge.kind, ChargeKind::Regularisation { .. })
+        && charge.amount.is_negative()
+        && !charge.provider_pays
 }
 
 /// The pool a charge was split from, if any: current charges of a pool's component, and CEE shares.
@@ -123,6 +136,9 @@ pub fn build_batch(
         }
         let key = if charge.provider_pays {
             (DocumentKind::PaymentNotice, charge.payer.clone(), charge.payee.clone())
+        } else if is_refund(charge) {
+            // Paid back by the provider (the payee) to the member: neither netted nor imputed.
+            (DocumentKind::Refund, charge.payee.clone(), charge.payer.clone())
         } else {
             match charge.settlement {
                 Settlement::Invoice => (DocumentKind::Invoice, charge.payee.clone(), charge.payer.clone()),
@@ -157,6 +173,7 @@ pub fn build_batch(
                 DocumentKind::CreditNote => Destination::Credited,
                 DocumentKind::AcStatement => Destination::Imputed,
                 DocumentKind::PaymentNotice | DocumentKind::Cancellation => Destination::Paid,
+                DocumentKind::Refund => Destination::Refunded,
             }
         };
         for line in &lines {

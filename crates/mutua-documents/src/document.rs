@@ -25,9 +25,24 @@ pub enum DocumentKind {
     /// A cancellation (avis d'annulation) of an issued payment notice, statement or credit note, whose amounts
     /// changed: the earlier document is cancelled as a whole and a new one is issued.
     Cancellation,
+    /// A refund notice (avis de remboursement): the provider pays a member back what a negative regularisation of
+    /// a past year found it was billed in excess. Its lines keep their negative sign (a reduction of what was
+    /// billed); it is paid, never netted against an invoice nor imputed, and issued whatever its size (the titre
+    /// threshold governs the recovery of receivables, not a payment owed).
+    Refund,
 }
 
 impl DocumentKind {
+    /// Every kind, in their order.
+    pub const ALL: [DocumentKind; 6] = [
+        DocumentKind::Invoice,
+        DocumentKind::CreditNote,
+        DocumentKind::PaymentNotice,
+        DocumentKind::AcStatement,
+        DocumentKind::Cancellation,
+        DocumentKind::Refund,
+    ];
+
     /// The code that starts the document's series and number.
     #[must_use]
     pub fn code(self) -> &'static str {
@@ -37,11 +52,12 @@ impl DocumentKind {
             DocumentKind::PaymentNotice => "AVI",
             DocumentKind::AcStatement => "AC",
             DocumentKind::Cancellation => "ANN",
+            DocumentKind::Refund => "REM",
         }
     }
 
-    /// The machine name used in `manifest.json` and `lines.csv` (`invoice`, `credit_note`, `payment_notice`,
-    /// `ac_statement`).
+    /// The machine name used in `manifest.json`, `lines.csv` and the ledger (`invoice`, `credit_note`,
+    /// `payment_notice`, `ac_statement`, `cancellation`, `refund`).
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,6 +66,7 @@ impl DocumentKind {
             DocumentKind::PaymentNotice => "payment_notice",
             DocumentKind::AcStatement => "ac_statement",
             DocumentKind::Cancellation => "cancellation",
+            DocumentKind::Refund => "refund",
         }
     }
 
@@ -62,6 +79,7 @@ impl DocumentKind {
             DocumentKind::PaymentNotice => "AVIS DE VERSEMENT",
             DocumentKind::AcStatement => "ÉTAT D'IMPUTATION SUR L'ATTRIBUTION DE COMPENSATION",
             DocumentKind::Cancellation => "AVIS D'ANNULATION",
+            DocumentKind::Refund => "AVIS DE REMBOURSEMENT",
         }
     }
 
@@ -74,6 +92,7 @@ impl DocumentKind {
             DocumentKind::PaymentNotice => "avis de versement",
             DocumentKind::AcStatement => "état d'imputation",
             DocumentKind::Cancellation => "avis d'annulation",
+            DocumentKind::Refund => "avis de remboursement",
         }
     }
 }

@@ -8,7 +8,7 @@ use mutua_core::{Dataset, VatRegime};
 
 use crate::document::{Batch, Document};
 use crate::error::InvoiceError;
-use crate::present::line_account;
+use crate::present::document_line_account;
 use crate::unit_cost_notice::UnitCostNotice;
 
 /// The characters a spreadsheet takes as the start of a formula (OWASP, CSV injection): `=`, `+`, `-`, `@`,
@@ -136,7 +136,7 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
                     .map(|p| mutua_core::Rounding::HalfUp.apply(p, 6).normalize().to_string())
                     .unwrap_or_default(),
                 line.amount.to_string(),
-                line_account(document.kind, line).to_owned(),
+                document_line_account(document, line).to_owned(),
                 vat_code(&line.vat),
             ];
             write_safe_record(&mut writer, cells.iter().map(String::as_str)).map_err(export_error(WHAT))?;

@@ -2,7 +2,7 @@
 //!
 //! An [`Allocation`](mutua_alloc::Allocation) (every amount owed) becomes a [`Batch`] ([`build_batch`]) of
 //! [`Document`]s — consolidated invoices, payment notices, statements on the attribution de compensation, credit
-//! notes — with the reconciliation of every pool and dispositif ([`reconcile`]). Each document is presented in
+//! notes, refund notices — with the reconciliation of every pool and dispositif ([`reconcile`]). Each document is presented in
 //! French as a [`mutua_render::DocumentView`] ([`present::view`]), which `mutua-render` lays out and encodes to
 //! PDF ([`render_document`]); the batch's lines are exported as `lines.csv` and `carried.csv` ([`export`]). The
 //! e-invoice form is `mutua-einvoice`'s; numbering and issuing them is `mutua-issue`'s.

@@ -15,22 +15,14 @@ use crate::document::{Document, DocumentKind};
 /// The kind of document of a series code (`FAC` → invoice).
 #[must_use]
 pub fn kind_of_code(code: &str) -> Option<DocumentKind> {
-    [
-        DocumentKind::Invoice,
-        DocumentKind::CreditNote,
-        DocumentKind::PaymentNotice,
-        DocumentKind::AcStatement,
-        DocumentKind::Cancellation,
-    ]
-    .into_iter()
-    .find(|kind| kind.code() == code)
+    DocumentKind::ALL.into_iter().find(|kind| kind.code() == code)
 }
 
 /// A text that is not a series `KIND-ISSUER-YEAR`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "« {0} » n'est pas une série de numérotation : attendu TYPE-ÉMETTEUR-ANNÉE, TYPE parmi FAC, AVO, AVI, AC, ANN \
-     (par exemple FAC-MEL-2026)"
+    "« {0} » n'est pas une série de numérotation : attendu TYPE-ÉMETTEUR-ANNÉE, TYPE parmi FAC, AVO, AVI, AC, ANN, \
+     REM (par exemple FAC-MEL-2026)"
 )]
 pub struct SeriesError(pub String);
 
@@ -124,7 +116,7 @@ mod tests {
 
     #[test]
     fn series_round_trip_and_refuse_typos() {
-        for good in ["FAC-MEL-2026", "AVO-59350-2026", "ANN-Syndicat-X-2027", "AC-MEL-2026"] {
+        for good in ["FAC-MEL-2026", "AVO-59350-2026", "ANN-Syndicat-X-2027", "AC-MEL-2026", "REM-MEL-2026"] {
             assert_eq!(good.parse::<Series>().map(|s| s.to_string()), Ok(good.to_owned()));
         }
         let series: Series = "FAC-MEL-2026".parse().unwrap();

@@ -1,5 +1,5 @@
 //! Where every cent of a semester went: per pool and per dispositif, what was to distribute and how much of it
-//! is invoiced, credited, imputed, carried, paid, retained, netted out or left unbilled — with the reason for
+//! is invoiced, credited, imputed, carried, paid, retained, netted out, refunded or left unbilled — with the reason for
 //! every unbilled cent. `docs/manifest.md` gives the invariants; [`crate::build_batch`] checks them before any
 //! document exists.
 
@@ -25,6 +25,8 @@ pub enum Destination {
     Retained,
     /// On a document whose lines net to zero, which is not issued.
     Netted,
+    /// On a refund notice: a negative regularisation of a past year, paid back to the member (never netted).
+    Refunded,
 }
 
 /// Amounts by destination.
@@ -44,6 +46,8 @@ pub struct Buckets {
     pub retained: Amount,
     /// On documents whose lines net to zero, not issued.
     pub netted: Amount,
+    /// On refund notices (negative regularisations, negative as their lines are).
+    pub refunded: Amount,
 }
 
 impl Buckets {
@@ -57,6 +61,7 @@ impl Buckets {
             Destination::Paid => &mut self.paid,
             Destination::Retained => &mut self.retained,
             Destination::Netted => &mut self.netted,
+            Destination::Refunded => &mut self.refunded,
         };
         *bucket = bucket.checked_add(amount)?;
         Ok(())
@@ -72,6 +77,7 @@ impl Buckets {
             self.paid,
             self.retained,
             self.netted,
+            self.refunded,
         ])
     }
 }

@@ -53,7 +53,7 @@ impl fmt::Display for RuleViolations {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EInvoiceError {
-    /// Only invoices and credit notes are e-invoices; payment notices and statements stay plain PDF.
+    /// Only invoices and credit notes are e-invoices; payment notices, statements and refund notices stay plain PDF.
     #[error("document {number}: a {kind} is not an invoice or a credit note and has no CII form")]
     NotAnInvoice {
         /// Its number.

@@ -93,8 +93,8 @@ pub struct RenderedDocument {
     pub pdf: Vec<u8>,
     /// The CII XML written beside the PDF ([`OutputFormat::Cii`] only).
     pub xml: Option<Vec<u8>>,
-    /// The format recorded in the manifest: `facturx`, `pdf` (also payment notices, statements and drafts in
-    /// every format) or `cii`.
+    /// The format recorded in the manifest: `facturx`, `pdf` (also payment notices, statements, refund notices,
+    /// cancellations and drafts in every format) or `cii`.
     pub format: OutputFormat,
 }
 

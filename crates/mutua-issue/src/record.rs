@@ -304,15 +304,7 @@ fn parse_settlement(text: &str) -> Option<Settlement> {
 /// The kind of document named `invoice`, `credit_note`… ([`DocumentKind::as_str`]).
 #[must_use]
 pub fn parse_kind(text: &str) -> Option<DocumentKind> {
-    [
-        DocumentKind::Invoice,
-        DocumentKind::CreditNote,
-        DocumentKind::PaymentNotice,
-        DocumentKind::AcStatement,
-        DocumentKind::Cancellation,
-    ]
-    .into_iter()
-    .find(|kind| kind.as_str() == text)
+    DocumentKind::ALL.into_iter().find(|kind| kind.as_str() == text)
 }
 
 mod kind_text {

@@ -297,7 +297,8 @@ fn a_conversion_interrupted_after_any_step_completes_when_run_again() {
 }
 
 /// `data/v3-records.jsonl`: one record of each kind of line the bundled data issues (every basis, with a pro rata,
-/// a revision, a floor, carried, CEE, regularisations, credit notes), as this format writes them. The format is a
+/// a revision, a floor, carried, CEE, regularisations, credit notes, a refund notice), as this format writes
+/// them. The format is a
 /// promise to every ledger already written: if a change to the records or to the typed bases they hold breaks
 /// this test, the ledger needs a new schema and a conversion, not an edited fixture.
 #[test]
@@ -313,5 +314,5 @@ fn the_current_format_reads_and_writes_its_records_byte_for_byte() {
             assert!(!matches!(line.basis.kind, BasisKind::Issued { .. }), "typed bases, not wording");
         }
     }
-    assert_eq!(text.lines().count(), 15);
+    assert_eq!(text.lines().count(), 16);
 }

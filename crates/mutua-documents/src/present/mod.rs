@@ -119,13 +119,75 @@ pub fn unbilled_reason_fr(reason: &mutua_alloc::UnbilledReason) -> String {
     }
 }
 
-/// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice).
+/// The M57 account on which the issuer of a refund notice books it: 673 « Titres annulés (sur exercices
+/// antérieurs) », a past year's titre reduced. To be verified with the comptable public (`docs/calculation.md`).
+pub const REFUND_ISSUER_ACCOUNT: &str = "673";
+
+/// The M57 account on which the recipient of a refund notice books it: 773 « Mandats annulés (sur exercices
+/// antérieurs) », a past year's mandat reduced. To be verified with the comptable public (`docs/calculation.md`).
+pub const REFUND_RECIPIENT_ACCOUNT: &str = "773";
+
+/// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice,
+/// [`REFUND_ISSUER_ACCOUNT`] on a refund notice).
 #[must_use]
 pub fn line_account(kind: DocumentKind, charge: &Charge) -> &str {
     match kind {
         DocumentKind::PaymentNotice => &charge.expense_account,
+        DocumentKind::Refund => REFUND_ISSUER_ACCOUNT,
         _ => &charge.revenue_account,
     }
+}
+
+/// The account printed on a line of `document` ([`line_account`]); the cancellation of a refund notice repeats
+/// the refund's account.
+#[must_use]
+pub fn document_line_account<'a>(document: &Document, charge: &'a Charge) -> &'a str {
+    let kind = match &document.corrects {
+        Some(cancelled)
+            if document.kind == DocumentKind::Cancellation && cancelled.kind == DocumentKind::Refund =>
+        {
+            DocumentKind::Refund
+        }
+        _ => document.kind,
+    };
+    line_account(kind, charge)
+}
+
+/// The years a document's regularisation lines regularise, in ascending order.
+fn regularised_years(document: &Document) -> Vec<i32> {
+    let years: std::collections::BTreeSet<i32> = document
+        .lines
+        .iter()
+        .filter_map(|line| match line.kind {
+            mutua_alloc::ChargeKind::Regularisation { year } => Some(year),
+            _ => None,
+        })
+        .collect();
+    years.into_iter().collect()
+}
+
+/// "2025", "2024 et 2025", "2023, 2024 et 2025".
+fn years_fr(years: &[i32]) -> String {
+    match years.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => {
+            let rest: Vec<String> = rest.iter().map(i32::to_string).collect();
+            format!("{} et {last}", rest.join(", "))
+        }
+    }
+}
+
+/// Why a refund notice is issued: « Régularisation de l'exercice 2025 sur coût réel : … ».
+#[must_use]
+pub fn refund_reason_fr(document: &Document) -> String {
+    let years = regularised_years(document);
+    let exercise = if years.len() > 1 { "des exercices" } else { "de l'exercice" };
+    format!(
+        "Régularisation {exercise} {} sur coût réel : le montant facturé dépasse le montant dû sur le coût réel ; \
+         la différence est remboursée.",
+        years_fr(&years)
+    )
 }
 
 /// The label of a line on its document: a credit note or a cancellation says that it cancels it.
@@ -144,7 +206,7 @@ fn item(document: &Document, charge: &Charge) -> LineView {
             "{}\nConvention : {} — compte {}",
             document_line_label_fr(document, charge),
             charge.convention_reference,
-            line_account(document.kind, charge)
+            document_line_account(document, charge)
         ),
         basis: basis_fr(&charge.basis),
         quantity,
@@ -265,6 +327,28 @@ fn totals(document: &Document) -> Vec<TotalView> {
             amount: document.total.format_fr(),
             emphasis: true,
         }],
+        // The lines are reductions of what was billed (negative); the total is what the recipient is paid.
+        DocumentKind::Refund => {
+            let mut totals = Vec::with_capacity(3);
+            if !document.total_vat.is_zero() {
+                totals.push(TotalView {
+                    label: "Total hors taxes remboursé".into(),
+                    amount: document.total_net.abs().format_fr(),
+                    emphasis: false,
+                });
+                totals.push(TotalView {
+                    label: "TVA remboursée".into(),
+                    amount: document.total_vat.abs().format_fr(),
+                    emphasis: false,
+                });
+            }
+            totals.push(TotalView {
+                label: "Montant remboursé en votre faveur".into(),
+                amount: document.total.abs().format_fr(),
+                emphasis: true,
+            });
+            totals
+        }
     }
 }
 
@@ -308,6 +392,25 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
             ));
             mentions.push(vat_mention(document));
         }
+        DocumentKind::Refund => {
+            mentions.push(
+                "Ce montant est versé par mandat administratif au comptable public du destinataire. Conformément \
+                 à la règle de non-compensation de la comptabilité publique, ce remboursement est distinct de toute \
+                 facture et de l'attribution de compensation, dont il n'est pas déduit."
+                    .to_owned(),
+            );
+            mentions.push(format!(
+                "Imputation comptable (M57) : chez l'émetteur, mandat au compte {REFUND_ISSUER_ACCOUNT} « Titres \
+                 annulés (sur exercices antérieurs) » ; chez le destinataire, titre de recettes au compte \
+                 {REFUND_RECIPIENT_ACCOUNT} « Mandats annulés (sur exercices antérieurs) »."
+            ));
+            mentions.push(format!(
+                "Un remboursement est émis quel qu'en soit le montant : le seuil de {} de l'article D1611-1 du CGCT \
+                 ne s'applique qu'au recouvrement des créances.",
+                threshold.format_fr()
+            ));
+            mentions.push(vat_mention(document));
+        }
         DocumentKind::AcStatement => {
             mentions.push(format!(
                 "Ce document n'est pas une facture : les montants ci-dessus sont imputés sur l'attribution de \
@@ -328,6 +431,7 @@ fn object_fr(kind: DocumentKind) -> &'static str {
         DocumentKind::PaymentNotice => "Services mutualisés — sommes reversées par le prestataire",
         DocumentKind::AcStatement => "Services communs — imputation sur l'attribution de compensation",
         DocumentKind::Cancellation => "Services mutualisés — annulation d'un document émis",
+        DocumentKind::Refund => "Services mutualisés — remboursement d'un trop-perçu sur régularisation",
     }
 }
 
@@ -336,14 +440,27 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
     let issuer = party(dataset, &document.issuer)?;
     let recipient = party(dataset, &document.recipient)?;
     let period = document.semester.period();
+    let execution = if document.kind == DocumentKind::Refund {
+        // A refund is for the year regularised, issued in the semester the convention regularises it in.
+        let years = regularised_years(document);
+        let span = match (years.first(), years.last()) {
+            (Some(first), Some(last)) => format!(" (du 01/01/{first} au 31/12/{last})"),
+            _ => String::new(),
+        };
+        let exercise = if years.len() > 1 { "exercices" } else { "exercice" };
+        format!("{exercise} {}{span}", years_fr(&years))
+    } else {
+        format!("{} ({})", period.label_fr(), document.semester.label_fr())
+    };
     let mut meta = vec![
         ("Date d'émission".to_owned(), date_fr(document.issue_date)),
-        (
-            "Période d'exécution".to_owned(),
-            format!("{} ({})", period.label_fr(), document.semester.label_fr()),
-        ),
+        ("Période d'exécution".to_owned(), execution),
         ("Objet".to_owned(), object_fr(document.kind).to_owned()),
     ];
+    if document.kind == DocumentKind::Refund {
+        meta.insert(2, ("Semestre de régularisation".to_owned(), document.semester.label_fr()));
+        meta.push(("Motif".to_owned(), refund_reason_fr(document)));
+    }
     if let Some(cancelled) = &document.corrects {
         let label = match document.kind {
             DocumentKind::CreditNote => "Avoir sur",

@@ -17,8 +17,12 @@ fn cell(amount: Amount) -> String {
 #[must_use]
 pub fn text(semester: Semester, dispositifs: &[DispositifSummary]) -> String {
     let netted = dispositifs.iter().any(|s| !s.destinations.netted.is_zero());
+    let refunded = dispositifs.iter().any(|s| !s.destinations.refunded.is_zero());
     let mut header =
         vec!["dispositif", "calculé", "facturé", "avoirs", "imputé (AC)", "reporté", "versé", "conservé"];
+    if refunded {
+        header.push("remboursé");
+    }
     if netted {
         header.push("compensé (document nul)");
     }
@@ -36,6 +40,9 @@ pub fn text(semester: Semester, dispositifs: &[DispositifSummary]) -> String {
             cell(d.paid),
             cell(d.retained),
         ];
+        if refunded {
+            row.push(cell(d.refunded));
+        }
         if netted {
             row.push(cell(d.netted));
         }
@@ -103,6 +110,7 @@ pub fn dispositif_text(
             ("versé", d.paid),
             ("conservé par le prestataire", d.retained),
             ("compensé dans un document nul", d.netted),
+            ("remboursé (avis de remboursement)", d.refunded),
         ]
         .into_iter()
         .filter(|(_, amount)| !amount.is_zero())

@@ -1,7 +1,8 @@
 //! A party's statement for a semester, in French (`mutua explain`): every document of the batch it issues or
-//! receives, each line with its computation, then what makes no document (carried forward under the titre
-//! threshold, or netted to zero), and the totals — read from the same batch the documents come from, so that the
-//! explanation and the documents cannot disagree.
+//! receives, each line with its computation (a refund notice is counted as paid back to the member, apart from
+//! what it is invoiced), then what makes no document (carried forward under the titre threshold, or netted to
+//! zero), and the totals — read from the same batch the documents come from, so that the explanation and the
+//! documents cannot disagree.
 
 use std::fmt::Write as _;
 
@@ -86,21 +87,28 @@ pub fn party_statement(
     let mut credited_to = Amount::ZERO;
     let mut imputed_on = Amount::ZERO;
     let mut paid_to = Amount::ZERO;
+    let mut refunded_to = Amount::ZERO;
     let mut billed_by = Amount::ZERO;
     let mut paid_by = Amount::ZERO;
+    let mut refunded_by = Amount::ZERO;
     let mut count = 0;
     for document in batch.documents.iter().filter(|d| &d.recipient == party || &d.issuer == party) {
         if !document.lines.iter().any(|line| selected(&line)) {
             continue;
         }
         let _ = writeln!(out);
+        // A refund's lines are reductions of what was billed (negative): its total is what is paid back.
+        let total = if document.kind == DocumentKind::Refund {
+            format!("{} remboursés", document.total.abs().format_fr())
+        } else {
+            document.total.format_fr()
+        };
         let _ = writeln!(
             out,
-            "{} de {} à {} — {}",
+            "{} de {} à {} — {total}",
             capitalise(document.kind.name_fr()),
             short_name(dataset, &document.issuer),
             short_name(dataset, &document.recipient),
-            document.total.format_fr()
         );
         let sum = write_lines(&mut out, dataset, document.lines.iter().filter(selected))?;
         count += 1;
@@ -113,6 +121,8 @@ pub fn party_statement(
                 &mut billed_by
             }
             (DocumentKind::PaymentNotice | DocumentKind::Cancellation, false) => &mut paid_by,
+            (DocumentKind::Refund, true) => &mut refunded_to,
+            (DocumentKind::Refund, false) => &mut refunded_by,
         };
         *total = total.checked_add(sum)?;
     }
@@ -150,8 +160,10 @@ pub fn party_statement(
         ("Total des avoirs en faveur de", credited_to, ""),
         ("Total imputé sur l'attribution de compensation de", imputed_on, ""),
         ("Total versé à", paid_to, " (avis de versement, sans compensation)"),
+        ("Total remboursé à", refunded_to, " (avis de remboursement, sans compensation)"),
         ("Total facturé par", billed_by, " aux membres de ses services"),
         ("Total versé par", paid_by, " (avis de versement)"),
+        ("Total remboursé par", refunded_by, " (avis de remboursement)"),
     ];
     for (label, amount, after) in totals {
         if !amount.is_zero() {

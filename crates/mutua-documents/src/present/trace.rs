@@ -533,8 +533,13 @@ pub fn annex_charge(charge: &Charge) -> Vec<String> {
 fn charge_lines(charge: &Charge, annex: bool) -> Vec<String> {
     let trace = &charge.trace;
     let mut lines = Vec::with_capacity(trace.steps.len() + 3);
-    let (direction, party) =
-        if charge.provider_pays { ("versé à", &charge.payee) } else { ("dû par", &charge.payer) };
+    let (direction, party) = if charge.provider_pays {
+        ("versé à", &charge.payee)
+    } else if crate::batch::is_refund(charge) {
+        ("remboursé à", &charge.payer)
+    } else {
+        ("dû par", &charge.payer)
+    };
     lines.push(format!("{} — {} ({direction} {party})", line_label_fr(charge), charge.amount.format_fr()));
     lines.push(format!("  Règle : {} ; {}", rule_fr(trace.rule), trace.terms_reference));
     let carried_once =
