@@ -87,6 +87,53 @@ pub struct Allocation {
     pub valuations: Vec<ValuationResult>,
     /// The pools split this semester, with their totals: (convention, component, pool amount, Σ shares).
     pub pools: Vec<PoolSummary>,
+    /// What the earlier semesters of the year imputed on the attributions de compensation, per provider (for a
+    /// 2d semester: the 1st), as the history records it: the semester's statements of imputation start from it.
+    pub prior_imputations: Vec<PriorImputations>,
+}
+
+/// What an earlier semester of the year imputed on the attributions de compensation a provider pays its
+/// members, under every convention of the provider settled on the AC, as the history records it (the ledger's
+/// statements in force, or the finance system's titres).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriorImputations {
+    /// The provider, who pays the attributions de compensation.
+    pub provider: PartyId,
+    /// The earlier semester.
+    pub semester: Semester,
+    /// Whether the history records that semester for every such convention; when it does not, what was
+    /// imputed is not known.
+    pub recorded: bool,
+    /// The lines imputed that semester, as recorded.
+    pub imputed: Vec<crate::history::Billed>,
+}
+
+impl PriorImputations {
+    /// What the semester imputed on a member's AC, or `None` when the history does not record it.
+    ///
+    /// # Errors
+    ///
+    /// An overflow adding the lines.
+    pub fn of_member(&self, member: &PartyId) -> Result<Option<Amount>, mutua_core::MoneyError> {
+        if !self.recorded {
+            return Ok(None);
+        }
+        Amount::checked_sum(self.imputed.iter().filter(|b| &b.payer == member).map(|b| b.amount)).map(Some)
+    }
+
+    /// The documents (or titres) that imputed a member's lines, in order, each once.
+    #[must_use]
+    pub fn sources_of(&self, member: &PartyId) -> Vec<String> {
+        let mut numbers: Vec<String> = Vec::new();
+        for billed in self.imputed.iter().filter(|b| &b.payer == member) {
+            if let Some(number) = billed.source.number()
+                && !numbers.iter().any(|n| n == number)
+            {
+                numbers.push(number.to_owned());
+            }
+        }
+        numbers
+    }
 }
 
 /// A pool split during the allocation (one per convention, component and slice of the semester), for the

@@ -141,3 +141,36 @@ impl History {
         known.then(|| self.billed.get(&(convention.clone(), semester)).map(Vec::as_slice).unwrap_or_default())
     }
 }
+
+/// What the semesters of `semester`'s year before it imputed on the attributions de compensation, per provider of
+/// a convention settled on the AC (for a 2d semester, the 1st; nothing for a 1st semester).
+pub(crate) fn prior_imputations(
+    dataset: &Dataset,
+    semester: Semester,
+    history: &History,
+) -> Vec<crate::allocation::PriorImputations> {
+    let earlier: Vec<Semester> =
+        Semester::of_year(semester.year).into_iter().filter(|s| *s < semester).collect();
+    let mut prior: BTreeMap<(PartyId, Semester), crate::allocation::PriorImputations> = BTreeMap::new();
+    for convention in dataset.conventions.values().filter(|c| {
+        c.settlement == mutua_core::Settlement::AttributionCompensation && c.flow != mutua_core::Flow::None
+    }) {
+        for &earlier in &earlier {
+            let entry = prior.entry((convention.provider.clone(), earlier)).or_insert_with(|| {
+                crate::allocation::PriorImputations {
+                    provider: convention.provider.clone(),
+                    semester: earlier,
+                    recorded: true,
+                    imputed: Vec::new(),
+                }
+            });
+            match history.billed(&convention.id, earlier) {
+                Some(lines) => {
+                    entry.imputed.extend(lines.iter().filter(|b| b.payee == convention.provider).cloned())
+                }
+                None => entry.recorded = false,
+            }
+        }
+    }
+    prior.into_values().collect()
+}

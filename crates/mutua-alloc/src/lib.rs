@@ -66,7 +66,9 @@ mod history;
 mod split;
 pub mod trace;
 
-pub use allocation::{Allocation, Charge, ChargeKind, PoolOrigin, PoolSummary, Unbilled, UnbilledReason};
+pub use allocation::{
+    Allocation, Charge, ChargeKind, PoolOrigin, PoolSummary, PriorImputations, Unbilled, UnbilledReason,
+};
 pub use engine::cee::{
     PROCEEDS_ROUNDING, component_of as cee_component, kind_of_component as cee_kind_of_component,
 };

@@ -274,8 +274,11 @@ pub struct UnitCostTrace {
 pub struct ActivityTrace {
     /// The quantity.
     pub quantity: Decimal,
-    /// The unit type.
+    /// The unit type (the code of `activity.csv`).
     pub unit: String,
+    /// What the unit type is, in French, when the convention's grid names it (`labels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Its weight.
     pub weight: Decimal,
 }

@@ -22,6 +22,7 @@ fn dataset() -> ValidatedDataset {
             activity: "ads".into(),
             unit_label: "équivalent PC".into(),
             weights: [("PC".to_owned(), Ratio::new(Decimal::ONE))].into(),
+            labels: Default::default(),
         },
     });
     DatasetBuilder::new("test", "2026-S1")

@@ -141,6 +141,7 @@ impl DatasetBuilder {
                 cee_operations: Vec::new(),
                 carried: Vec::new(),
                 titres: Vec::new(),
+                attributions: Vec::new(),
             },
             errors,
         }
@@ -430,6 +431,34 @@ impl DatasetBuilder {
         self
     }
 
+    /// Adds the attribution de compensation `payer` pays `commune` for `year` (`"120000.00"`), in `instalments`
+    /// equal instalments (12: monthly).
+    #[must_use]
+    pub fn attribution(
+        mut self,
+        (payer, commune): (&str, &str),
+        year: i32,
+        amount: &str,
+        instalments: u32,
+    ) -> DatasetBuilder {
+        let source = Source::row("attributions", &format!("{payer}/{commune}/{year}"));
+        let payer = self.errors.parse::<PartyId>(&source, "payer", payer);
+        let commune = self.errors.parse::<PartyId>(&source, "commune", commune);
+        let amount = self.errors.parse::<Amount>(&source, "amount", amount);
+        if let (Some(payer), Some(commune), Some(amount)) = (payer, commune, amount) {
+            self.dataset.attributions.push(crate::attribution::AttributionCompensation {
+                payer,
+                commune,
+                year,
+                amount,
+                instalments,
+                reference: None,
+                source,
+            });
+        }
+        self
+    }
+
     /// Changes anything else on the dataset before it is validated.
     #[must_use]
     pub fn with(mut self, change: impl FnOnce(&mut Dataset)) -> DatasetBuilder {
@@ -640,6 +669,7 @@ impl Rule {
                     .iter()
                     .map(|unit| ((*unit).to_owned(), Ratio::new(rust_decimal::Decimal::ONE)))
                     .collect(),
+                labels: BTreeMap::new(),
             },
         })
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::ActivityRecord;
+use crate::attribution::AttributionCompensation;
 use crate::cee::{CeeDeposit, CeeOperation};
 use crate::convention::{Convention, Dispositif, Membership};
 use crate::money::Amount;
@@ -139,6 +140,9 @@ pub struct Dataset {
     pub carried: Vec<CarriedAmount>,
     /// Titres issued by the finance system before mutua, for regularisations (`titres.csv`), in file order.
     pub titres: Vec<Titre>,
+    /// The attributions de compensation the EPCI pays its communes, by year (`attributions.csv`), in file order:
+    /// what the statements of imputation on the AC show before and after imputation.
+    pub attributions: Vec<AttributionCompensation>,
 }
 
 impl Dataset {

@@ -13,6 +13,8 @@
 //!   [`UnitCostDerivation`] and [`UnitCostUpdate`]: the D5211-16 unit cost of a year derived from the last compte
 //!   administratif updated by the budget primitif ([`DerivedUnitCost`], `docs/unit-cost.md`).
 //! - [`CeeDeposit`], [`CeeOperation`]: pooled energy-saving certificates.
+//! - [`AttributionCompensation`]: the AC an EPCI pays a commune for a year, its instalments, and how a service
+//!   commun's cost imputed on it (CGCT L5211-4-2) reduces them ([`attribution`]).
 //! - [`Dataset`] holds it all; [`validate`] checks it and reports every problem with its source (file and line,
 //!   or table and key) and field; [`ValidatedDataset`] is a dataset that passed, the only kind the allocation
 //!   takes.
@@ -36,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+pub mod attribution;
 mod build;
 mod cee;
 mod convention;
@@ -53,6 +56,7 @@ mod validated;
 mod valuation;
 
 pub use activity::ActivityRecord;
+pub use attribution::{AttributionCompensation, Instalment, InstalmentChange};
 pub use build::{BuildErrors, ConventionBuilder, DatasetBuilder, municipale_in_force};
 pub use cee::{CeeDeposit, CeeKind, CeeOperation};
 pub use convention::{

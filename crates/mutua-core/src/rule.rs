@@ -172,6 +172,11 @@ pub struct ActivityBasis {
     pub unit_label: String,
     /// The coefficient of each unit type; every activity record's unit type must be in the grid.
     pub weights: WeightGrid,
+    /// What each unit type is, in French, as the computation prints it (`A4_COULEUR = "page A4 couleur"`), for
+    /// unit types of the grid. Optional: a unit type without a label is named by the documented French table of
+    /// common codes (`hour` is « heure »…, `mutua_documents::present::unit_type_fr`), else printed as it is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// One step of a degressive price: from the `from`-th weighted unit of a billing period on, units cost `price`.
@@ -424,7 +429,12 @@ impl UnitPrice {
     /// # use mutua_core::*;
     /// # use rust_decimal::Decimal;
     /// let price = UnitPrice {
-    ///     basis: ActivityBasis { activity: "printing".into(), unit_label: "page".into(), weights: WeightGrid::new() },
+    ///     basis: ActivityBasis {
+    ///         activity: "printing".into(),
+    ///         unit_label: "page".into(),
+    ///         weights: WeightGrid::new(),
+    ///         labels: Default::default(),
+    ///     },
     ///     price: Rate::parse("0.025").unwrap(),
     ///     tiers: vec![PriceTier { from: Quantity::parse("20000").unwrap(), price: Rate::parse("0.020").unwrap() }],
     /// };
@@ -544,6 +554,7 @@ mod tests {
                 activity: "printing".into(),
                 unit_label: "page".into(),
                 weights: WeightGrid::new(),
+                labels: BTreeMap::new(),
             },
             price: rate("0.10"),
             tiers: vec![

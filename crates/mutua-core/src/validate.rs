@@ -14,6 +14,7 @@ use crate::money::Ratio;
 use crate::party::{PartyId, PartyKind, Source};
 use crate::rule::{ActivityBasis, Key, PoolSource, Rule};
 
+mod attribution;
 mod bounds;
 mod consistency;
 mod semester;
@@ -372,6 +373,7 @@ pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
     check_cee(&mut report);
     check_carried(&mut report);
     check_titres(&mut report);
+    attribution::check_attributions(&mut report);
     text::check_texts(&mut report);
     bounds::check_bounds(&mut report);
     consistency::check_terms_cover_memberships(&mut report);
@@ -607,6 +609,23 @@ fn check_activity_basis(report: &mut Report<'_>, source: &Source, field: &str, b
     }
     for (unit, weight) in &basis.weights {
         report.non_negative(source, format!("{field}.weights.{unit}"), weight);
+    }
+    for (unit, label) in &basis.labels {
+        if !basis.weights.contains_key(unit) {
+            let known: Vec<&str> = basis.weights.keys().map(String::as_str).collect();
+            report.push(
+                source,
+                format!("{field}.labels.{unit}"),
+                Problem::OutOfRange(format!(
+                    "`{unit}` n'est pas une unité de la grille de pondération (unités : {}) : un libellé nomme une \
+                     unité de `weights`",
+                    known.join(", ")
+                )),
+            );
+        }
+        if label.trim().is_empty() {
+            report.push(source, format!("{field}.labels.{unit}"), Problem::OutOfRange("libellé vide".into()));
+        }
     }
 }
 

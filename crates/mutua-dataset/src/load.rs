@@ -56,6 +56,7 @@ pub fn load_directory(dir: &Path) -> Result<ValidatedDataset, LoadErrors> {
     let indices = tables::indices(dir, &mut errors);
     let carried = tables::carried(dir, &mut errors);
     let titres = tables::titres(dir, &mut errors);
+    let attributions = tables::attributions(dir, &mut errors);
     let Some((meta, population_vintage_lag_years)) = meta else { return Err(LoadErrors::new(errors)) };
     if !errors.is_empty() {
         return Err(LoadErrors::new(errors));
@@ -77,6 +78,7 @@ pub fn load_directory(dir: &Path) -> Result<ValidatedDataset, LoadErrors> {
         cee_operations,
         carried,
         titres,
+        attributions,
     };
     let lines = conventions.lines;
     assemble_located(rows, |error| locate_in_convention(error, &lines))

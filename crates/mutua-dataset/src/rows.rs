@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use mutua_core::{
-    ActivityRecord, CarriedAmount, CeeDeposit, CeeOperation, Convention, Dataset, DatasetMeta, Dispositif,
-    FteCost, IndexValue, Membership, Party, PopulationRecord, PopulationTable, Source, Titre,
-    UnitCostDerivation, UnitCostUpdate, ValidatedDataset, Valuation,
+    ActivityRecord, AttributionCompensation, CarriedAmount, CeeDeposit, CeeOperation, Convention, Dataset,
+    DatasetMeta, Dispositif, FteCost, IndexValue, Membership, Party, PopulationRecord, PopulationTable,
+    Source, Titre, UnitCostDerivation, UnitCostUpdate, ValidatedDataset, Valuation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,10 @@ pub struct DatasetRows {
     /// a document).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub titres: Vec<Titre>,
+    /// `attributions`: the attribution de compensation of each commune by year, for the statements of imputation
+    /// (optional in a document).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributions: Vec<AttributionCompensation>,
 }
 
 impl DatasetRows {
@@ -89,6 +93,7 @@ impl DatasetRows {
             cee_operations: Vec::new(),
             carried: Vec::new(),
             titres: Vec::new(),
+            attributions: Vec::new(),
         }
     }
 
@@ -115,6 +120,7 @@ impl DatasetRows {
             cee_operations: dataset.cee_operations.clone(),
             carried: dataset.carried.clone(),
             titres: dataset.titres.clone(),
+            attributions: dataset.attributions.clone(),
         }
     }
 
@@ -172,6 +178,10 @@ impl DatasetRows {
         for t in &mut self.titres {
             let key = format!("{}/{}/{}", t.number, t.convention, t.component);
             t.source = Source::row("titres", &key);
+        }
+        for a in &mut self.attributions {
+            let key = format!("{}/{}/{}", a.payer, a.commune, a.year);
+            a.source = Source::row("attributions", &key);
         }
     }
 }
@@ -256,6 +266,7 @@ pub(crate) fn assemble_located(
         cee_operations: rows.cee_operations,
         carried: rows.carried,
         titres: rows.titres,
+        attributions: rows.attributions,
     };
     ValidatedDataset::new(dataset).map_err(|rejected| {
         LoadErrors::new(rejected.errors.into_iter().map(|problem| locate(problem.into())).collect())

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mutua_core::{
-    ActivityRecord, Address, Amount, CarriedAmount, CeeDeposit, CeeOperation, ConventionId, DateRange,
-    Dispositif, DispositifId, Fte, FteCost, GradeCategory, IndexValue, InseeCode, InvoicingRequirements,
-    Membership, Party, PartyId, PopulationRecord, Quantity, REPORT_COMPONENT, Rate, Ratio, Semester, Siren,
-    Siret, Titre, UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
+    ActivityRecord, Address, Amount, AttributionCompensation, CarriedAmount, CeeDeposit, CeeOperation,
+    ConventionId, DateRange, Dispositif, DispositifId, Fte, FteCost, GradeCategory, IndexValue, InseeCode,
+    InvoicingRequirements, Membership, Party, PartyId, PopulationRecord, Quantity, REPORT_COMPONENT, Rate,
+    Ratio, Semester, Siren, Siret, Titre, UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
 };
 
 use crate::csv_table::{self, Schema, optional, required};
@@ -684,6 +684,50 @@ pub(crate) fn titres(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Titre> {
     titres
 }
 
+pub(crate) const ATTRIBUTIONS: Schema = Schema {
+    file: "attributions.csv",
+    presence: Presence::Optional,
+    columns: &[
+        required("payer"),
+        required("commune"),
+        required("year"),
+        required("amount"),
+        optional("instalments"),
+        optional("reference"),
+    ],
+};
+
+/// `attributions.csv` (optional): the attribution de compensation each commune is paid for a year, and its
+/// instalments (12 when the cell is empty).
+pub(crate) fn attributions(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<AttributionCompensation> {
+    let Some(table) = csv_table::read(dir, ATTRIBUTIONS, errors) else { return Vec::new() };
+    let mut attributions = Vec::new();
+    for (line, record) in table.rows() {
+        let mut row = table.row(line, record, errors);
+        let payer = row.required("payer", PartyId::parse);
+        let commune = row.required("commune", PartyId::parse);
+        let year = row.required("year", values::year);
+        let amount = row.required("amount", Amount::parse);
+        let instalments = row.optional("instalments", values::whole_number::<u32>);
+        let reference = row.optional_text("reference");
+        let (Some(payer), Some(commune), Some(year), Some(amount), Some(instalments)) =
+            (payer, commune, year, amount, instalments)
+        else {
+            continue;
+        };
+        attributions.push(AttributionCompensation {
+            payer,
+            commune,
+            year,
+            amount,
+            instalments: instalments.unwrap_or(mutua_core::attribution::DEFAULT_INSTALMENTS),
+            reference,
+            source: row.source(),
+        });
+    }
+    attributions
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1011,6 +1055,63 @@ T-2025-000977,2025-S2,MEL,59013,sim-ads,instruction,-45.10\n"
     }
 
     #[test]
+    fn attributions_table() {
+        const HEADER: &str = "payer,commune,year,amount,instalments,reference\n";
+        // (case, file text, rows loaded as (commune, year, amount in cents, instalments, reference), errors)
+        type Loaded<'a> = (&'a str, i32, i128, u32, Option<&'a str>);
+        let cases: [(&str, String, &[Loaded<'_>], &[&str]); 4] = [
+            (
+                "monthly by default, quarterly when said, a reference or none",
+                format!(
+                    "{HEADER}MEL,59005,2026,120000.00,,Délibération n° 26 C 0031\nMEL,59009,2026,-1200.00,4,\n"
+                ),
+                &[
+                    ("59005", 2026, 12_000_000, 12, Some("Délibération n° 26 C 0031")),
+                    ("59009", 2026, -120_000, 4, None),
+                ],
+                &[],
+            ),
+            (
+                "columns in another order, the optional ones left out",
+                "commune,payer,amount,year\n59005,MEL,600.00,2026\n".to_owned(),
+                &[("59005", 2026, 60_000, 12, None)],
+                &[],
+            ),
+            (
+                "a bad year, amount and count",
+                format!("{HEADER}MEL,59005,26,600.005,douze,\n"),
+                &[],
+                &[
+                    "attributions.csv:2: year: `26` is not a year (4 digits from 1900 to 2200, such as 2026)",
+                    "attributions.csv:2: amount: `600.005` has more than 2 decimals: amounts are in euros and cents",
+                    "attributions.csv:2: instalments: `douze` is not a whole number (digits only, such as 1250)",
+                ],
+            ),
+            (
+                "empty required cells",
+                format!("{HEADER},,2026,,,\n"),
+                &[],
+                &[
+                    "attributions.csv:2: payer: missing value",
+                    "attributions.csv:2: commune: missing value",
+                    "attributions.csv:2: amount: missing value",
+                ],
+            ),
+        ];
+        for (case, text, expected, expected_errors) in cases {
+            let (rows, errors) = load_one("attributions.csv", &text, attributions);
+            let found: Vec<Loaded<'_>> = rows
+                .iter()
+                .map(|a| {
+                    (a.commune.as_str(), a.year, a.amount.cents(), a.instalments, a.reference.as_deref())
+                })
+                .collect();
+            assert_eq!(found, expected, "{case}");
+            assert_eq!(errors, expected_errors, "{case}");
+        }
+    }
+
+    #[test]
     fn a_byte_order_mark_is_skipped() {
         let (records, errors) =
             load_one("fte_costs.csv", "\u{feff}year,category,loaded_cost\r\n2026,A,62000.00\r\n", fte_costs);
@@ -1024,6 +1125,7 @@ T-2025-000977,2025-S2,MEL,59013,sim-ads,instruction,-45.10\n"
         assert!(indices(dir.path(), &mut errors).is_empty());
         assert!(carried(dir.path(), &mut errors).is_empty());
         assert!(titres(dir.path(), &mut errors).is_empty());
+        assert!(attributions(dir.path(), &mut errors).is_empty());
         assert!(errors.is_empty());
         assert!(activity(dir.path(), &mut errors).is_empty());
         assert_eq!(errors[0].to_string(), "activity.csv: file: missing file");

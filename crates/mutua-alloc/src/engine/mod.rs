@@ -110,7 +110,8 @@ pub fn allocate_with(
         ))
     });
     let valuations = engine.valuations.into_values().collect();
-    Ok(Allocation { semester, charges, valuations, pools })
+    let prior_imputations = crate::history::prior_imputations(dataset, semester, history);
+    Ok(Allocation { semester, charges, valuations, pools, prior_imputations })
 }
 
 /// The membership of one member inside one slice of the period.
@@ -298,6 +299,7 @@ impl Engine<'_> {
             detail.push(ActivityTrace {
                 quantity: record.quantity.value(),
                 unit: record.unit.clone(),
+                label: basis.labels.get(&record.unit).cloned(),
                 weight: weight.value(),
             });
         }

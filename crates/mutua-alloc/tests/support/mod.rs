@@ -78,6 +78,7 @@ impl Builder {
                 cee_operations: Vec::new(),
                 carried: Vec::new(),
                 titres: Vec::new(),
+                attributions: Vec::new(),
             },
         }
     }
@@ -349,5 +350,10 @@ pub fn grid(pairs: &[(&str, &str)]) -> WeightGrid {
 }
 
 pub fn basis(activity: &str, pairs: &[(&str, &str)]) -> ActivityBasis {
-    ActivityBasis { activity: activity.into(), unit_label: "unité".into(), weights: grid(pairs) }
+    ActivityBasis {
+        activity: activity.into(),
+        unit_label: "unité".into(),
+        weights: grid(pairs),
+        labels: Default::default(),
+    }
 }

@@ -226,4 +226,7 @@ pub(super) fn check_bounds(report: &mut Report<'_>) {
     for titre in &dataset.titres {
         report.within(&titre.source, "amount", titre.amount.to_decimal(), &limits::AMOUNT);
     }
+    for attribution in &dataset.attributions {
+        report.within(&attribution.source, "amount", attribution.amount.to_decimal(), &limits::AMOUNT);
+    }
 }

@@ -106,6 +106,9 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
                     for unit in basis.weights.keys() {
                         add(&mut texts, source, format!("{field}.rule.basis.weights"), unit);
                     }
+                    for (unit, label) in &basis.labels {
+                        add(&mut texts, source, format!("{field}.rule.basis.labels.{unit}"), label);
+                    }
                 }
             }
         }
@@ -136,6 +139,11 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
     for titre in &dataset.titres {
         add(&mut texts, &titre.source, "number", &titre.number);
         add(&mut texts, &titre.source, "component", &titre.component);
+    }
+    for attribution in &dataset.attributions {
+        if let Some(reference) = &attribution.reference {
+            add(&mut texts, &attribution.source, "reference", reference);
+        }
     }
     for value in &dataset.indices {
         add(&mut texts, &value.source, "index", &value.index);

@@ -152,6 +152,7 @@ mod tests {
                 activity: "ads".into(),
                 unit_label: "équivalent PC".into(),
                 weights: [("PC".to_owned(), crate::money::Ratio::new(rust_decimal::Decimal::ONE))].into(),
+                labels: std::collections::BTreeMap::new(),
             },
         });
         DatasetBuilder::new("test", "2026-S1")
