@@ -50,11 +50,11 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
     let listing = mutua(&["ledger", "--ledger", ledger_arg]);
     assert!(listing.status.success(), "{}", text(&listing));
     let listed = text(&listing);
-    let header = "Reporté par l'exécution du 2nd semestre 2025 (sous le seuil de mise en recouvrement) :";
+    let header = "Reporté par l'exécution du 2d semestre 2025 (sous le seuil de mise en recouvrement) :";
     let after = listed.split(header).nth(1).unwrap_or_else(|| panic!("{listed}"));
     let first = after.lines().nth(1).unwrap();
     assert!(
-        first.contains("59646") && first.contains("6.40") && first.contains("2nd semestre 2025"),
+        first.contains("59646") && first.contains("6.40") && first.contains("2d semestre 2025"),
         "{first}"
     );
     // explain for 2026-S1 shows the amount, its origin and where it is recorded.
@@ -71,9 +71,9 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
     ]);
     let explained = text(&explain);
     assert!(explain.status.success(), "{explained}");
-    assert!(explained.contains("Semestre d'origine : 2nd semestre 2025"), "{explained}");
+    assert!(explained.contains("Semestre d'origine : 2d semestre 2025"), "{explained}");
     assert!(
-        explained.contains("Reporté par : l'exécution du 2nd semestre 2025 (registre de mutua)"),
+        explained.contains("Reporté par : l'exécution du 2d semestre 2025 (registre de mutua)"),
         "{explained}"
     );
     // 2026-S1 bills it, with nothing copied into the dataset: 36,25 € + 6,40 €.
@@ -93,7 +93,7 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
     assert_eq!(check.status.code(), Some(1), "{}", text(&check));
     assert!(
         text(&check).contains(
-            "carried.csv:2: semester: ce que l'exécution du 2nd semestre 2025 a reporté est au registre de mutua"
+            "carried.csv:2: semester: ce que l'exécution du 2d semestre 2025 a reporté est au registre de mutua"
         ),
         "{}",
         text(&check)

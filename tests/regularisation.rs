@@ -59,7 +59,7 @@ fn a_correction_after_billing_is_regularised_against_the_ledger() {
     assert!(explain.status.success(), "{explained}");
     // What the 2025-S2 invoice billed, with its number; the corrected activity is due on the actual.
     assert!(
-        explained.contains("Facturé, 2nd semestre 2025 : 9\u{202f}060,39\u{a0}€ — document n° FAC-MEL-2026-"),
+        explained.contains("Facturé, 2d semestre 2025 : 9\u{202f}060,39\u{a0}€ — document n° FAC-MEL-2026-"),
         "{explained}"
     );
     assert!(

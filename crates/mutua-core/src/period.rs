@@ -136,12 +136,13 @@ impl Semester {
         [Semester { year, half: Half::S1 }, Semester { year, half: Half::S2 }]
     }
 
-    /// The French label: "1er semestre 2026".
+    /// The French label: "1er semestre 2026", "2d semestre 2026" (the ordinal abbreviations of French
+    /// typography: *second*, of two, is written "2d").
     #[must_use]
     pub fn label_fr(self) -> String {
         match self.half {
             Half::S1 => format!("1er semestre {}", self.year),
-            Half::S2 => format!("2nd semestre {}", self.year),
+            Half::S2 => format!("2d semestre {}", self.year),
         }
     }
 }

@@ -225,6 +225,17 @@ pub fn build_batch(
     let mut documents = Vec::with_capacity(drafts.len());
     for (kind, issuer, recipient, lines, net, vat) in drafts {
         let total = net.checked_add(vat)?;
+        let attribution = if kind == DocumentKind::AcStatement {
+            crate::attribution::AcPosition::of(
+                dataset,
+                &allocation.prior_imputations,
+                (&issuer, &recipient),
+                allocation.semester,
+                total,
+            )?
+        } else {
+            None
+        };
         documents.push(Document {
             kind,
             series: String::new(),
@@ -239,6 +250,7 @@ pub fn build_batch(
             total_vat: vat,
             total,
             corrects: None,
+            attribution,
         });
     }
     crate::numbering::number_documents(&mut documents, |series| {

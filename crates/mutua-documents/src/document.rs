@@ -137,6 +137,10 @@ pub struct Document {
     pub total: Amount,
     /// For a credit note or a cancellation: the document it cancels.
     pub corrects: Option<DocumentRef>,
+    /// For a statement of imputation: the recipient's attribution de compensation before and after it, when the
+    /// dataset states it (`attributions.csv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<crate::attribution::AcPosition>,
 }
 
 impl Document {
@@ -158,8 +162,8 @@ impl Document {
     }
 
     /// A fingerprint of what the document bills — its kind, parties, semester and every line's substance
-    /// (convention, component, kind, label, quantity, unit price, amount) — but not its number, issue date or the
-    /// wording of traces. Two runs on the same inputs give the same fingerprint; a changed activity figure does
+    /// (convention, component, kind, label, quantity, unit price, amount), and for a statement of imputation the
+    /// attribution de compensation it reduces — but not its number, issue date or the wording of traces. Two runs on the same inputs give the same fingerprint; a changed activity figure does
     /// not.
     #[must_use]
     pub fn fingerprint(&self) -> String {
@@ -189,6 +193,11 @@ impl Document {
             field(&line.amount.to_string());
         }
         field(&self.total.to_string());
+        // A statement prints the AC it reduces: when it changes, the statement is issued again. A statement
+        // without it keeps the fingerprint it always had.
+        if let Some(position) = &self.attribution {
+            field(&position.fingerprint_text());
+        }
         hasher.finalize().into()
     }
 
@@ -212,7 +221,7 @@ impl Document {
                     format!("{} — certificats {certificates}", line.label)
                 }
                 ChargeKind::Carried { semester, .. } => {
-                    format!("{} (report du {})", line.label, semester.label_fr())
+                    format!("{} (report du {})", line.label, fingerprint_semester(*semester))
                 }
             }
         };
@@ -223,6 +232,15 @@ impl Document {
     #[must_use]
     pub fn file_name(&self, extension: &str) -> String {
         format!("{}_{}.{extension}", self.number, self.recipient)
+    }
+}
+
+/// A semester in a fingerprint's label: the wording the fingerprints of issued documents were computed with
+/// ("1er semestre 2025", "2nd semestre 2025"), whatever the documents print today.
+fn fingerprint_semester(semester: Semester) -> String {
+    match semester.half {
+        mutua_core::Half::S1 => format!("1er semestre {}", semester.year),
+        mutua_core::Half::S2 => format!("2nd semestre {}", semester.year),
     }
 }
 

@@ -546,3 +546,31 @@ fn the_corrected_invoice_of_a_credit_note_comes_from_the_document() {
     assert_eq!(reference.number, invoice.number);
     assert_eq!(cii_options(&invoice).preceding_invoice, None);
 }
+
+/// A share of a pool is 1 × amount even when its percentage × the pool per percent is exact (Lille's carrières
+/// invoice to the MEL: 40 % of 190 000,00 €, not 40 × 1 900,00 €), its note the share in words.
+#[test]
+fn a_share_of_a_pool_is_one_times_the_amount_never_a_percentage_at_a_price() {
+    let (document, index, line) = invoices()
+        .flat_map(|document| {
+            document.lines.iter().enumerate().map(move |(index, line)| (document, index, line))
+        })
+        .find(|(_, _, line)| {
+            matches!(line.basis.kind, mutua_alloc::trace::BasisKind::PoolShare { .. })
+                && line
+                    .basis
+                    .quantity
+                    .zip(line.basis.unit_price)
+                    .is_some_and(|(q, p)| q * p == line.amount.to_decimal())
+        })
+        .expect("a fixed-percentage share whose percentage × price is exact");
+    let model = cii::build(dataset(), document, &CiiOptions::default()).unwrap();
+    let cii_line = &model.lines[index];
+    assert_eq!((cii_line.quantity, cii_line.unit_code.as_str()), (Decimal::ONE, "C62"));
+    assert_eq!(cii_line.net_price, line.amount.to_decimal());
+    let note = cii_line.note.clone().unwrap();
+    assert!(
+        note.contains("\u{202f}% de ") && note.contains("(pourcentage fixé par la convention)"),
+        "{note}"
+    );
+}

@@ -452,6 +452,7 @@ impl DocumentRecord {
             total_vat: self.total_vat,
             total: self.total,
             corrects,
+            attribution: None,
         })
     }
 }

@@ -150,7 +150,7 @@ fn an_amount_carried_twice_under_the_threshold_is_billed_in_the_third_semester_w
     let explained = mutua_documents::present::explain_charge(oldest).join("\n");
     assert!(explained.contains("Semestre d'origine : 1er semestre 2026"), "{explained}");
     assert!(
-        explained.contains("Reporté par : l'exécution du 2nd semestre 2026 (registre de mutua)"),
+        explained.contains("Reporté par : l'exécution du 2d semestre 2026 (registre de mutua)"),
         "{explained}"
     );
 
@@ -203,7 +203,7 @@ fn what_a_later_semester_took_in_cannot_change_and_carried_csv_cannot_repeat_the
         matches!(&error, IssueError::CarriedTaken { semester: s, later } if *s == semester("2026-S1") && *later == semester("2026-S2")),
         "{error}"
     );
-    assert!(error.to_string().contains("déjà été repris par l'exécution du 2nd semestre 2026"), "{error}");
+    assert!(error.to_string().contains("déjà été repris par l'exécution du 2d semestre 2026"), "{error}");
     assert_eq!(ledger.head(), head, "refused: nothing recorded");
 
     // A carried.csv row for 2026-S2, which the ledger records: refused, located, nothing issued.
@@ -229,7 +229,7 @@ fn what_a_later_semester_took_in_cannot_change_and_carried_csv_cannot_repeat_the
     assert_eq!(
         errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         [
-            "carried.csv:2: semester: ce que l'exécution du 2nd semestre 2026 a reporté est au registre de mutua, qui \
+            "carried.csv:2: semester: ce que l'exécution du 2d semestre 2026 a reporté est au registre de mutua, qui \
           le reprend : retirez cette ligne de carried.csv (carried.csv ne sert qu'aux montants reportés avant \
           mutua)"
         ]

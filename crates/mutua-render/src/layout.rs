@@ -63,12 +63,14 @@ const CELL_PADDING_Y: f32 = 3.0;
 
 /// Column headers, widths (summing to the content width) and alignments of the lines table.
 /// Every header fits on one line; the amount column holds "9 999 999,99 €" at the table size.
+/// The quantity column holds a quantity with its unit (« 2 288,51 MWh cumac », « 375 dossiers pondérés »), on
+/// two lines when it must.
 const COLUMNS: [(&str, f32, Align); 5] = [
-    ("Désignation", 175.0, Align::Left),
+    ("Désignation", 160.0, Align::Left),
     ("Base de liquidation", 130.0, Align::Left),
-    ("Quantité", 50.0, Align::Right),
+    ("Quantité", 65.0, Align::Right),
     ("Prix unitaire", 65.0, Align::Right),
-    ("Montant", CONTENT_WIDTH - 175.0 - 130.0 - 50.0 - 65.0, Align::Right),
+    ("Montant", CONTENT_WIDTH - 160.0 - 130.0 - 65.0 - 65.0, Align::Right),
 ];
 
 const TOTALS_WIDTH: f32 = 250.0;

@@ -26,6 +26,20 @@ pub fn date_fr(date: NaiveDate) -> String {
     format!("{day} {} {}", MONTHS_FR[date.month0() as usize], date.year())
 }
 
+/// The French name of a month (1–12): "juillet"; an empty string for any other number.
+#[must_use]
+pub fn month_fr(month: u32) -> &'static str {
+    month.checked_sub(1).and_then(|index| MONTHS_FR.get(index as usize)).copied().unwrap_or_default()
+}
+
+/// "de juillet 2026", "d'août 2026": a month and its year after « de », elided before a vowel.
+#[must_use]
+pub fn of_month_fr(month: u32, year: i32) -> String {
+    let name = month_fr(month);
+    let elides = name.starts_with(['a', 'o']);
+    if elides { format!("d'{name} {year}") } else { format!("de {name} {year}") }
+}
+
 /// A date in figures: "01/03/2026".
 #[must_use]
 pub fn date_numeric_fr(date: NaiveDate) -> String {
@@ -77,5 +91,10 @@ mod tests {
         assert_eq!(price_fr(Decimal::new(12, 1)), "1,20\u{a0}€");
         assert_eq!(price_fr(Decimal::new(725, 4)), "0,0725\u{a0}€");
         assert_eq!(capitalise("population totale"), "Population totale");
+        assert_eq!(of_month_fr(7, 2026), "de juillet 2026");
+        assert_eq!(of_month_fr(8, 2026), "d'août 2026");
+        assert_eq!(of_month_fr(4, 2026), "d'avril 2026");
+        assert_eq!(of_month_fr(10, 2026), "d'octobre 2026");
+        assert_eq!(month_fr(13), "");
     }
 }

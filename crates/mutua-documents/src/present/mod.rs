@@ -2,11 +2,14 @@
 //! mention, every formatted figure — and, in [`trace`], every amount's computation in words. The allocation and
 //! the documents carry numbers and typed traces; only this module words them.
 
+pub mod attribution;
 pub mod format;
+pub mod payment;
 pub mod reconciliation;
 pub mod statement;
 pub mod trace;
 pub mod unit_cost_notice;
+pub mod units;
 pub mod warning;
 
 use mutua_alloc::Charge;
@@ -190,6 +193,25 @@ pub fn refund_reason_fr(document: &Document) -> String {
     )
 }
 
+/// A kind of document with its definite article: « la facture », « l'avoir », « l'état d'imputation ».
+#[must_use]
+pub fn kind_with_article_fr(kind: DocumentKind) -> String {
+    let name = kind.name_fr();
+    match kind {
+        DocumentKind::Invoice => format!("la {name}"),
+        DocumentKind::CreditNote
+        | DocumentKind::PaymentNotice
+        | DocumentKind::AcStatement
+        | DocumentKind::Cancellation
+        | DocumentKind::Refund => format!("l'{name}"),
+    }
+}
+
+/// « de la facture », « de l'état d'imputation ».
+fn of_kind_fr(kind: DocumentKind) -> String {
+    format!("de {}", kind_with_article_fr(kind))
+}
+
 /// The label of a line on its document: a credit note or a cancellation says that it cancels it.
 #[must_use]
 pub fn document_line_label_fr(document: &Document, charge: &Charge) -> String {
@@ -197,10 +219,31 @@ pub fn document_line_label_fr(document: &Document, charge: &Charge) -> String {
     if document.corrects.is_some() { format!("Annulation — {label}") } else { label }
 }
 
+/// The quantity and unit price columns of a line: the quantity with its unit (« 375 dossiers pondérés »,
+/// « 1 749 hab. ») and its price. A line that is no quantity × price has no price, and its basis says what it is:
+/// a share of a pool (an amount split by a key, with the ratio), a CEE share (the member's kWh cumac over the
+/// deposit's, of the net proceeds: its quantity is the member's certificates, « 2 288,51 MWh cumac »), a
+/// regularisation (due less billed), an amount carried from an earlier semester (neither of which has a quantity).
+fn quantity_and_price(charge: &Charge) -> (String, String) {
+    use mutua_alloc::trace::BasisKind;
+    let quantity =
+        || charge.basis.quantity.map(|q| units::quantity_fr(q, &charge.basis.unit, 4)).unwrap_or_default();
+    match charge.basis.kind {
+        BasisKind::PoolShare { .. } | BasisKind::Regularisation { .. } | BasisKind::Carried { .. } => {
+            (String::new(), String::new())
+        }
+        BasisKind::Cee { .. } => (quantity(), String::new()),
+        BasisKind::PerInhabitant { .. }
+        | BasisKind::Band { .. }
+        | BasisKind::FlatFee { .. }
+        | BasisKind::Units { .. }
+        | BasisKind::UnitCost { .. }
+        | BasisKind::Issued { .. } => (quantity(), charge.basis.unit_price.map(price_fr).unwrap_or_default()),
+    }
+}
+
 fn item(document: &Document, charge: &Charge) -> LineView {
-    // The number alone: its unit is in the basis, and a unit such as "mètre linéaire" would not fit the column.
-    let quantity = charge.basis.quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default();
-    let unit_price = charge.basis.unit_price.map(price_fr).unwrap_or_default();
+    let (quantity, unit_price) = quantity_and_price(charge);
     LineView::Item {
         description: format!(
             "{}\nConvention : {} — compte {}",
@@ -251,9 +294,9 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
     // annex of the document it cancels, which it names.
     if let Some(cancelled) = &document.corrects {
         let mut explained = vec![format!(
-            "Le présent document annule, ligne par ligne, la {} n° {} du {} ; le détail du calcul de chaque ligne \
+            "Le présent document annule, ligne par ligne, {} n° {} du {} ; le détail du calcul de chaque ligne \
              figure en annexe de ce document.",
-            cancelled.kind.name_fr(),
+            kind_with_article_fr(cancelled.kind),
             cancelled.number,
             date_fr(cancelled.issue_date)
         )];
@@ -264,7 +307,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
                 .map(|c| format!("  {} : {}", document_line_label_fr(document, c), c.amount.format_fr())),
         );
         sections.push(AnnexSection {
-            heading: format!("Annulation de la {} n° {}", cancelled.kind.name_fr(), cancelled.number),
+            heading: format!("Annulation {} n° {}", of_kind_fr(cancelled.kind), cancelled.number),
             lines: explained,
         });
     }
@@ -317,11 +360,7 @@ fn totals(document: &Document) -> Vec<TotalView> {
                 emphasis: true,
             }]
         }
-        DocumentKind::AcStatement => vec![TotalView {
-            label: "Montant imputé".into(),
-            amount: document.total.format_fr(),
-            emphasis: true,
-        }],
+        DocumentKind::AcStatement => attribution::totals(document),
         DocumentKind::Cancellation => vec![TotalView {
             label: "Montant annulé".into(),
             amount: document.total.format_fr(),
@@ -352,7 +391,13 @@ fn totals(document: &Document) -> Vec<TotalView> {
     }
 }
 
-fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: Amount) -> Vec<String> {
+fn mentions(
+    dataset: &Dataset,
+    document: &Document,
+    issuer: &Party,
+    recipient: &Party,
+    threshold: Amount,
+) -> Vec<String> {
     let mut mentions = Vec::new();
     match document.kind {
         DocumentKind::Invoice | DocumentKind::CreditNote => {
@@ -374,22 +419,28 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
             ));
         }
         DocumentKind::PaymentNotice => {
-            mentions.push(format!(
-                "{} verse ce montant à {} par mandat administratif. Conformément à la règle de non-compensation de \
-                 la comptabilité publique, ce versement est distinct de toute facture adressée à votre collectivité.",
-                issuer_name(issuer),
-                recipient_name(recipient)
+            mentions.extend(payment::mentions_fr(
+                dataset,
+                document,
+                &issuer_name(issuer),
+                &recipient_name(recipient),
             ));
-            mentions.push("Opération hors du champ de la TVA – article 256 B du CGI.".to_owned());
         }
         DocumentKind::Cancellation => {
             let cancelled = document.corrects.as_ref().map_or_else(String::new, |r| {
-                format!("{} n° {} du {}", r.kind.name_fr(), r.number, date_fr(r.issue_date))
+                format!("{} n° {} du {}", kind_with_article_fr(r.kind), r.number, date_fr(r.issue_date))
             });
             mentions.push(format!(
                 "Le présent avis annule en totalité {cancelled}, dont les montants ont été rectifiés ; un nouveau \
                  document est émis pour la même période. Un document émis n'est jamais modifié ni renuméroté."
             ));
+            if document.corrects.as_ref().is_some_and(|r| r.kind == DocumentKind::AcStatement) {
+                mentions.push(attribution::cancellation_fr(
+                    document,
+                    &issuer_name(issuer),
+                    &recipient_name(recipient),
+                ));
+            }
             mentions.push(vat_mention(document));
         }
         DocumentKind::Refund => {
@@ -412,10 +463,10 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
             mentions.push(vat_mention(document));
         }
         DocumentKind::AcStatement => {
-            mentions.push(format!(
-                "Ce document n'est pas une facture : les montants ci-dessus sont imputés sur l'attribution de \
-                 compensation versée par {} (article 1609 nonies C du CGI et convention de service commun).",
-                issuer_name(issuer)
+            mentions.extend(attribution::mentions_fr(
+                document,
+                &issuer_name(issuer),
+                &recipient_name(recipient),
             ));
             mentions.push(vat_mention(document));
         }
@@ -424,11 +475,11 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
 }
 
 /// The "Objet" line of a document.
-fn object_fr(kind: DocumentKind) -> &'static str {
-    match kind {
+fn object_fr(document: &Document) -> &'static str {
+    match document.kind {
         DocumentKind::Invoice => "Services mutualisés — facturation consolidée semestrielle",
         DocumentKind::CreditNote => "Services mutualisés — avoir sur la facturation semestrielle",
-        DocumentKind::PaymentNotice => "Services mutualisés — sommes reversées par le prestataire",
+        DocumentKind::PaymentNotice => payment::object_fr(document),
         DocumentKind::AcStatement => "Services communs — imputation sur l'attribution de compensation",
         DocumentKind::Cancellation => "Services mutualisés — annulation d'un document émis",
         DocumentKind::Refund => "Services mutualisés — remboursement d'un trop-perçu sur régularisation",
@@ -455,11 +506,14 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
     let mut meta = vec![
         ("Date d'émission".to_owned(), date_fr(document.issue_date)),
         ("Période d'exécution".to_owned(), execution),
-        ("Objet".to_owned(), object_fr(document.kind).to_owned()),
+        ("Objet".to_owned(), object_fr(document).to_owned()),
     ];
     if document.kind == DocumentKind::Refund {
         meta.insert(2, ("Semestre de régularisation".to_owned(), document.semester.label_fr()));
         meta.push(("Motif".to_owned(), refund_reason_fr(document)));
+    }
+    if let Some(instalments) = document.attribution.as_ref().and_then(attribution::instalments_meta_fr) {
+        meta.push(instalments);
     }
     if let Some(cancelled) = &document.corrects {
         let label = match document.kind {
@@ -484,7 +538,10 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
             meta.push(("N° d'engagement".to_owned(), number.clone()));
         }
     }
-    let (lines, sections) = lines_and_annex(dataset, document);
+    let (lines, mut sections) = lines_and_annex(dataset, document);
+    if let Some(position) = &document.attribution {
+        sections.push(attribution::annex_section(position));
+    }
     let number = if draft { "PROJET".to_owned() } else { document.number.clone() };
     let title = document.kind.title_fr().to_owned();
     Ok(DocumentView {
@@ -496,7 +553,7 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         meta,
         lines,
         totals: totals(document),
-        mentions: mentions(document, issuer, recipient, dataset.meta.titre_threshold),
+        mentions: mentions(dataset, document, issuer, recipient, dataset.meta.titre_threshold),
         annex: Some(AnnexView { title: "Détail du calcul".to_owned(), sections }),
         metadata: DocumentMetadata {
             title: format!("{} {}", capitalise(document.kind.name_fr()), number),
@@ -522,6 +579,22 @@ mod tests {
     fn sirets_are_grouped() {
         assert_eq!(siret_fr("20009320100016"), "200 093 201 00016");
         assert_eq!(siret_fr("123"), "123");
+    }
+
+    #[test]
+    fn kinds_take_their_article() {
+        let cases = [
+            (DocumentKind::Invoice, "la facture"),
+            (DocumentKind::CreditNote, "l'avoir"),
+            (DocumentKind::PaymentNotice, "l'avis de versement"),
+            (DocumentKind::AcStatement, "l'état d'imputation"),
+            (DocumentKind::Cancellation, "l'avis d'annulation"),
+            (DocumentKind::Refund, "l'avis de remboursement"),
+        ];
+        for (kind, expected) in cases {
+            assert_eq!(kind_with_article_fr(kind), expected);
+        }
+        assert_eq!(of_kind_fr(DocumentKind::AcStatement), "de l'état d'imputation");
     }
 
     #[test]

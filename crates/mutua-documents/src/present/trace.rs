@@ -14,6 +14,7 @@ use mutua_core::{Amount, CeeKind, ProRata, Rounding, Semester, ValuationBasis};
 use rust_decimal::Decimal;
 
 use super::format::{capitalise, date_numeric_fr, decimal_fr, price_fr};
+use super::units;
 
 /// The French name of a rule.
 #[must_use]
@@ -168,8 +169,8 @@ pub fn pool_label_fr(origin: &PoolOrigin) -> String {
 pub fn key_fr(key: &KeyTrace) -> String {
     match key {
         KeyTrace::Population { kind, millesime } => format!("{}, millésime {millesime}", kind.label_fr()),
-        KeyTrace::Activity { activity, unit_label } => {
-            format!("activité « {activity} » pondérée ({unit_label})")
+        KeyTrace::Activity { unit_label, .. } => {
+            format!("activité pondérée, en {}", units::plural_fr(unit_label))
         }
         KeyTrace::Equal => "parts égales".to_owned(),
         KeyTrace::FixedPercentages => "pourcentages fixés par la convention".to_owned(),
@@ -228,6 +229,48 @@ fn semester_share_fr(presence: Option<&PresenceTrace>) -> String {
     }
 }
 
+/// A member's weight in a split, with its unit: « 3 582 hab. », « 12,5 équivalents PC », « 1 part ».
+fn weight_fr(weight: Decimal, key: &KeyTrace) -> String {
+    let number = decimal_fr(weight, 4);
+    let shown = Rounding::HalfUp.apply(weight, 4);
+    match key {
+        KeyTrace::Population { .. } => format!("{number} hab."),
+        KeyTrace::Activity { unit_label, .. } => {
+            format!("{number} {}", units::unit_for_fr(shown, unit_label))
+        }
+        KeyTrace::Equal => format!("{number} {}", units::unit_for_fr(shown, "part")),
+        KeyTrace::FixedPercentages => format!("{number}\u{202f}%"),
+        KeyTrace::KwhCumac { .. } => format!("{} kWh cumac", decimal_fr(weight, 3)),
+    }
+}
+
+/// A share of a pool, as what it is: « 40 % de 190 000,00 € (pourcentage fixé par la convention) »,
+/// « 3 582 hab. / 396 684 hab. × 80 000,00 € (clé : population totale, millésime 2023) ». `prorated` says the
+/// member's weight is its basis weighted by its presence in the period.
+fn share_fr(member: Decimal, total: Decimal, key: &KeyTrace, pool: Amount, prorated: bool) -> String {
+    let presence = if prorated { ", au prorata de la présence" } else { "" };
+    match key {
+        KeyTrace::FixedPercentages if total == Decimal::ONE_HUNDRED => format!(
+            "{} de {} (pourcentage fixé par la convention{presence})",
+            weight_fr(member, key),
+            pool.format_fr()
+        ),
+        KeyTrace::FixedPercentages => format!(
+            "{} / {} × {} (pourcentages fixés par la convention, membres présents{presence})",
+            weight_fr(member, key),
+            weight_fr(total, key),
+            pool.format_fr()
+        ),
+        _ => format!(
+            "{} / {} × {} (clé : {}{presence})",
+            weight_fr(member, key),
+            weight_fr(total, key),
+            pool.format_fr(),
+            key_fr(key)
+        ),
+    }
+}
+
 /// The basis of liquidation printed on a line: "12 450 hab. (population municipale 2023) × 1,20 €/an × 1/2".
 #[must_use]
 pub fn basis_fr(basis: &LineBasis) -> String {
@@ -265,15 +308,11 @@ pub fn basis_fr(basis: &LineBasis) -> String {
             price_fr(*unit_cost),
             valuation_fr(*basis)
         ),
-        BasisKind::PoolShare { member, total, key, pool } => format!(
-            "{} / {} ({}) × {}",
-            decimal_fr(*member, 4),
-            decimal_fr(*total, 4),
-            key_fr(key),
-            pool.format_fr()
-        ),
+        BasisKind::PoolShare { member, total, key, pool } => {
+            share_fr(*member, *total, key, *pool, basis.quantity.is_some_and(|q| q != *member))
+        }
         BasisKind::Cee { kwh, total, net } => format!(
-            "{} / {} kWh cumac × produit net {}",
+            "{} kWh cumac / {} kWh cumac × produit net {}",
             decimal_fr(*kwh, 3),
             decimal_fr(*total, 3),
             net.format_fr()
@@ -301,19 +340,41 @@ pub fn basis_fr(basis: &LineBasis) -> String {
     text
 }
 
+/// A number of units with their name, singular or plural: « 119 dossiers pondérés », « 1 heure ».
+fn units_fr(units: Decimal, name: &str) -> String {
+    let shown = Rounding::HalfUp.apply(units, 4);
+    format!("{} {}", decimal_fr(shown, 4), units::unit_for_fr(shown, name))
+}
+
+/// The activity records of a semester in words: « 220 pages A4 noir et blanc × 1 + 35 pages A4 couleur × 4 », each
+/// unit type named by its convention's label (or the French name of a common code); the weights only when one is
+/// not 1 (« 11 heures »).
+fn activity_fr(records: &[mutua_alloc::trace::ActivityTrace]) -> String {
+    let weighted = records.iter().any(|r| r.weight != Decimal::ONE);
+    let parts: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let name = units::unit_type_fr(&r.unit, r.label.as_deref());
+            let counted = units_fr(r.quantity, name);
+            if weighted { format!("{counted} × {}", decimal_fr(r.weight, 4)) } else { counted }
+        })
+        .collect();
+    if parts.is_empty() { "aucune".to_owned() } else { parts.join(" + ") }
+}
+
 fn member_basis_fr(basis: &MemberBasis) -> String {
     match basis {
         MemberBasis::Inhabitants { inhabitants } => inhabitants_fr(*inhabitants),
-        MemberBasis::Units { units, unit_label } => format!("{} {unit_label}", decimal_fr(*units, 4)),
+        MemberBasis::Units { units, unit_label } => units_fr(*units, unit_label),
         MemberBasis::EqualPart => "1 part".to_owned(),
-        MemberBasis::Percent { percent } => format!("{} %", decimal_fr(*percent, 6)),
+        MemberBasis::Percent { percent } => format!("{}\u{202f}%", decimal_fr(*percent, 6)),
     }
 }
 
 fn pool_fr(pool: &PoolTrace) -> String {
     match pool {
         PoolTrace::Fixed { stated, revised } => {
-            let mut text = format!("Enveloppe annuelle {}", stated.format_fr());
+            let mut text = format!("{} par an", stated.format_fr());
             if let Some((revision, annual)) = revised {
                 let _ = write!(text, " × révision ({}) = {}", revision_fr(revision), annual.format_fr());
             }
@@ -341,16 +402,8 @@ pub fn step_fr(step: &Step) -> (String, String) {
         Step::AnnualAmount { amount } => pair("Montant annuel", price_fr(*amount)),
         Step::Band(band) => pair("Tranche", band_fr(band)),
         Step::FlatFee { amount } => pair("Forfait annuel", amount.format_fr()),
-        Step::Activity { records } => {
-            let records: Vec<String> = records
-                .iter()
-                .map(|r| format!("{} {} × {}", decimal_fr(r.quantity, 4), r.unit, decimal_fr(r.weight, 4)))
-                .collect();
-            pair("Activité du semestre", records.join(" + "))
-        }
-        Step::WeightedUnits { units, unit_label } => {
-            (format!("Unités pondérées ({unit_label})"), decimal_fr(*units, 4))
-        }
+        Step::Activity { records } => pair("Activité du semestre", activity_fr(records)),
+        Step::WeightedUnits { units, unit_label } => pair("Unités pondérées", units_fr(*units, unit_label)),
         Step::Price { price, unit_label, tiers } => {
             let mut text = format!("{} par {unit_label}", price_fr(*price));
             for (from, price) in tiers {
@@ -369,7 +422,7 @@ pub fn step_fr(step: &Step) -> (String, String) {
             ),
         ),
         Step::OperatingUnits { units, unit_label } => {
-            (format!("Unités de fonctionnement ({unit_label})"), decimal_fr(*units, 4))
+            pair("Unités de fonctionnement", units_fr(*units, unit_label))
         }
         Step::UnitCost(cost) => (
             format!("Coût unitaire {} {}", valuation_fr(cost.basis), cost.year),
@@ -489,28 +542,32 @@ pub fn step_fr(step: &Step) -> (String, String) {
             format!("total du document inférieur au seuil de {} (art. D1611-1 CGCT)", threshold.format_fr()),
         ),
         Step::Deposit { label, sold_on } => {
-            pair("Dépôt", format!("{label} vendu le {}", date_numeric_fr(*sold_on)))
+            pair("Dépôt", format!("{label}, vente du {}", date_numeric_fr(*sold_on)))
         }
         Step::GrossProceeds { kwh, price, gross } => pair(
             "Produit brut",
             format!(
-                "{} kWh cumac × {}/MWh cumac = {}",
+                "{} kWh cumac, soit {} MWh cumac × {}/MWh cumac = {}",
                 decimal_fr(*kwh, 3),
+                decimal_fr(kwh.checked_div(Decimal::ONE_THOUSAND).unwrap_or_default(), 6),
                 price_fr(*price),
                 gross.format_fr()
             ),
         ),
-        Step::ManagementFee { percent, fee } => {
-            pair("Frais de gestion", format!("{} % = {}", decimal_fr(*percent, 4), fee.format_fr()))
-        }
+        Step::ManagementFee { percent, fee } => pair(
+            "Frais de gestion",
+            format!("{}\u{202f}% du produit brut = {}", decimal_fr(*percent, 4), fee.format_fr()),
+        ),
         Step::NetProceeds { net } => pair("Produit net", net.format_fr()),
         Step::BeneficiaryKwh { kwh, operations, total, ratio } => pair(
             "kWh cumac du bénéficiaire",
             format!(
-                "{} ({operations} opération(s)) / {} = {}",
+                "{} kWh cumac ({operations} {}) / {} kWh cumac du dépôt = {} ({}\u{202f}%)",
                 decimal_fr(*kwh, 3),
+                if *operations > 1 { "opérations" } else { "opération" },
                 decimal_fr(*total, 3),
-                decimal_fr(*ratio, 8)
+                decimal_fr(*ratio, 8),
+                decimal_fr(ratio.checked_mul(Decimal::ONE_HUNDRED).unwrap_or_default(), 4)
             ),
         ),
     }
@@ -548,24 +605,65 @@ fn charge_lines(charge: &Charge, annex: bool) -> Vec<String> {
         if annex && matches!(step, Step::CarriedBy { semester, .. } if carried_once(*semester)) {
             continue;
         }
-        let (label, value) = step_fr(step);
+        let (label, value) = match (step, &trace.key) {
+            // A split's ratio with the key's unit: « 868 hab. / 396 684 hab. = 0,00218814 (0,2188 %) ».
+            (Step::Ratio { member, total, ratio }, Some(key)) => (
+                "Part du membre (au prorata de la présence)".to_owned(),
+                format!(
+                    "{} / {} = {} ({}\u{202f}%)",
+                    weight_fr(*member, key),
+                    weight_fr(*total, key),
+                    decimal_fr(*ratio, 8),
+                    decimal_fr(ratio.checked_mul(Decimal::ONE_HUNDRED).unwrap_or_default(), 4)
+                ),
+            ),
+            _ => step_fr(step),
+        };
         lines.push(format!("  {label} : {value}"));
     }
-    let mut rounding = format!(
-        "  Montant exact : {} ; arrondi ({}) : {}",
-        price_fr(trace.exact),
-        rounding_fr(trace.rounding),
-        charge.amount.format_fr()
-    );
-    if trace.remainder_cents != 0 {
-        let _ = write!(
-            rounding,
-            " dont {} centime(s) attribué(s) par la règle du plus fort reste",
-            trace.remainder_cents
-        );
-    }
-    lines.push(rounding);
+    lines.push(format!(
+        "  {}",
+        rounding_line_fr(trace.exact, trace.rounding, trace.remainder_cents, charge.amount)
+    ));
     lines
+}
+
+/// How a rounding to the cent is said to a reader: « au centime le plus proche », « au centime inférieur ».
+fn rounding_plain_fr(rounding: Rounding, negative: bool) -> &'static str {
+    match rounding {
+        Rounding::HalfUp => "au centime le plus proche",
+        Rounding::HalfEven => "au centime le plus proche (un demi-centime au centime pair)",
+        Rounding::TowardZero if negative => "au centime, vers zéro",
+        Rounding::TowardZero | Rounding::Floor => "au centime inférieur",
+        Rounding::Ceiling => "au centime supérieur",
+        // `Rounding` may gain modes; each is named here when it does.
+        _ => "au centime",
+    }
+}
+
+/// The last line of a computation: the exact amount, how it was rounded, and the cents a split moved onto it, in
+/// plain words (« Montant exact : 722,388602 € ; arrondi au centime inférieur : 722,38 €, plus 1 centime … »).
+#[must_use]
+pub fn rounding_line_fr(exact: Decimal, rounding: Rounding, remainder_cents: i64, amount: Amount) -> String {
+    if remainder_cents == 0 && exact == amount.to_decimal() {
+        return format!("Montant exact : {} (sans arrondi)", amount.format_fr());
+    }
+    let how = rounding_plain_fr(rounding, amount.is_negative());
+    if remainder_cents == 0 {
+        return format!("Montant exact : {} ; arrondi {how} : {}", price_fr(exact), amount.format_fr());
+    }
+    let moved = Amount::from_cents(remainder_cents);
+    let before = amount.checked_sub(moved).unwrap_or(amount);
+    let cents = remainder_cents.unsigned_abs();
+    let (sign, word) = if remainder_cents > 0 { ("plus", "centime") } else { ("moins", "centime") };
+    format!(
+        "Montant exact : {} ; arrondi {how} : {}, {sign} {cents} {word}{} pour que les parts totalisent exactement le \
+         montant réparti (les centimes qui restent vont aux parts aux plus fortes décimales) : {}",
+        price_fr(exact),
+        before.format_fr(),
+        if cents > 1 { "s" } else { "" },
+        amount.format_fr()
+    )
 }
 
 /// Where a billed amount is recorded, in French.
@@ -728,11 +826,50 @@ mod tests {
                     key: KeyTrace::FixedPercentages,
                     pool: Amount::from_cents(100_000),
                 }),
-                "25 / 100 (pourcentages fixés par la convention) × 1\u{202f}000,00\u{a0}€",
+                "25\u{202f}% de 1\u{202f}000,00\u{a0}€ (pourcentage fixé par la convention)",
+            ),
+            (
+                basis(BasisKind::PoolShare {
+                    member: Decimal::new(25, 0),
+                    total: Decimal::new(95, 0),
+                    key: KeyTrace::FixedPercentages,
+                    pool: Amount::from_cents(100_000),
+                }),
+                "25\u{202f}% / 95\u{202f}% × 1\u{202f}000,00\u{a0}€ (pourcentages fixés par la convention, membres \
+                 présents)",
+            ),
+            (
+                basis(BasisKind::PoolShare {
+                    member: Decimal::new(12_450, 0),
+                    total: Decimal::new(1_130_000, 0),
+                    key: KeyTrace::Population { kind: PopulationKind::Totale, millesime: 2023 },
+                    pool: Amount::from_cents(9_170_000),
+                }),
+                "12\u{202f}450 hab. / 1\u{202f}130\u{202f}000 hab. × 91\u{202f}700,00\u{a0}€ (clé : population \
+                 totale, millésime 2023)",
+            ),
+            (
+                basis(BasisKind::PoolShare {
+                    member: Decimal::new(125, 1),
+                    total: Decimal::new(300, 0),
+                    key: KeyTrace::Activity { activity: "ads".into(), unit_label: "équivalent PC".into() },
+                    pool: Amount::from_cents(100_000),
+                }),
+                "12,5 équivalents PC / 300 équivalents PC × 1\u{202f}000,00\u{a0}€ (clé : activité pondérée, en \
+                 équivalents PC)",
+            ),
+            (
+                basis(BasisKind::Cee {
+                    kwh: Decimal::new(2_288_510, 0),
+                    total: Decimal::new(21_424_820, 0),
+                    net: Amount::from_cents(16_486_399),
+                }),
+                "2\u{202f}288\u{202f}510 kWh cumac / 21\u{202f}424\u{202f}820 kWh cumac × produit net \
+                 164\u{202f}863,99\u{a0}€",
             ),
             (
                 basis(BasisKind::Carried { semester: "2025-S2".parse::<Semester>().unwrap() }),
-                "Montant reporté du 2nd semestre 2025",
+                "Montant reporté du 2d semestre 2025",
             ),
             (basis(BasisKind::Issued { description: "as issued".into() }), "as issued"),
         ];

@@ -325,12 +325,16 @@ fn trade_party(party: &Party, name: String, vat: bool) -> TradeParty {
 }
 
 /// The quantity, price and unit of a line whose CII amount is `amount` (the charge's amount, negated on a credit
-/// note): the charge's own basis when |quantity × unit price| is exactly |amount|, else 1 × amount. The price is
-/// never negative (BR-27): the quantity carries the sign of the amount. (A credit note cancelling an invoice keeps
-/// the invoice's bases with negated amounts: its lines keep their quantities and prices.)
+/// note): the charge's own basis when |quantity × unit price| is exactly |amount|, else 1 × amount. A share of a
+/// pool is always 1 × amount: it is a share of an amount (its note says which, with the key and the ratio), not a
+/// quantity at a price. The price is never negative (BR-27): the quantity carries the sign of the amount. (A credit
+/// note cancelling an invoice keeps the invoice's bases with negated amounts: its lines keep their quantities and
+/// prices.)
 fn quantity_and_price(charge: &Charge, amount: Amount) -> (Decimal, Decimal, String) {
     let basis = &charge.basis;
+    let share = matches!(basis.kind, mutua_alloc::trace::BasisKind::PoolShare { .. });
     if let (Some(quantity), Some(price)) = (basis.quantity, basis.unit_price)
+        && !share
         && !quantity.is_zero()
         && quantity.checked_mul(price).is_some_and(|product| product.abs() == amount.to_decimal().abs())
     {
