@@ -142,9 +142,16 @@ fn no_document_prints_a_raw_unit_code_an_english_unit_or_a_riddle() {
                 document.recipient
             );
         }
-        for riddle in
-            ["2nd semestre", "troncature", "plus fort reste", "centime(s)", "dont 1 centime", "opération(s)"]
-        {
+        for riddle in [
+            "2nd semestre",
+            "troncature",
+            "plus fort reste",
+            "plus forts restes",
+            "demi vers le haut",
+            "centime(s)",
+            "dont 1 centime",
+            "opération(s)",
+        ] {
             assert!(!text.contains(riddle), "« {riddle} » in the document to {}", document.recipient);
         }
         assert!(!text.contains("(PC) × 1"), "{text}");

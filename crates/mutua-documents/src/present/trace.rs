@@ -37,9 +37,9 @@ pub fn rule_fr(rule: RuleKind) -> &'static str {
 #[must_use]
 pub fn rounding_fr(rounding: Rounding) -> &'static str {
     match rounding {
-        Rounding::HalfUp => "au centime le plus proche, demi vers le haut",
+        Rounding::HalfUp => "au centime le plus proche (un demi-centime au centime supérieur)",
         Rounding::HalfEven => "au centime pair le plus proche",
-        Rounding::TowardZero => "troncature au centime",
+        Rounding::TowardZero => "au centime, les décimales suivantes écartées",
         Rounding::Floor => "au centime inférieur",
         Rounding::Ceiling => "au centime supérieur",
         // `Rounding` may gain modes; each is named here when it does.
@@ -519,7 +519,8 @@ pub fn step_fr(step: &Step) -> (String, String) {
         Step::RegularisationTotal { exact, total, rounding } => pair(
             "Régularisation de la composante, tous membres",
             format!(
-                "{} arrondi {} : {}, réparti au prorata des écarts exacts (plus forts restes)",
+                "{} exactement, arrondi {} : {}, puis réparti entre les membres selon leurs écarts exacts, chaque \
+                 ligne à moins d'un centime du sien",
                 price_fr(*exact),
                 rounding_fr(*rounding),
                 total.format_fr()
@@ -960,6 +961,55 @@ mod tests {
         fn with_months(mut self) -> Self {
             self.months = true;
             self
+        }
+    }
+
+    #[test]
+    fn the_rounding_is_said_in_words() {
+        let amount = |cents| Amount::from_cents(cents);
+        let cases = [
+            (
+                Decimal::new(15_000, 2),
+                Rounding::HalfUp,
+                0,
+                amount(15_000),
+                "Montant exact : 150,00\u{a0}€ (sans arrondi)",
+            ),
+            (
+                Decimal::new(8_899_228, 4),
+                Rounding::HalfUp,
+                0,
+                amount(88_992),
+                "Montant exact : 889,9228\u{a0}€ ; arrondi au centime le plus proche : 889,92\u{a0}€",
+            ),
+            (
+                Decimal::new(17_505_117, 5),
+                Rounding::TowardZero,
+                0,
+                amount(17_505),
+                "Montant exact : 175,05117\u{a0}€ ; arrondi au centime inférieur : 175,05\u{a0}€",
+            ),
+            (
+                Decimal::new(722_388_602, 6),
+                Rounding::TowardZero,
+                1,
+                amount(72_239),
+                "Montant exact : 722,388602\u{a0}€ ; arrondi au centime inférieur : 722,38\u{a0}€, plus 1 centime pour \
+                 que les parts totalisent exactement le montant réparti (les centimes qui restent vont aux parts aux \
+                 plus fortes décimales) : 722,39\u{a0}€",
+            ),
+            (
+                Decimal::new(-1_0051, 3),
+                Rounding::TowardZero,
+                -2,
+                amount(-1_007),
+                "Montant exact : -10,051\u{a0}€ ; arrondi au centime, vers zéro : -10,05\u{a0}€, moins 2 centimes pour \
+                 que les parts totalisent exactement le montant réparti (les centimes qui restent vont aux parts aux \
+                 plus fortes décimales) : -10,07\u{a0}€",
+            ),
+        ];
+        for (exact, rounding, cents, amount, expected) in cases {
+            assert_eq!(rounding_line_fr(exact, rounding, cents, amount), expected);
         }
     }
 
