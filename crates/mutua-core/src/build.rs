@@ -451,7 +451,7 @@ impl DatasetBuilder {
 }
 
 /// Builds a [`Convention`]: by default a prestation de services billed by invoice, outside the scope of VAT, members
-/// paying the provider, pro rata of the days of the semester, eligibility read each year, M57 accounts 70875 / 62876, open-ended, with one set of terms from its
+/// paying the provider, pro rata of the days of the semester, eligibility read each year, M57 accounts chosen by the relation (`docs/accounts.md`), open-ended, with one set of terms from its
 /// first day to which [`ConventionBuilder::component`] adds.
 #[derive(Debug)]
 pub struct ConventionBuilder {
@@ -485,8 +485,9 @@ impl ConventionBuilder {
                 flow: Flow::MembersPayProvider,
                 settlement: Settlement::Invoice,
                 vat: VatRegime::OutOfScope,
-                revenue_account: "70875".to_owned(),
-                expense_account: "62876".to_owned(),
+                accounts: None,
+                revenue_account: None,
+                expense_account: None,
                 validity: DateRange::from(from),
                 pro_rata: ProRata::default(),
                 eligibility: Vec::new(),

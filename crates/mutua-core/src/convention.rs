@@ -280,10 +280,20 @@ pub struct Convention {
     pub settlement: Settlement,
     /// VAT regime.
     pub vat: VatRegime,
-    /// M57 account of the revenue in the provider's books (70875, 70845, 7588…).
-    pub revenue_account: String,
-    /// M57 account of the expense in the member's books (62876…).
-    pub expense_account: String,
+    /// What decides the M57 accounts of its lines (`accounts`); `None` is the default of
+    /// [`Convention::account_family`]. The relation between payee and payer chooses them (`docs/accounts.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<crate::accounts::AccountsRule>,
+    /// The M57 revenue account the convention states, in the payee's books: used by [`AccountsRule::Stated`]
+    /// and [`AccountsRule::Cee`]; where the relation decides, it must be the account the relation gives.
+    ///
+    /// [`AccountsRule::Stated`]: crate::accounts::AccountsRule::Stated
+    /// [`AccountsRule::Cee`]: crate::accounts::AccountsRule::Cee
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue_account: Option<String>,
+    /// The M57 expense account the convention states, in the payer's books (as `revenue_account`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expense_account: Option<String>,
     /// Validity of the convention.
     pub validity: DateRange,
     /// The day count: how partial periods are charged (a component may state its own).

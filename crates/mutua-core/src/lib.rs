@@ -13,6 +13,8 @@
 //!   [`UnitCostDerivation`] and [`UnitCostUpdate`]: the D5211-16 unit cost of a year derived from the last compte
 //!   administratif updated by the budget primitif ([`DerivedUnitCost`], `docs/unit-cost.md`).
 //! - [`CeeDeposit`], [`CeeOperation`]: pooled energy-saving certificates.
+//! - [`accounts`]: the M57 accounts of each flow, chosen by the [`Relation`] between payee and payer
+//!   ([`LineAccounts`], `docs/accounts.md`).
 //! - [`Dataset`] holds it all; [`validate`] checks it and reports every problem with its source (file and line,
 //!   or table and key) and field; [`ValidatedDataset`] is a dataset that passed, the only kind the allocation
 //!   takes.
@@ -35,6 +37,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 mod activity;
 mod build;
 mod cee;
@@ -52,6 +55,7 @@ mod validate;
 mod validated;
 mod valuation;
 
+pub use accounts::{AccountFamily, AccountNature, AccountsRule, LineAccounts, Relation};
 pub use activity::ActivityRecord;
 pub use build::{BuildErrors, ConventionBuilder, DatasetBuilder, municipale_in_force};
 pub use cee::{CeeDeposit, CeeKind, CeeOperation};

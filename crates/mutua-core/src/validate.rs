@@ -14,6 +14,7 @@ use crate::money::Ratio;
 use crate::party::{PartyId, PartyKind, Source};
 use crate::rule::{ActivityBasis, Key, PoolSource, Rule};
 
+mod accounts;
 mod bounds;
 mod consistency;
 mod semester;
@@ -365,6 +366,7 @@ pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
         check_convention(&mut report, convention);
     }
     check_memberships(&mut report);
+    accounts::check_accounts(&mut report);
     check_activity(&mut report);
     check_valuations(&mut report);
     unit_cost::check_unit_costs(&mut report);

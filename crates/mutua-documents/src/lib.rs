@@ -53,6 +53,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 mod batch;
 mod document;
 mod error;

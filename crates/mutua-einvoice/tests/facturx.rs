@@ -546,3 +546,22 @@ fn the_corrected_invoice_of_a_credit_note_comes_from_the_document() {
     assert_eq!(reference.number, invoice.number);
     assert_eq!(cii_options(&invoice).preceding_invoice, None);
 }
+
+#[test]
+fn each_line_carries_the_buyers_account_a_past_years_credit_note_the_773_it_books() {
+    // BT-133 is the account the buyer books the line on: its expense on an invoice and on the reduction of it
+    // within the year, 773 « Mandats annulés (sur exercices antérieurs) » when the invoice was of an earlier year.
+    let invoice = big_invoice();
+    let accounts = |document: &Document| {
+        values(&parse(&xml_of(document)), "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID")
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let expected = |account: &str| vec![account.to_owned(); invoice.lines.len()];
+    assert_eq!(accounts(&invoice), expected("62876"));
+    let mut credit = credit_note_of(&invoice);
+    assert_eq!(accounts(&credit), expected("62876"));
+    credit.issue_date = NaiveDate::from_ymd_opt(2027, 1, 20).unwrap();
+    assert_eq!(accounts(&credit), expected("773"));
+}

@@ -229,9 +229,11 @@ pub struct LineRecord {
     pub settlement: String,
     /// `out_of_scope` or `taxable:RATE`.
     pub vat: String,
-    /// M57 revenue account in the payee's books.
+    /// The M57 account in the payee's books ([`mutua_core::LineAccounts::payee`]: its revenue, or for an
+    /// imputation on the attribution de compensation the GFP's AC expense it reduces). The name is the format's.
     pub revenue_account: String,
-    /// M57 expense account in the payer's books.
+    /// The M57 account in the payer's books ([`mutua_core::LineAccounts::payer`]: its expense, or for an
+    /// imputation on the AC the commune's AC revenue it reduces).
     pub expense_account: String,
     /// The convention's reference, as the data states it.
     pub convention_reference: String,
@@ -349,8 +351,8 @@ impl LineRecord {
             provider_pays: charge.provider_pays,
             settlement: settlement_text(charge.settlement).to_owned(),
             vat: vat_code(&charge.vat),
-            revenue_account: charge.revenue_account.clone(),
-            expense_account: charge.expense_account.clone(),
+            revenue_account: charge.accounts.payee.clone(),
+            expense_account: charge.accounts.payer.clone(),
             convention_reference: charge.convention_reference.clone(),
             label: charge.label.clone(),
             basis: charge.basis.clone(),
@@ -379,8 +381,7 @@ impl LineRecord {
             provider_pays: self.provider_pays,
             settlement,
             vat,
-            revenue_account: self.revenue_account.clone(),
-            expense_account: self.expense_account.clone(),
+            accounts: mutua_core::LineAccounts::new(&self.revenue_account, &self.expense_account),
             convention_reference: self.convention_reference.clone(),
             amount: self.amount,
             basis: self.basis.clone(),

@@ -81,8 +81,7 @@ pub(super) fn charges(
             provider_pays: false,
             settlement: convention.settlement,
             vat: convention.vat.clone(),
-            revenue_account: convention.revenue_account.clone(),
-            expense_account: convention.expense_account.clone(),
+            accounts: dataset.line_accounts(convention, &carried.issuer, &carried.debtor),
             convention_reference: convention.reference.clone(),
             amount: carried.amount,
             basis: LineBasis {

@@ -92,8 +92,14 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
         let source = &convention.source;
         add(&mut texts, source, "title", &convention.title);
         add(&mut texts, source, "reference", &convention.reference);
-        add(&mut texts, source, "revenue_account", &convention.revenue_account);
-        add(&mut texts, source, "expense_account", &convention.expense_account);
+        for (field, account) in [
+            ("revenue_account", &convention.revenue_account),
+            ("expense_account", &convention.expense_account),
+        ] {
+            if let Some(account) = account {
+                add(&mut texts, source, field, account);
+            }
+        }
         for (index, terms) in convention.terms.iter().enumerate() {
             add(&mut texts, source, format!("terms[{index}].reference"), &terms.reference);
             for (component_index, component) in terms.components.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! mention, every formatted figure — and, in [`trace`], every amount's computation in words. The allocation and
 //! the documents carry numbers and typed traces; only this module words them.
 
+pub mod accounts;
 pub mod format;
 pub mod reconciliation;
 pub mod statement;
@@ -119,40 +120,6 @@ pub fn unbilled_reason_fr(reason: &mutua_alloc::UnbilledReason) -> String {
     }
 }
 
-/// The M57 account on which the issuer of a refund notice books it: 673 « Titres annulés (sur exercices
-/// antérieurs) », a past year's titre reduced. To be verified with the comptable public (`docs/calculation.md`).
-pub const REFUND_ISSUER_ACCOUNT: &str = "673";
-
-/// The M57 account on which the recipient of a refund notice books it: 773 « Mandats annulés (sur exercices
-/// antérieurs) », a past year's mandat reduced. To be verified with the comptable public (`docs/calculation.md`).
-pub const REFUND_RECIPIENT_ACCOUNT: &str = "773";
-
-/// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice,
-/// [`REFUND_ISSUER_ACCOUNT`] on a refund notice).
-#[must_use]
-pub fn line_account(kind: DocumentKind, charge: &Charge) -> &str {
-    match kind {
-        DocumentKind::PaymentNotice => &charge.expense_account,
-        DocumentKind::Refund => REFUND_ISSUER_ACCOUNT,
-        _ => &charge.revenue_account,
-    }
-}
-
-/// The account printed on a line of `document` ([`line_account`]); the cancellation of a refund notice repeats
-/// the refund's account.
-#[must_use]
-pub fn document_line_account<'a>(document: &Document, charge: &'a Charge) -> &'a str {
-    let kind = match &document.corrects {
-        Some(cancelled)
-            if document.kind == DocumentKind::Cancellation && cancelled.kind == DocumentKind::Refund =>
-        {
-            DocumentKind::Refund
-        }
-        _ => document.kind,
-    };
-    line_account(kind, charge)
-}
-
 /// The years a document's regularisation lines regularise, in ascending order.
 fn regularised_years(document: &Document) -> Vec<i32> {
     let years: std::collections::BTreeSet<i32> = document
@@ -203,10 +170,10 @@ fn item(document: &Document, charge: &Charge) -> LineView {
     let unit_price = charge.basis.unit_price.map(price_fr).unwrap_or_default();
     LineView::Item {
         description: format!(
-            "{}\nConvention : {} — compte {}",
+            "{}\nConvention : {}\n{}",
             document_line_label_fr(document, charge),
             charge.convention_reference,
-            document_line_account(document, charge)
+            accounts::line_accounts_fr(document, charge)
         ),
         basis: basis_fr(&charge.basis),
         quantity,
@@ -400,11 +367,6 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
                     .to_owned(),
             );
             mentions.push(format!(
-                "Imputation comptable (M57) : chez l'émetteur, mandat au compte {REFUND_ISSUER_ACCOUNT} « Titres \
-                 annulés (sur exercices antérieurs) » ; chez le destinataire, titre de recettes au compte \
-                 {REFUND_RECIPIENT_ACCOUNT} « Mandats annulés (sur exercices antérieurs) »."
-            ));
-            mentions.push(format!(
                 "Un remboursement est émis quel qu'en soit le montant : le seuil de {} de l'article D1611-1 du CGCT \
                  ne s'applique qu'au recouvrement des créances.",
                 threshold.format_fr()
@@ -420,6 +382,7 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
             mentions.push(vat_mention(document));
         }
     }
+    mentions.extend(accounts::accounts_mention_fr(document));
     mentions
 }
 

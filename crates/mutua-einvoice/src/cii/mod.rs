@@ -34,6 +34,7 @@ use mutua_alloc::Charge;
 use mutua_core::{Amount, Dataset, Party, Rounding, VatRegime};
 use rust_decimal::Decimal;
 
+use mutua_documents::accounts::line_accounts;
 use mutua_documents::present::{basis_fr, document_line_label_fr, unit_fr};
 use mutua_documents::{Document, DocumentKind, InvoiceError, present};
 
@@ -161,7 +162,8 @@ pub struct CiiLine {
     pub vat_rate: Option<Decimal>,
     /// Line net amount (BT-131).
     pub net_amount: Amount,
-    /// The buyer's accounting reference (BT-133): its M57 expense account.
+    /// The buyer's accounting reference (BT-133): the M57 account the buyer books the line on (its expense on an
+    /// invoice, the mandat it reduces on a credit note, 773 for a past year's: `mutua_documents::accounts`).
     pub buyer_accounting_reference: Option<String>,
 }
 
@@ -365,7 +367,7 @@ fn line(dataset: &Dataset, document: &Document, index: usize, charge: &Charge, c
         vat_category,
         vat_rate,
         net_amount: amount,
-        buyer_accounting_reference: clean(&charge.expense_account),
+        buyer_accounting_reference: clean(&line_accounts(document, charge).recipient.account),
     }
 }
 
