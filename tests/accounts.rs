@@ -190,13 +190,14 @@ fn every_line_carries_the_accounts_of_its_relation_in_lines_csv_the_cii_and_the_
                 let line = format!("Imputation : {issuer_account} / {recipient_account}");
                 assert!(text.contains(&line), "{number}: « {line} » not in {text}");
             }
-            assert!(text.contains("Imputation comptable (nomenclature M57)"), "{number}: {text}");
+            let heading = "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+                           destinataire) : chez l'émetteur,";
+            assert!(text.contains(heading), "{number}: {text}");
             let distinct: BTreeSet<&(&str, &str)> = pairs.iter().collect();
             if distinct.len() == 1 {
                 let mention = mention(kind, pairs[0]);
                 assert!(text.contains(&mention), "{number}: « {mention} » not in {text}");
             } else {
-                assert!(text.contains("Imputation comptable (nomenclature M57), selon la ligne"), "{number}");
                 for (issuer_account, recipient_account) in distinct {
                     assert!(text.contains(&format!("au compte {issuer_account} «")), "{number}: {text}");
                     assert!(text.contains(&format!("au compte {recipient_account} «")), "{number}: {text}");
@@ -223,4 +224,92 @@ fn every_line_carries_the_accounts_of_its_relation_in_lines_csv_the_cii_and_the_
     }
     // Never an expense account booked as the revenue of an invoice's issuer.
     assert!(relations.iter().all(|(kind, _, _, issuer, _)| kind != "invoice" || issuer.starts_with('7')));
+}
+
+#[test]
+fn a_past_years_invoice_is_cancelled_on_673_and_773_a_same_years_on_its_own_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::copy_dir(&fixtures(), &data);
+    let (out, ledger) = (dir.path().join("out"), dir.path().join("ledger.jsonl"));
+    let run = |day: &str| {
+        let args = ["run", "--data", data.to_str().unwrap(), "--semester", "2026-S1", "--issue-date", day];
+        let mut args = args.to_vec();
+        args.extend([
+            "--format",
+            "cii",
+            "--out",
+            out.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ]);
+        let output = mutua(&args);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+        manifest
+    };
+    run("2026-07-15");
+    // Erquinghem-Lys opened two more consultations than recorded: its invoice is cancelled and issued again,
+    // first within 2026, then once more in January 2027.
+    let set_consultations = |count: u32| {
+        let activity = std::fs::read_to_string(data.join("activity.csv")).unwrap();
+        let line = "registre-2022,59202,2026-S1,consultation,PROCEDURE,";
+        let changed: String = activity
+            .lines()
+            .map(|row| if row.starts_with(line) { format!("{line}{count}\n") } else { format!("{row}\n") })
+            .collect();
+        assert_ne!(changed, activity);
+        std::fs::write(data.join("activity.csv"), changed).unwrap();
+    };
+    for (count, day, accounts, mention) in [
+        (
+            3,
+            "2026-09-01",
+            ("70875", "62876"),
+            "chez l'émetteur, réduction du titre de recettes au compte 70875 « Remboursements de frais par les \
+             communes membres du GFP » ; chez le destinataire, réduction du mandat au compte 62876",
+        ),
+        (
+            4,
+            "2027-01-20",
+            ("673", "773"),
+            "chez l'émetteur, mandat au compte 673 « Titres annulés (sur exercices antérieurs) » ; chez le \
+             destinataire, titre de recettes au compte 773 « Mandats annulés (sur exercices antérieurs) »",
+        ),
+    ] {
+        set_consultations(count);
+        let manifest = run(day);
+        let documents = manifest["documents"].as_array().unwrap();
+        let credit = documents
+            .iter()
+            .find(|d| d["kind"] == "credit_note" && d["status"] == "issued" && d["issue_date"] == day)
+            .unwrap_or_else(|| panic!("no credit note on {day}"));
+        let number = credit["number"].as_str().unwrap();
+        let rows = &lines_by_document(&out)[number];
+        assert!(rows.len() > 1, "{number}");
+        for (dispositif, issuer, recipient) in rows {
+            assert_eq!((issuer.as_str(), recipient.as_str()), accounts, "{number} {dispositif}");
+        }
+        let xml = std::fs::read_to_string(out.join(credit["cii"]["file"].as_str().unwrap())).unwrap();
+        assert_eq!(buyer_accounts(&xml), vec![accounts.1.to_owned(); rows.len()], "{number}: BT-133");
+        // The invoice issued again bills the semester on the relation's accounts.
+        let invoice = documents
+            .iter()
+            .find(|d| d["kind"] == "invoice" && d["status"] == "issued" && d["issue_date"] == day)
+            .unwrap();
+        for (_, issuer, recipient) in &lines_by_document(&out)[invoice["number"].as_str().unwrap()] {
+            assert_eq!((issuer.as_str(), recipient.as_str()), ("70875", "62876"));
+        }
+        if let Some(pdftotext) = tool("pdftotext") {
+            let file = out.join(credit["file"].as_str().unwrap());
+            let text = Command::new(pdftotext).arg("-layout").arg(&file).arg("-").output().unwrap();
+            let text = normalise(&String::from_utf8(text.stdout).unwrap());
+            assert!(
+                text.contains(&format!("Imputation : {} / {}", accounts.0, accounts.1)),
+                "{number}: {text}"
+            );
+            assert!(text.contains(mention), "{number}: « {mention} » not in {text}");
+        }
+    }
 }

@@ -6,7 +6,8 @@
 //! [`mutua_core::accounts`]). The document decides the rest: a credit note or a cancellation reduces the titre and
 //! the mandat of the document it cancels on the same accounts within the year, and on 673 / 773 when that
 //! document was issued in an earlier year (a past year's titre or mandat cancelled); a refund notice pays back a
-//! past year's excess on 673 / 773. Typed facts only: `present::accounts` words them (`docs/accounts.md`).
+//! past year's excess on 673 / 773, and its cancellation in a later year cancels that mandat and that titre in
+//! turn (on 773 and 673). Typed facts only: `present::accounts` words them (`docs/accounts.md`).
 
 use chrono::Datelike as _;
 use mutua_alloc::Charge;
@@ -69,8 +70,11 @@ enum Effect {
     ReducesPastYear,
     /// Pays back a past year's excess (a refund notice).
     Refunds,
-    /// Cancels a refund notice.
+    /// Cancels a refund notice of the same year.
     CancelsRefund,
+    /// Cancels a refund notice of an earlier year: the payee cancels its past year's mandat (673) by a titre on
+    /// 773, the payer its past year's titre (773) by a mandat on 673.
+    CancelsPastYearRefund,
 }
 
 fn effect(document: &Document) -> Effect {
@@ -78,7 +82,11 @@ fn effect(document: &Document) -> Effect {
     match (document.kind, &document.corrects) {
         (DocumentKind::Refund, _) => Effect::Refunds,
         (DocumentKind::Cancellation, Some(cancelled)) if cancelled.kind == DocumentKind::Refund => {
-            Effect::CancelsRefund
+            if earlier_year(cancelled.issue_date) {
+                Effect::CancelsPastYearRefund
+            } else {
+                Effect::CancelsRefund
+            }
         }
         // Cancelling a credit note books again what it reduced.
         (DocumentKind::Cancellation, Some(cancelled)) if cancelled.kind == DocumentKind::CreditNote => {
@@ -117,6 +125,9 @@ pub fn line_accounts(document: &Document, charge: &Charge) -> DocumentLineAccoun
             // The payee cancels a past year's titre by a mandat, the payer a past year's mandat by a titre.
             Effect::ReducesPastYear | Effect::Refunds => (past, Booking::Mandat, Booking::Titre),
             Effect::CancelsRefund => (past, Booking::MandatReduced, Booking::TitreReduced),
+            Effect::CancelsPastYearRefund => {
+                (LineAccounts::new(&past.payer, &past.payee), Booking::Titre, Booking::Mandat)
+            }
         };
         (
             SideAccount { account: accounts.payee, booking: payee_booking },

@@ -70,6 +70,9 @@ fn each_kind_of_document_books_each_side_on_its_account() {
     let lille_to_commune = document(DocumentKind::Invoice, "59350", "59009");
     let housing = document(DocumentKind::PaymentNotice, "MEL", "59350");
     let statement = document(DocumentKind::AcStatement, "MEL", "59009");
+    // A refund notice of the invoice's lines (a regularisation paid back, as the batch builds one).
+    let mut refund = invoice.clone();
+    refund.kind = DocumentKind::Refund;
     let same_year = day(2026, 9, 1);
     let next_year = day(2027, 2, 1);
     use Booking::*;
@@ -79,6 +82,7 @@ fn each_kind_of_document_books_each_side_on_its_account() {
         ("Lille → MEL", lille_to_mel.clone(), ("70876", Titre), ("62875", Mandat)),
         ("Lille → commune", lille_to_commune.clone(), ("70878", Titre), ("62878", Mandat)),
         ("MEL pays Lille", housing.clone(), ("62875", Mandat), ("70876", Titre)),
+        ("refund", refund.clone(), ("673", Mandat), ("773", Titre)),
         (
             "AC",
             statement.clone(),
@@ -106,6 +110,18 @@ fn each_kind_of_document_books_each_side_on_its_account() {
         (
             "payment notice cancelled, next year: the payer cancels its mandat, the payee its titre",
             cancelled_by(&housing, DocumentKind::Cancellation, next_year),
+            ("773", Titre),
+            ("673", Mandat),
+        ),
+        (
+            "refund cancelled, same year: its mandat and its titre reduced",
+            cancelled_by(&refund, DocumentKind::Cancellation, same_year),
+            ("673", MandatReduced),
+            ("773", TitreReduced),
+        ),
+        (
+            "refund cancelled, next year: the past year's mandat cancelled by a titre, its titre by a mandat",
+            cancelled_by(&refund, DocumentKind::Cancellation, next_year),
             ("773", Titre),
             ("673", Mandat),
         ),
@@ -143,7 +159,8 @@ fn the_mention_names_each_sides_booking_and_the_m57_label() {
     let cases = [
         (
             document(DocumentKind::Invoice, "59350", "MEL"),
-            "Imputation comptable (nomenclature M57) : chez l'émetteur, titre de recettes au compte 70876 \
+            "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+             destinataire) : chez l'émetteur, titre de recettes au compte 70876 \
              « Remboursements de frais par le GFP de rattachement » ; chez le destinataire, mandat au compte 62875 \
              « Remboursements de frais aux communes membres du GFP ».",
         ),
@@ -153,7 +170,8 @@ fn the_mention_names_each_sides_booking_and_the_m57_label() {
                 DocumentKind::CreditNote,
                 day(2026, 9, 1),
             ),
-            "Imputation comptable (nomenclature M57) : chez l'émetteur, réduction du titre de recettes au compte \
+            "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+             destinataire) : chez l'émetteur, réduction du titre de recettes au compte \
              70875 « Remboursements de frais par les communes membres du GFP » ; chez le destinataire, réduction du \
              mandat au compte 62876 « Remboursements de frais au GFP de rattachement ».",
         ),
@@ -163,13 +181,15 @@ fn the_mention_names_each_sides_booking_and_the_m57_label() {
                 DocumentKind::CreditNote,
                 day(2027, 1, 20),
             ),
-            "Imputation comptable (nomenclature M57) : chez l'émetteur, mandat au compte 673 « Titres annulés (sur \
+            "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+             destinataire) : chez l'émetteur, mandat au compte 673 « Titres annulés (sur \
              exercices antérieurs) » ; chez le destinataire, titre de recettes au compte 773 « Mandats annulés (sur \
              exercices antérieurs) ».",
         ),
         (
             document(DocumentKind::AcStatement, "MEL", "59009"),
-            "Imputation comptable (nomenclature M57) : chez l'émetteur, minoration de l'attribution de compensation \
+            "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+             destinataire) : chez l'émetteur, minoration de l'attribution de compensation \
              versée au compte 739211 « Attributions de compensation » ; chez le destinataire, minoration de \
              l'attribution de compensation perçue au compte 73211 « Attribution de compensation ».",
         ),
@@ -189,7 +209,8 @@ fn the_mention_names_each_sides_booking_and_the_m57_label() {
         .unwrap();
     assert_eq!(
         accounts_mention_fr(mixed).unwrap(),
-        "Imputation comptable (nomenclature M57), selon la ligne : chez l'émetteur, mandat au compte 65888 « Autres \
+        "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+         destinataire) : chez l'émetteur, mandat au compte 65888 « Autres \
          charges diverses de gestion courante » ou au compte 62875 « Remboursements de frais aux communes membres \
          du GFP » ; chez le destinataire, titre de recettes au compte 7588 « Autres produits divers de gestion \
          courante » ou au compte 70876 « Remboursements de frais par le GFP de rattachement »."

@@ -299,7 +299,8 @@ fn a_refund_is_presented_as_an_amount_paid_back_with_its_basis_and_accounts() {
     );
     assert!(
         view.mentions.iter().any(|m| m.contains(
-            "Imputation comptable (nomenclature M57) : chez l'émetteur, mandat au compte 673 « Titres annulés (sur \
+            "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+             destinataire) : chez l'émetteur, mandat au compte 673 « Titres annulés (sur \
              exercices antérieurs) » ; chez le destinataire, titre de recettes au compte 773 « Mandats annulés (sur \
              exercices antérieurs) »."
         )),

@@ -100,8 +100,9 @@ pub fn line_accounts_fr(document: &Document, charge: &Charge) -> String {
 
 /// The mention of a document's imputation: on which account and how each side books its lines.
 ///
-/// « Imputation comptable (nomenclature M57) : chez l'émetteur, titre de recettes au compte 70876 « … » ; chez le
-/// destinataire, mandat au compte 62875 « … ». » Lines on several accounts list each, « ou ».
+/// « Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du destinataire) :
+/// chez l'émetteur, titre de recettes au compte 70876 « … » ; chez le destinataire, mandat au compte 62875 « … ». »
+/// Lines on several accounts list each side's, « ou ».
 #[must_use]
 pub fn accounts_mention_fr(document: &Document) -> Option<String> {
     let pairs = document_accounts(document);
@@ -110,9 +111,9 @@ pub fn accounts_mention_fr(document: &Document) -> Option<String> {
     }
     let issuer: Vec<&SideAccount> = pairs.iter().map(|pair| &pair.issuer).collect();
     let recipient: Vec<&SideAccount> = pairs.iter().map(|pair| &pair.recipient).collect();
-    let lines = if pairs.len() > 1 { ", selon la ligne" } else { "" };
     Some(format!(
-        "Imputation comptable (nomenclature M57){lines} : chez l'émetteur, {} ; chez le destinataire, {}.",
+        "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+         destinataire) : chez l'émetteur, {} ; chez le destinataire, {}.",
         sides_fr(&issuer),
         sides_fr(&recipient)
     ))
