@@ -52,6 +52,7 @@ fn rows() -> Result<DatasetRows, Box<dyn std::error::Error>> {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
             source: source.clone(),
         });
         if commune {

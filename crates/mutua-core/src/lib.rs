@@ -66,8 +66,8 @@ pub use money::{
     parse_decimal_exact,
 };
 pub use party::{
-    Address, ConventionId, DispositifId, IdError, InseeCode, InvoicingRequirements, Party, PartyId,
-    PartyKind, Siren, Siret, Source,
+    Address, Article, ConventionId, DispositifId, IdError, InseeCode, InvoicingRequirements, Party, PartyId,
+    PartyKind, PartyNaming, Siren, Siret, Source, may_elide,
 };
 pub use period::{DateRange, Half, Period, PeriodError, Semester, parse_date};
 pub use population::{

@@ -229,6 +229,100 @@ pub struct InvoicingRequirements {
     pub commitment_number: Option<String>,
 }
 
+/// The article a party's legal name takes in running text: « la Métropole Européenne de Lille », « le Syndicat
+/// intercommunal… », « les Régies… », or none for a name used bare. Elision (« l'Établissement… ») and contraction
+/// with « de » and « à » (« du », « au », « des », « aux ») follow from it and from [`Party::elides`]; the
+/// presentation writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Article {
+    /// « le » (masculine singular).
+    Le,
+    /// « la » (feminine singular).
+    La,
+    /// « les » (plural).
+    Les,
+    /// No article: the name is used bare (« Lille Métropole Habitat »).
+    None,
+}
+
+impl Article {
+    /// The spelling used in data files: `le`, `la`, `les` or `none`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Article::Le => "le",
+            Article::La => "la",
+            Article::Les => "les",
+            Article::None => "none",
+        }
+    }
+}
+
+/// How documents name a party, where its `name` alone does not say it. Every field is optional, with the
+/// default [`Party`]'s methods state: a commune's legal person is « Commune de X », a body is named by its
+/// `name`; the métropole and communes take « la », a syndicate « le », another body no article; a name beginning
+/// with a vowel or an h elides « de » and « la ».
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct PartyNaming {
+    /// The legal person's name, as it heads a party block and the e-invoice (« Commune de Lille »), when it is
+    /// not the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// The name the party uses for itself, printed under its legal name (« Ville de Lille »).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_name: Option<String>,
+    /// The article of the legal name in running text, when it is not the default of the party's kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<Article>,
+    /// Whether « de », « le » and « la » elide before the party's name (« Commune d'Hem » or « Commune de Hem »),
+    /// when it is not the default (yes before a vowel or an h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elision: Option<bool>,
+}
+
+impl PartyNaming {
+    /// Whether every field is at its default (nothing to write).
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        self == &PartyNaming::default()
+    }
+}
+
+/// Whether a word begins with a vowel or an h, before which French may elide « de », « le » and « la ».
+#[must_use]
+pub fn may_elide(word: &str) -> bool {
+    word.chars().next().is_some_and(|c| {
+        let lower: String = c.to_lowercase().collect();
+        matches!(
+            lower.as_str(),
+            "a" | "à"
+                | "â"
+                | "ä"
+                | "æ"
+                | "e"
+                | "é"
+                | "è"
+                | "ê"
+                | "ë"
+                | "i"
+                | "î"
+                | "ï"
+                | "o"
+                | "ô"
+                | "ö"
+                | "œ"
+                | "u"
+                | "ù"
+                | "û"
+                | "ü"
+                | "y"
+                | "ÿ"
+                | "h"
+        )
+    })
+}
+
 /// A party: any body that bills, pays, receives or is billed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
@@ -250,6 +344,9 @@ pub struct Party {
     pub address: Address,
     /// What the party requires on invoices addressed to it.
     pub invoicing: InvoicingRequirements,
+    /// How documents name it: legal name, usage name, article, elision (all optional).
+    #[serde(default, skip_serializing_if = "PartyNaming::is_default")]
+    pub naming: PartyNaming,
     /// Where the record came from.
     pub source: Source,
 }
@@ -259,6 +356,35 @@ impl Party {
     #[must_use]
     pub fn is_commune(&self) -> bool {
         self.kind == PartyKind::Commune
+    }
+
+    /// The article of its legal name in running text: the `article` given, or by default « la » for the
+    /// métropole and a commune (« la commune de Lille »), « le » for a syndicate, none for another body.
+    #[must_use]
+    pub fn article(&self) -> Article {
+        self.naming.article.unwrap_or(match self.kind {
+            PartyKind::Metropole | PartyKind::Commune => Article::La,
+            PartyKind::Syndicate => Article::Le,
+            PartyKind::Other => Article::None,
+        })
+    }
+
+    /// The word a preceding « de », « le » or « la » meets: a commune's name (« Commune d'Annœullin »), another
+    /// body's legal name (« l'Établissement public… »).
+    #[must_use]
+    pub fn elided_word(&self) -> &str {
+        match (&self.naming.legal_name, self.kind) {
+            (Some(legal), kind) if kind != PartyKind::Commune => legal,
+            _ => &self.name,
+        }
+    }
+
+    /// Whether « de », « le » and « la » elide before it: the `elision` given, or by default whether
+    /// [`Party::elided_word`] begins with a vowel or an h (an h aspiré, or a commune whose usage keeps « de »
+    /// before its h, says `no`).
+    #[must_use]
+    pub fn elides(&self) -> bool {
+        self.naming.elision.unwrap_or_else(|| may_elide(self.elided_word()))
     }
 }
 

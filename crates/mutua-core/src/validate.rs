@@ -421,6 +421,27 @@ fn check_parties(report: &mut Report<'_>) {
             ),
             _ => {}
         }
+        for (field, text) in
+            [("legal_name", &party.naming.legal_name), ("usage_name", &party.naming.usage_name)]
+        {
+            if text.as_deref().is_some_and(|text| text.trim().is_empty()) {
+                report.push(
+                    &party.source,
+                    field,
+                    Problem::OutOfRange("an empty name (leave the cell out)".into()),
+                );
+            }
+        }
+        if party.naming.elision == Some(true) && !crate::party::may_elide(party.elided_word()) {
+            report.push(
+                &party.source,
+                "elision",
+                Problem::OutOfRange(format!(
+                    "`yes` elides « de » only before a vowel or an h, and `{}` begins with neither",
+                    party.elided_word()
+                )),
+            );
+        }
         if party.invoicing.commitment_required && party.invoicing.commitment_number.is_none() {
             report.push(
                 &party.source,

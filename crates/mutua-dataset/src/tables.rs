@@ -10,8 +10,8 @@ use std::path::Path;
 use mutua_core::{
     ActivityRecord, Address, Amount, CarriedAmount, CeeDeposit, CeeOperation, ConventionId, DateRange,
     Dispositif, DispositifId, Fte, FteCost, GradeCategory, IndexValue, InseeCode, InvoicingRequirements,
-    Membership, Party, PartyId, PopulationRecord, Quantity, REPORT_COMPONENT, Rate, Ratio, Semester, Siren,
-    Siret, Titre, UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
+    Membership, Party, PartyId, PartyNaming, PopulationRecord, Quantity, REPORT_COMPONENT, Rate, Ratio,
+    Semester, Siren, Siret, Titre, UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
 };
 
 use crate::csv_table::{self, Schema, optional, required};
@@ -63,6 +63,10 @@ pub(crate) const PARTIES: Schema = Schema {
         optional("service_code"),
         required("commitment_required"),
         required("commitment_number"),
+        optional("legal_name"),
+        optional("usage_name"),
+        optional("article"),
+        optional("elision"),
     ],
 };
 
@@ -87,6 +91,10 @@ pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
         let service_code = row.optional_text("service_code");
         let commitment_required = row.required("commitment_required", values::yes_no);
         let commitment_number = row.optional_text("commitment_number");
+        let legal_name = row.optional_text("legal_name");
+        let usage_name = row.optional_text("usage_name");
+        let article = row.optional("article", values::article);
+        let elision = row.optional("elision", values::yes_no);
         if let Some(id) = &id
             && let Err(first) = ids.insert(id.clone(), line)
         {
@@ -113,7 +121,22 @@ pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
             Some(postcode),
             Some(city),
             Some(commitment_required),
-        ) = (id, kind, name, siren, siret, insee, line1, postcode, city, commitment_required)
+            Some(article),
+            Some(elision),
+        ) = (
+            id,
+            kind,
+            name,
+            siren,
+            siret,
+            insee,
+            line1,
+            postcode,
+            city,
+            commitment_required,
+            article,
+            elision,
+        )
         else {
             continue;
         };
@@ -128,6 +151,7 @@ pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
             territoire,
             address: Address { lines: [Some(line1), line2].into_iter().flatten().collect(), postcode, city },
             invoicing: InvoicingRequirements { service_code, commitment_required, commitment_number },
+            naming: PartyNaming { legal_name, usage_name, article, elision },
             source,
         });
     }

@@ -239,6 +239,7 @@ pub fn build_batch(
             total_vat: vat,
             total,
             corrects: None,
+            naming: crate::document::Naming::LegalPerson,
         });
     }
     crate::numbering::number_documents(&mut documents, |series| {

@@ -63,7 +63,9 @@ pub mod reconcile;
 mod unit_cost_notice;
 
 pub use batch::build_batch;
-pub use document::{Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, NotIssued};
+pub use document::{
+    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, Naming, NotIssued,
+};
 pub use error::InvoiceError;
 pub use unit_cost_notice::{
     NotDerived, NoticeConvention, NoticeError, NoticeMember, NoticeTariff, UnitCostNotice,

@@ -244,6 +244,8 @@ impl Reader<'_> {
             fingerprint: self.parse(value, "fingerprint")?,
             file: FileRecord { output, name, sha256: self.parse(value, "sha256")?, format, xml },
             lines,
+            // A second-format ledger was written before parties had legal names.
+            naming: mutua_documents::Naming::Mairie,
         })
     }
 }

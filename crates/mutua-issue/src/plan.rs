@@ -55,6 +55,8 @@ fn cancellation(record: &DocumentRecord, batch: &Batch) -> Result<Document, Reco
     document.total = document.total.negated();
     document.issue_date = batch.issue_date;
     document.corrects = Some(record.reference());
+    // Issued now: it names its parties as documents do now, whatever the document it cancels said.
+    document.naming = mutua_documents::Naming::LegalPerson;
     Ok(document)
 }
 
@@ -99,6 +101,7 @@ pub fn plan(
                 renumbered.sequence = record.sequence;
                 renumbered.number = record.number.clone();
                 renumbered.issue_date = record.issue_date;
+                renumbered.naming = record.naming;
                 kept.push((renumbered, position));
             }
             None => to_number.push(document.clone()),

@@ -13,7 +13,7 @@ use mutua_core::{
     Source, VatRegime,
 };
 use mutua_documents::export::{line_kind, vat_code};
-use mutua_documents::{Document, DocumentKind, DocumentRef};
+use mutua_documents::{Document, DocumentKind, DocumentRef, Naming};
 use mutua_einvoice::facturx::OutputFormat;
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +175,10 @@ pub struct DocumentRecord {
     pub file: FileRecord,
     /// Its lines.
     pub lines: Vec<LineRecord>,
+    /// How it names its parties: `legal_person` since parties have legal names; a record without the field was
+    /// issued with the earlier wording ([`Naming::Mairie`]), with which it is rendered again.
+    #[serde(default = "Naming::before_legal_names", skip_serializing_if = "Naming::is_mairie")]
+    pub naming: Naming,
 }
 
 /// The file of an issued document.
@@ -414,6 +418,7 @@ impl DocumentRecord {
             fingerprint: Sha256::from_bytes(document.fingerprint_bytes()),
             file,
             lines: document.lines.iter().map(LineRecord::of).collect(),
+            naming: document.naming,
         }
     }
 
@@ -452,6 +457,7 @@ impl DocumentRecord {
             total_vat: self.total_vat,
             total: self.total,
             corrects,
+            naming: self.naming,
         })
     }
 }

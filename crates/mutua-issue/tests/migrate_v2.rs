@@ -166,6 +166,8 @@ fn the_current_version_keeps_every_converted_document_and_renders_it_byte_for_by
     // The same data as the fixture's second run: nothing new, and every document in force is written again from
     // today's computation — refused unless its bytes are the recorded ones.
     let converted = FileLedger::open(&ledger, "test", LockWait::Fail).unwrap().0.records().to_vec();
+    // Issued before parties had legal names: rendered again with the names they were printed with.
+    assert!(converted.iter().all(|r| r.naming == mutua_documents::Naming::Mairie));
     let report = issue_to_directory(&dataset_with_registre(3), &options(25), &target, &NoProgress).unwrap();
     // Only the invoices whose printing reaches the 20,000-page tier are issued anew: the earlier version priced
     // them on one blended line, today's on one line per tier (and the amount where an amendment cut the
@@ -220,6 +222,10 @@ fn the_current_version_keeps_every_converted_document_and_renders_it_byte_for_by
     assert_eq!(issued.len(), 10, "five credit notes and five invoices");
     let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
     let credit_note = issued.iter().find(|d| d.record.corrects.is_some()).unwrap();
+    // Documents issued now name the legal person, and their records say so.
+    assert!(issued.iter().all(|d| d.record.naming == mutua_documents::Naming::LegalPerson));
+    let entry = serde_json::to_string(&credit_note.record).unwrap();
+    assert!(entry.ends_with(r#","naming":"legal_person"}"#), "{entry}");
     let row = lines.lines().find(|row| row.starts_with(&credit_note.record.number)).unwrap();
     assert!(row.contains(",Annulation — "), "{row}");
 }

@@ -51,6 +51,7 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
             source: Source::code(),
         };
         parties.insert(mel.id.clone(), mel);
@@ -106,6 +107,7 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -132,6 +134,7 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);

@@ -35,7 +35,7 @@ use mutua_core::{Amount, Dataset, Party, Rounding, VatRegime};
 use rust_decimal::Decimal;
 
 use mutua_documents::present::{basis_fr, document_line_label_fr, unit_fr};
-use mutua_documents::{Document, DocumentKind, InvoiceError, present};
+use mutua_documents::{Document, DocumentKind, InvoiceError, Naming, present};
 
 pub use crate::error::EInvoiceError;
 
@@ -106,8 +106,10 @@ pub struct PostalAddress {
 /// The seller or the buyer (BG-4, BG-7).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TradeParty {
-    /// Name (BT-27, BT-44).
+    /// Name (BT-27, BT-44): the legal person.
     pub name: String,
+    /// Trading name (BT-28, BT-45): the name the party uses for itself (« Ville de Lille »), when it has one.
+    pub trading_name: Option<String>,
     /// Global identifier (BT-29, BT-46): the SIREN.
     pub global_id: Option<Identifier>,
     /// Legal registration identifier (BT-30, BT-47): the SIRET, which Chorus Pro routes on.
@@ -305,7 +307,7 @@ fn clean(text: &str) -> Option<String> {
     (!replaced.is_empty()).then(|| replaced.to_owned())
 }
 
-fn trade_party(party: &Party, name: String, vat: bool) -> TradeParty {
+fn trade_party(party: &Party, name: String, trading_name: Option<&str>, vat: bool) -> TradeParty {
     let lines: Vec<String> = party.address.lines.iter().filter_map(|line| clean(line)).collect();
     let address = PostalAddress {
         postcode: clean(&party.address.postcode),
@@ -317,6 +319,7 @@ fn trade_party(party: &Party, name: String, vat: bool) -> TradeParty {
     };
     TradeParty {
         name: clean(&name).unwrap_or_default(),
+        trading_name: trading_name.and_then(clean),
         global_id: Some(Identifier { id: party.siren.to_string(), scheme: SCHEME_SIRENE.to_owned() }),
         legal_id: Some(Identifier { id: party.siret.to_string(), scheme: SCHEME_SIRENE.to_owned() }),
         vat_id: if vat { french_vat_number(party.siren.as_str()) } else { None },
@@ -451,6 +454,11 @@ pub fn build(
     let vat_breakdown = vat_breakdown(&lines)?;
     let signed = |amount: Amount| if credit_note { negate(amount) } else { amount };
     let period = document.semester.period();
+    // The usage name, which documents issued before parties had legal names did not give.
+    let trading_name = |party| match document.naming {
+        Naming::LegalPerson => present::names::usage_name(party),
+        Naming::Mairie => None,
+    };
     Ok(CiiInvoice {
         business_process: clean(&options.business_process),
         guideline: GUIDELINE_EN16931.to_owned(),
@@ -459,15 +467,27 @@ pub fn build(
         issue_date: document.issue_date,
         lines,
         buyer_reference: recipient.invoicing.service_code.as_deref().and_then(clean),
-        seller: trade_party(issuer, present::issuer_name(issuer), taxable),
-        buyer: trade_party(recipient, present::recipient_name(recipient), false),
+        seller: trade_party(
+            issuer,
+            present::block_name(issuer, present::Side::Issuer, document.naming),
+            trading_name(issuer),
+            taxable,
+        ),
+        buyer: trade_party(
+            recipient,
+            present::block_name(recipient, present::Side::Recipient, document.naming),
+            trading_name(recipient),
+            false,
+        ),
         order_reference: recipient.invoicing.commitment_number.as_deref().and_then(clean),
         commitment_required: recipient.invoicing.commitment_required,
         currency: CURRENCY.to_owned(),
         vat_breakdown,
         period: Some(BillingPeriod { start: period.first(), end: period.last() }),
         delivery_date: Some(period.last()),
-        payment_terms: present::payment_terms_fr(document.kind, issuer).as_deref().and_then(clean),
+        payment_terms: present::payment_terms_fr(document.kind, issuer, document.naming)
+            .as_deref()
+            .and_then(clean),
         totals: Totals {
             line_total: signed(document.total_net),
             tax_basis_total: signed(document.total_net),

@@ -168,6 +168,7 @@ fn write_party(xml: &mut Xml, element: &str, party: &TradeParty) -> io::Result<(
     if let Some(legal) = &party.legal_id {
         xml.start("ram:SpecifiedLegalOrganization")?;
         xml.element("ram:ID", Some(("schemeID", &legal.scheme)), &legal.id)?;
+        xml.optional("ram:TradingBusinessName", party.trading_name.as_deref())?;
         xml.end("ram:SpecifiedLegalOrganization")?;
     }
     if let Some(address) = &party.address {
