@@ -52,6 +52,7 @@ fn rows() -> Result<DatasetRows, Box<dyn std::error::Error>> {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: source.clone(),
         });
         if commune {

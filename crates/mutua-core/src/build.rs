@@ -179,6 +179,7 @@ impl DatasetBuilder {
                     territoire: None,
                     address: Address::default(),
                     invoicing: InvoicingRequirements::default(),
+                    payment: crate::party::PaymentDetails::default(),
                     source,
                 },
             );
@@ -492,6 +493,7 @@ impl ConventionBuilder {
                 eligibility: Vec::new(),
                 eligibility_check: EligibilityCheck::default(),
                 regularisation: None,
+                payment_term_days: None,
                 source,
             }),
             _ => None,

@@ -137,6 +137,11 @@ pub struct Document {
     pub total: Amount,
     /// For a credit note or a cancellation: the document it cancels.
     pub corrects: Option<DocumentRef>,
+    /// What it states besides its lines (an invoice's due date, a cancellation's reason), fixed at issue. `None`
+    /// for a document of a ledger written before they were recorded: it is printed as it was then
+    /// (`docs/mentions.md`).
+    #[serde(default)]
+    pub particulars: Option<crate::particulars::Particulars>,
 }
 
 impl Document {

@@ -51,6 +51,7 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         parties.insert(mel.id.clone(), mel);
@@ -106,6 +107,7 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -132,6 +134,7 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -175,6 +178,7 @@ impl Builder {
             eligibility: Vec::new(),
             eligibility_check: EligibilityCheck::EachYear,
             regularisation: None,
+            payment_term_days: None,
             terms,
             source: Source::code(),
         };

@@ -83,6 +83,9 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
         if let Some(number) = &party.invoicing.commitment_number {
             add(&mut texts, source, "commitment_number", number);
         }
+        if let Some(accountant) = &party.payment.accountant {
+            add(&mut texts, source, "accountant", accountant);
+        }
     }
     for dispositif in dataset.dispositifs.values() {
         add(&mut texts, &dispositif.source, "name", &dispositif.name);
