@@ -244,7 +244,7 @@ fn every_credit_note_and_cancellation_states_what_changed_and_negative_lines_hav
             None => line.to_owned(),
         }
     });
-    expected.insert(registre.clone(), "Activité du 1er semestre 2026 corrigée (Registre");
+    expected.insert(registre.clone(), "Activité du 1er semestre 2026 corrigée pour « Registre");
 
     // Tariff: the price of the archives' linear metre.
     let archives = billed("archives", "invoice");
@@ -252,7 +252,7 @@ fn every_credit_note_and_cancellation_states_what_changed_and_negative_lines_hav
         line.replace("price = \"7.50\"", "price = \"7.60\"")
     });
     for member in &archives {
-        expected.entry(member.clone()).or_insert("Tarif modifié (");
+        expected.entry(member.clone()).or_insert("Tarif modifié pour « ");
     }
 
     // Population: one more inhabitant (population municipale 2023) for a CEP member billed by inhabitant, whose
@@ -277,7 +277,7 @@ fn every_credit_note_and_cancellation_states_what_changed_and_negative_lines_hav
             line.to_owned()
         }
     });
-    expected.insert(cep.clone(), "Population corrigée (Conseil en Énergie Partagé");
+    expected.insert(cep.clone(), "Population corrigée pour « Conseil en Énergie Partagé");
 
     // Membership: a commune invoiced by the MEL, under 15 000 inhabitants, joins the CEP on 1 January 2026.
     let members: BTreeSet<String> = rows(data, "memberships.csv")
@@ -296,7 +296,7 @@ fn every_credit_note_and_cancellation_states_what_changed_and_negative_lines_hav
     let mut memberships = std::fs::read_to_string(data.join("memberships.csv")).unwrap();
     memberships.push_str(&format!("cep-2021,{joiner},2026-01-01,\n"));
     std::fs::write(data.join("memberships.csv"), memberships).unwrap();
-    expected.insert(joiner.clone(), "Adhésion ajoutée (Conseil en Énergie Partagé");
+    expected.insert(joiner.clone(), "Adhésion ajoutée pour « Conseil en Énergie Partagé");
 
     // Payment notices: a commune paid only for housing files is paid nothing any more (its notice is cancelled,
     // not replaced); another one handled one more file.
@@ -355,17 +355,22 @@ fn every_credit_note_and_cancellation_states_what_changed_and_negative_lines_hav
                 assert!(page.contains(&format!("Motif {reason}")), "{number}: {page}");
                 assert!(page.contains("Une nouvelle facture est émise pour le même semestre"), "{number}");
                 assert!(page.contains("Le titre de recettes de la facture n°"), "{number}");
+                assert!(text.contains("Annulation de la facture n° FAC-MEL-2026-"), "{number}: {text}");
             }
             "cancellation" => {
                 assert!(
-                    page.contains("Motif Activité du 1er semestre 2026 corrigée (Lutte contre la non-décence de l'habitat"),
+                    page.contains("Motif Activité du 1er semestre 2026 corrigée pour « Lutte contre la non-décence de l'habitat"),
                     "{number}: {page}"
                 );
+                assert!(
+                    text.contains("Annulation de l'avis de versement n° AVI-MEL-2026-"),
+                    "{number}: {text}"
+                );
                 if recipient == ended {
-                    assert!(page.contains("Aucun nouveau document n'est émis"), "{number}: {page}");
+                    assert!(page.contains("; aucun nouveau document n'est émis"), "{number}: {page}");
                 } else {
                     assert!(
-                        page.contains("Un nouveau document est émis pour la même période"),
+                        page.contains("; un nouveau document est émis pour la même période"),
                         "{number}: {page}"
                     );
                 }

@@ -333,3 +333,182 @@ pub fn correction_reason(cancelled: &Document, replacement: Option<&Document>) -
     }
     CorrectionReason { replaced: replacement.is_some(), changes: changes.into_iter().collect() }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::{BatchOptions, build_batch};
+    use mutua_core::{ConventionBuilder, DatasetBuilder, Rule};
+
+    /// An invoice of a commune for the CEP (per inhabitant) and the registre (per procedure), and its dataset.
+    pub(crate) fn invoice() -> (mutua_core::ValidatedDataset, Document) {
+        let since = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
+        let dataset = DatasetBuilder::new("test", "2026-S1")
+            .metropole("MEL", "Métropole Européenne de Lille", "200093201")
+            .commune("59005", "Allennes-les-Marais", "215900051", 1523)
+            .dispositif("cep", "Conseil en énergie partagé")
+            .dispositif("registre", "Registre dématérialisé")
+            .convention(ConventionBuilder::new("cep", "cep", "MEL", since).component(
+                "habitants",
+                "Conseil en énergie partagé",
+                Rule::per_inhabitant("1.20".parse().unwrap()),
+            ))
+            .convention(ConventionBuilder::new("registre", "registre", "MEL", since).component(
+                "procedures",
+                "Registre",
+                Rule::unit_price("420".parse().unwrap(), "consultation", "procédure", &["PROCEDURE"]),
+            ))
+            .member("cep", "59005", since, None)
+            .member("registre", "59005", since, None)
+            .activity("registre", "59005", "2026-S1", ("consultation", "PROCEDURE"), "2")
+            .build()
+            .unwrap();
+        let allocation = mutua_alloc::allocate(&dataset, "2026-S1".parse().unwrap()).unwrap();
+        let issue_date = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
+        let batch =
+            build_batch(&dataset, &allocation, &BatchOptions { issue_date, series_start: BTreeMap::new() })
+                .unwrap();
+        let invoice = batch.documents.into_iter().next().unwrap();
+        assert_eq!(invoice.lines.len(), 2);
+        (dataset, invoice)
+    }
+
+    fn id(text: &str) -> DispositifId {
+        DispositifId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_reason_names_the_input_that_changed() {
+        let (_, old) = invoice();
+        let semester: Semester = "2026-S1".parse().unwrap();
+        fn line<'a>(document: &'a mut Document, dispositif: &str) -> &'a mut Charge {
+            document.lines.iter_mut().find(|c| c.dispositif.as_str() == dispositif).unwrap()
+        }
+
+        let edit = |change: &dyn Fn(&mut Document)| {
+            let mut new = old.clone();
+            change(&mut new);
+            new
+        };
+        let cases: Vec<(&str, Option<Document>, Vec<Change>)> = vec![
+            (
+                "population",
+                Some(edit(&|d| {
+                    if let BasisKind::PerInhabitant { population, .. } = &mut line(d, "cep").basis.kind {
+                        population.inhabitants += 1;
+                    }
+                    line(d, "cep").amount = mutua_core::Amount::from_cents(91_440);
+                })),
+                vec![Change::Population { dispositif: id("cep") }],
+            ),
+            (
+                "rate",
+                Some(edit(&|d| {
+                    if let BasisKind::PerInhabitant { rate_per_year, .. } = &mut line(d, "cep").basis.kind {
+                        *rate_per_year = Decimal::new(130, 2);
+                    }
+                    line(d, "cep").basis.unit_price = Some(Decimal::new(65, 2));
+                })),
+                vec![Change::Tariff { dispositif: id("cep") }],
+            ),
+            (
+                "activity",
+                Some(edit(&|d| {
+                    if let BasisKind::Units { units, .. } = &mut line(d, "registre").basis.kind {
+                        *units = Decimal::from(3);
+                    }
+                    line(d, "registre").basis.quantity = Some(Decimal::from(3));
+                })),
+                vec![Change::Activity { dispositif: id("registre"), semester }],
+            ),
+            (
+                "activity fallen to nothing: the line goes, not the membership",
+                Some(edit(&|d| d.lines.retain(|c| c.dispositif.as_str() != "registre"))),
+                vec![Change::Activity { dispositif: id("registre"), semester }],
+            ),
+            (
+                "membership ended",
+                Some(edit(&|d| d.lines.retain(|c| c.dispositif.as_str() != "cep"))),
+                vec![Change::MembershipEnded { dispositif: id("cep") }],
+            ),
+            (
+                "dates of membership",
+                Some(edit(&|d| {
+                    line(d, "cep").basis.presence = Some(mutua_alloc::trace::PresenceTrace {
+                        measure: 120,
+                        period_measure: 181,
+                        months: false,
+                        first: NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
+                        last: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+                        day_count: None,
+                    });
+                })),
+                vec![Change::MembershipDates { dispositif: id("cep") }],
+            ),
+            (
+                "label",
+                Some(edit(&|d| line(d, "cep").label.push('!'))),
+                vec![Change::Label { dispositif: id("cep") }],
+            ),
+            (
+                "nothing due any more",
+                None,
+                vec![
+                    Change::Activity { dispositif: id("registre"), semester },
+                    Change::MembershipEnded { dispositif: id("cep") },
+                ],
+            ),
+        ];
+        for (case, new, expected) in cases {
+            let reason = correction_reason(&old, new.as_ref());
+            assert_eq!(reason.changes, expected, "{case}");
+            assert_eq!(reason.replaced, new.is_some(), "{case}");
+        }
+        // A membership added: the new document bills a convention the cancelled one did not.
+        let mut without = old.clone();
+        without.lines.retain(|c| c.dispositif.as_str() != "cep");
+        let reason = correction_reason(&without, Some(&old));
+        assert_eq!(reason.changes, vec![Change::MembershipAdded { dispositif: id("cep") }]);
+    }
+
+    #[test]
+    fn the_due_date_is_the_longest_term_of_the_conventions_billed() {
+        let (dataset, invoice) = invoice();
+        let issue = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
+        assert_eq!(
+            invoice.particulars.as_ref().and_then(|p| p.payment),
+            Some(PaymentDue { term_days: 30, due_date: NaiveDate::from_ymd_opt(2026, 8, 14).unwrap() })
+        );
+        let mut dataset = dataset.into_inner();
+        for (convention, days) in [("cep", 45), ("registre", 60)] {
+            let id = mutua_core::ConventionId::parse(convention).unwrap();
+            dataset.conventions.get_mut(&id).unwrap().payment_term_days = Some(days);
+        }
+        let due = payment_due(&dataset, &invoice.lines, issue);
+        assert_eq!(
+            due,
+            PaymentDue { term_days: 60, due_date: NaiveDate::from_ymd_opt(2026, 9, 13).unwrap() }
+        );
+        let cep_only: Vec<Charge> =
+            invoice.lines.iter().filter(|c| c.dispositif.as_str() == "cep").cloned().collect();
+        assert_eq!(payment_due(&dataset, &cep_only, issue).term_days, 45);
+    }
+
+    #[test]
+    fn a_negative_amount_has_a_negative_quantity_and_a_positive_price() {
+        let (_, invoice) = invoice();
+        let mut line = invoice.lines[0].clone();
+        let quantity = line.basis.quantity.unwrap();
+        let cases = [
+            (line.amount, quantity),
+            (line.amount.negated(), -quantity),
+            (mutua_core::Amount::ZERO, quantity),
+        ];
+        for (amount, expected) in cases {
+            line.amount = amount;
+            assert_eq!(signed_quantity(&line), Some(expected), "{amount}");
+        }
+        line.basis.quantity = None;
+        assert_eq!(signed_quantity(&line), None);
+    }
+}

@@ -190,6 +190,16 @@ pub fn select(dataset: &Dataset, document: &Document, issuer: &Party) -> Vec<Men
     mentions
 }
 
+/// A kind of document with its definite article: « la facture », « l'avoir », « l'avis de versement », « l'état
+/// d'imputation ».
+#[must_use]
+pub fn kind_with_article(kind: DocumentKind) -> String {
+    match kind {
+        DocumentKind::Invoice => "la facture".to_owned(),
+        other => format!("l'{}", other.name_fr()),
+    }
+}
+
 /// "30 jours", "1 jour".
 fn days_fr(days: u32) -> String {
     if days == 1 { "1 jour".to_owned() } else { format!("{days} jours") }
@@ -266,8 +276,7 @@ pub fn mention_fr(mention: &Mention) -> String {
             let those = if dispositifs.len() > 1 { "ces services" } else { "ce service" };
             format!(
                 "Lignes {} : remboursement des frais de fonctionnement de {those} selon l'article D5211-16 du CGCT, \
-                 coût unitaire de fonctionnement × nombre d'unités de fonctionnement ; le coût unitaire, établi \
-                 d'après le dernier compte administratif, est notifié chaque année.",
+                 coût unitaire de fonctionnement × nombre d'unités de fonctionnement (détail en annexe).",
                 quoted_list(dispositifs)
             )
         }
@@ -299,13 +308,12 @@ pub fn mention_fr(mention: &Mention) -> String {
         }
         Mention::Cancellation { cancelled, replaced } => {
             let cancelled = cancelled.as_ref().map_or_else(String::new, |(kind, number, date)| {
-                let article = if *kind == DocumentKind::Invoice { "la " } else { "l'" };
-                format!("{article}{} n° {number} du {}", kind.name_fr(), date_fr(*date))
+                format!("{} n° {number} du {}", kind_with_article(*kind), date_fr(*date))
             });
             let next = if *replaced {
-                "Un nouveau document est émis pour la même période."
+                "un nouveau document est émis pour la même période."
             } else {
-                "Aucun nouveau document n'est émis : plus rien n'est dû à ce titre pour la période."
+                "aucun nouveau document n'est émis : plus rien n'est dû à ce titre pour la période."
             };
             format!(
                 "Le présent avis annule en totalité {cancelled} ; {next} Un document émis n'est jamais modifié ni \
@@ -332,7 +340,7 @@ pub fn mention_fr(mention: &Mention) -> String {
     }
 }
 
-/// One change in French: « activité du 1er semestre 2026 corrigée (Registre dématérialisé …) ».
+/// One change in French: « activité du 1er semestre 2026 corrigée pour « Registre dématérialisé … » ».
 fn change_fr(dataset: &Dataset, change: &Change) -> String {
     let what = match change {
         Change::Activity { semester, .. } => format!("activité du {} corrigée", semester.label_fr()),
@@ -351,13 +359,164 @@ fn change_fr(dataset: &Dataset, change: &Change) -> String {
     };
     let dispositif = change.dispositif();
     let name = dataset.dispositifs.get(dispositif).map_or_else(|| dispositif.to_string(), |d| d.name.clone());
-    format!("{what} ({name})")
+    format!("{what} pour «\u{a0}{name}\u{a0}»")
 }
 
-/// The reason of a cancellation in French, for its « Motif » row: « activité du 1er semestre 2026 corrigée
-/// (Registre …) ; adhésion ajoutée (Conseil en énergie partagé) ».
+/// The reason of a cancellation in French, for its « Motif » row: « Activité du 1er semestre 2026 corrigée pour
+/// « Registre … » ; adhésion ajoutée pour « Conseil en Énergie Partagé (CEP) » ».
 #[must_use]
 pub fn reason_fr(dataset: &Dataset, reason: &CorrectionReason) -> String {
     let changes: Vec<String> = reason.changes.iter().map(|change| change_fr(dataset, change)).collect();
     super::format::capitalise(&changes.join(" ; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::particulars::Particulars;
+    use mutua_alloc::trace::Unit;
+    use rust_decimal::Decimal;
+
+    fn kinds(mentions: &[Mention]) -> Vec<&'static str> {
+        mentions
+            .iter()
+            .map(|mention| match mention {
+                Mention::Vat { .. } => "vat",
+                Mention::PaymentTerms(_) => "terms",
+                Mention::PaymentMeans { .. } => "means",
+                Mention::NoDiscountNoPenalty => "no penalty",
+                Mention::Recourse => "recourse",
+                Mention::UnitCost { .. } => "D5211-16",
+                Mention::Carried { .. } => "D1611-1",
+                Mention::CreditNoteSettlement { .. } => "credit note",
+                Mention::Cancellation { .. } => "cancellation",
+                Mention::RefundPayment => "refund",
+                Mention::RefundAccounts => "refund accounts",
+                Mention::RefundUnderThreshold { .. } => "refund threshold",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_mention_is_printed_where_its_rule_applies() {
+        let (dataset, invoice) = crate::particulars::tests::invoice();
+        let issuer = dataset.party(&invoice.issuer).unwrap().clone();
+        let edit = |change: &dyn Fn(&mut Document)| {
+            let mut document = invoice.clone();
+            change(&mut document);
+            document
+        };
+        let invoice_mentions = ["vat", "terms", "means", "no penalty", "recourse"];
+        let cases: Vec<(&str, Document, Vec<&str>)> = vec![
+            ("an invoice by inhabitant and by procedure", invoice.clone(), invoice_mentions.to_vec()),
+            (
+                "a line resting on a unit cost",
+                edit(&|d| {
+                    d.lines[1].basis.kind = BasisKind::UnitCost {
+                        units: Decimal::from(2),
+                        unit_label: "équivalent PC".into(),
+                        unit_cost: Decimal::from(420),
+                        basis: mutua_core::ValuationBasis::Forecast,
+                        year: 2026,
+                    };
+                }),
+                [&invoice_mentions[..], &["D5211-16"]].concat(),
+            ),
+            (
+                "an amount carried in under the threshold",
+                edit(&|d| {
+                    d.lines[0].kind =
+                        ChargeKind::Carried { semester: "2025-S2".parse().unwrap(), regularises: None };
+                    d.lines[0].basis.unit = Unit::Carried;
+                }),
+                [&invoice_mentions[..], &["D1611-1"]].concat(),
+            ),
+            ("a credit note", edit(&|d| d.kind = DocumentKind::CreditNote), vec!["vat", "credit note"]),
+            ("a cancellation", edit(&|d| d.kind = DocumentKind::Cancellation), vec!["cancellation", "vat"]),
+            (
+                "a refund of more than 15 €",
+                edit(&|d| d.kind = DocumentKind::Refund),
+                vec!["refund", "refund accounts", "vat"],
+            ),
+            (
+                "a refund under 15 €",
+                edit(&|d| {
+                    d.kind = DocumentKind::Refund;
+                    d.total = Amount::from_cents(-1_200);
+                }),
+                vec!["refund", "refund accounts", "refund threshold", "vat"],
+            ),
+            ("a payment notice: its own mentions", edit(&|d| d.kind = DocumentKind::PaymentNotice), vec![]),
+        ];
+        for (case, document, expected) in cases {
+            assert_eq!(kinds(&select(&dataset, &document, &issuer)), expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn mentions_in_french() {
+        let (dataset, invoice) = crate::particulars::tests::invoice();
+        let mut issuer = dataset.party(&invoice.issuer).unwrap().clone();
+        let texts = |document: &Document, issuer: &Party| -> Vec<String> {
+            select(&dataset, document, issuer).iter().map(mention_fr).collect()
+        };
+        let printed = texts(&invoice, &issuer);
+        assert_eq!(
+            printed[1],
+            "Conditions de paiement : à régler dans les 30 jours suivant la date d'émission, soit au plus tard le 14 \
+             août 2026."
+        );
+        assert_eq!(
+            printed[2],
+            "Paiement au comptable public assignataire de l'émetteur, selon l'avis des sommes à payer du titre de \
+             recettes, en rappelant le numéro de la facture."
+        );
+        assert!(printed.iter().all(|text| !text.contains("délai global")), "{printed:?}");
+        issuer.payment = mutua_core::PaymentDetails {
+            accountant: Some("Service de gestion comptable de Lille Métropole".into()),
+            iban: Some(mutua_core::Iban::parse("FR1420041010050500013M02606").unwrap()),
+            bic: Some(mutua_core::Bic::parse("BDFEFRPPCCT").unwrap()),
+        };
+        assert_eq!(
+            texts(&invoice, &issuer)[2],
+            "Paiement au comptable public assignataire, Service de gestion comptable de Lille Métropole, par virement \
+             au compte IBAN\u{a0}FR14\u{a0}2004\u{a0}1010\u{a0}0505\u{a0}0001\u{a0}3M02\u{a0}606, BIC\u{a0}BDFEFRPPCCT, \
+             en rappelant le numéro de la facture."
+        );
+        // A cancellation says whether a new document replaces the one it cancels.
+        let mut cancellation = invoice.clone();
+        cancellation.kind = DocumentKind::Cancellation;
+        cancellation.corrects = Some(crate::DocumentRef {
+            kind: DocumentKind::PaymentNotice,
+            number: "AVI-MEL-2026-00002".into(),
+            issue_date: NaiveDate::from_ymd_opt(2026, 7, 15).unwrap(),
+        });
+        for (replaced, expected) in [
+            (true, "; un nouveau document est émis pour la même période."),
+            (false, "; aucun nouveau document n'est émis : plus rien n'est dû à ce titre pour la période."),
+        ] {
+            cancellation.particulars = Some(Particulars {
+                payment: None,
+                reason: Some(CorrectionReason { replaced, changes: Vec::new() }),
+            });
+            let text = &texts(&cancellation, &issuer)[0];
+            assert!(text.starts_with("Le présent avis annule en totalité l'avis de versement n° AVI-MEL-2026-00002 du 15 juillet 2026"), "{text}");
+            assert!(text.contains(expected), "{text}");
+        }
+        let reason = CorrectionReason {
+            replaced: true,
+            changes: vec![
+                Change::Activity {
+                    dispositif: mutua_core::DispositifId::parse("registre").unwrap(),
+                    semester: "2026-S1".parse().unwrap(),
+                },
+                Change::MembershipAdded { dispositif: mutua_core::DispositifId::parse("cep").unwrap() },
+            ],
+        };
+        assert_eq!(
+            reason_fr(&dataset, &reason),
+            "Activité du 1er semestre 2026 corrigée pour «\u{a0}Registre dématérialisé\u{a0}» ; adhésion ajoutée pour \
+             «\u{a0}Conseil en énergie partagé\u{a0}»"
+        );
+    }
 }

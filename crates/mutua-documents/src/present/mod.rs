@@ -292,10 +292,16 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
     // A credit note or a cancellation repeats the issued lines, negated: their computation is explained in the
     // annex of the document it cancels, which it names.
     if let Some(cancelled) = &document.corrects {
+        // « la facture », « l'avis de versement »; a document issued before its particulars were recorded keeps the
+        // wording it was printed with.
+        let named = if document.particulars.is_some() {
+            mentions::kind_with_article(cancelled.kind)
+        } else {
+            format!("la {}", cancelled.kind.name_fr())
+        };
         let mut explained = vec![format!(
-            "Le présent document annule, ligne par ligne, la {} n° {} du {} ; le détail du calcul de chaque ligne \
+            "Le présent document annule, ligne par ligne, {named} n° {} du {} ; le détail du calcul de chaque ligne \
              figure en annexe de ce document.",
-            cancelled.kind.name_fr(),
             cancelled.number,
             date_fr(cancelled.issue_date)
         )];
@@ -306,7 +312,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
                 .map(|c| format!("  {} : {}", document_line_label_fr(document, c), c.amount.format_fr())),
         );
         sections.push(AnnexSection {
-            heading: format!("Annulation de la {} n° {}", cancelled.kind.name_fr(), cancelled.number),
+            heading: format!("Annulation de {named} n° {}", cancelled.number),
             lines: explained,
         });
     }
