@@ -362,7 +362,9 @@ fn every_document_names_the_legal_persons_with_their_articles() {
                 "59350" => "la commune de Lille",
                 other => panic!("unexpected issuer {other}"),
             };
-            assert!(text.contains(&format!("émis par {issuer}")), "{number}: « émis par {issuer} »");
+            // Named in the running text: whose accountant is paid.
+            let paid = format!("comptable public assignataire de {issuer}");
+            assert!(text.contains(&paid), "{number}: « {paid} »");
         }
         if matches!(kind, "invoice" | "credit_note") {
             let shown =
@@ -406,7 +408,7 @@ fn every_document_names_the_legal_persons_with_their_articles() {
             "invoice",
             vec![
                 "Commune de Lille (Ville de Lille)",
-                "émis par la commune de Lille",
+                "comptable public assignataire de la commune de Lille",
                 "(dû par la Métropole Européenne de Lille)",
             ],
         ),

@@ -180,6 +180,7 @@ impl DatasetBuilder {
                     address: Address::default(),
                     invoicing: InvoicingRequirements::default(),
                     naming: PartyNaming::default(),
+                    payment: crate::party::PaymentDetails::default(),
                     source,
                 },
             );
@@ -493,6 +494,7 @@ impl ConventionBuilder {
                 eligibility: Vec::new(),
                 eligibility_check: EligibilityCheck::default(),
                 regularisation: None,
+                payment_term_days: None,
                 source,
             }),
             _ => None,

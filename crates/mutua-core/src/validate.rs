@@ -579,6 +579,18 @@ fn check_convention(report: &mut Report<'_>, convention: &Convention) {
             check_rule(report, convention, &format!("{field}.rule"), &component.rule);
         }
     }
+    if let Some(days) = convention.payment_term_days
+        && !(1..=crate::convention::MAX_PAYMENT_TERM_DAYS).contains(&days)
+    {
+        report.push(
+            source,
+            "payment_term_days",
+            Problem::OutOfRange(format!(
+                "délai de paiement de {days} jours : il va de 1 à {} jours à compter de la date d'émission",
+                crate::convention::MAX_PAYMENT_TERM_DAYS
+            )),
+        );
+    }
     for (index, eligibility) in convention.eligibility.iter().enumerate() {
         if let Eligibility::PopulationBelow { threshold: 0, .. } = eligibility {
             report.push(source, format!("eligibility[{index}].threshold"), Problem::NotPositive("0".into()));

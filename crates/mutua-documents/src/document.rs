@@ -170,6 +170,11 @@ pub struct Document {
     /// naming it was issued with.
     #[serde(default)]
     pub naming: Naming,
+    /// What it states besides its lines (an invoice's due date, a cancellation's reason), fixed at issue. `None`
+    /// for a document of a ledger written before they were recorded: it is printed as it was then
+    /// (`docs/mentions.md`).
+    #[serde(default)]
+    pub particulars: Option<crate::particulars::Particulars>,
 }
 
 impl Document {

@@ -291,7 +291,7 @@ fn a_refund_is_presented_as_an_amount_paid_back_with_its_basis_and_accounts() {
     assert_eq!(
         items[0],
         (
-            "Régularisation 2025 sur coût réel — Coût complet geo\nConvention : Convention geo du 1er janvier 2020 — \
+            "Régularisation 2025 sur coût réel — Coût complet geo\nActe : Convention geo du 1er janvier 2020 — \
              compte 673",
             "Réalisé 5\u{202f}000,00\u{a0}€ − facturé 6\u{202f}000,00\u{a0}€ (exercice 2025)",
             "-1\u{202f}000,00\u{a0}€"

@@ -52,6 +52,7 @@ impl Builder {
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
             naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         parties.insert(mel.id.clone(), mel);
@@ -108,6 +109,7 @@ impl Builder {
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
             naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -135,6 +137,7 @@ impl Builder {
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
             naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -178,6 +181,7 @@ impl Builder {
             eligibility: Vec::new(),
             eligibility_check: EligibilityCheck::EachYear,
             regularisation: None,
+            payment_term_days: None,
             terms,
             source: Source::code(),
         };

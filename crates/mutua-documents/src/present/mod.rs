@@ -3,6 +3,7 @@
 //! the documents carry numbers and typed traces; only this module words them.
 
 pub mod format;
+pub mod mentions;
 pub mod names;
 pub mod reconciliation;
 pub mod statement;
@@ -119,6 +120,29 @@ pub fn payment_terms_fr(kind: DocumentKind, issuer: &Party, naming: Naming) -> O
         )),
         _ => None,
     }
+}
+
+/// The payment terms of an invoice, or how a credit note's amount is settled, as printed on `document` (also the
+/// Factur-X BT-20). A document issued before its particulars were recorded keeps the wording it was issued with
+/// ([`payment_terms_fr`]). `None` for documents that are not invoices or credit notes.
+#[must_use]
+pub fn document_payment_terms_fr(dataset: &Dataset, document: &Document, issuer: &Party) -> Option<String> {
+    if document.particulars.is_none() {
+        return payment_terms_fr(document.kind, issuer, document.naming);
+    }
+    let texts: Vec<String> = mentions::select(dataset, document, issuer)
+        .iter()
+        .filter(|mention| {
+            matches!(
+                mention,
+                mentions::Mention::PaymentTerms(_)
+                    | mentions::Mention::PaymentMeans { .. }
+                    | mentions::Mention::CreditNoteSettlement { .. }
+            )
+        })
+        .map(mentions::mention_fr)
+        .collect();
+    (!texts.is_empty()).then(|| texts.join(" "))
 }
 
 /// The earlier block names: « Mairie de Lille », « Ville d'Armentières », « Mairie du Maisnil ».
@@ -238,15 +262,33 @@ pub fn document_line_label_fr(document: &Document, charge: &Charge) -> String {
     if document.corrects.is_some() { format!("Annulation — {label}") } else { label }
 }
 
+/// The act a line cites: the terms (the convention or the amendment in force) whose tariff it applies, as the annex
+/// does; a document issued before lines cited their terms cites the convention, as it was printed.
+#[must_use]
+pub fn line_act(document: &Document, charge: &Charge) -> String {
+    if document.particulars.is_some() {
+        charge.trace.terms_reference.clone()
+    } else {
+        charge.convention_reference.clone()
+    }
+}
+
 fn item(document: &Document, charge: &Charge) -> LineView {
     // The number alone: its unit is in the basis, and a unit such as "mètre linéaire" would not fit the column.
-    let quantity = charge.basis.quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default();
+    // Negative beside a negative amount (`docs/mentions.md`, signs), except on a document issued before.
+    let quantity = if document.particulars.is_some() {
+        crate::particulars::signed_quantity(charge)
+    } else {
+        charge.basis.quantity
+    };
+    let quantity = quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default();
+    let act_label = if document.particulars.is_some() { "Acte" } else { "Convention" };
     let unit_price = charge.basis.unit_price.map(price_fr).unwrap_or_default();
     LineView::Item {
         description: format!(
-            "{}\nConvention : {} — compte {}",
+            "{}\n{act_label} : {} — compte {}",
             document_line_label_fr(document, charge),
-            charge.convention_reference,
+            line_act(document, charge),
             document_line_account(document, charge)
         ),
         basis: basis_fr(&charge.basis),
@@ -291,10 +333,16 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
     // A credit note or a cancellation repeats the issued lines, negated: their computation is explained in the
     // annex of the document it cancels, which it names.
     if let Some(cancelled) = &document.corrects {
+        // « la facture », « l'avis de versement »; a document issued before its particulars were recorded keeps the
+        // wording it was printed with.
+        let named = if document.particulars.is_some() {
+            mentions::kind_with_article(cancelled.kind)
+        } else {
+            format!("la {}", cancelled.kind.name_fr())
+        };
         let mut explained = vec![format!(
-            "Le présent document annule, ligne par ligne, la {} n° {} du {} ; le détail du calcul de chaque ligne \
+            "Le présent document annule, ligne par ligne, {named} n° {} du {} ; le détail du calcul de chaque ligne \
              figure en annexe de ce document.",
-            cancelled.kind.name_fr(),
             cancelled.number,
             date_fr(cancelled.issue_date)
         )];
@@ -305,7 +353,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
                 .map(|c| format!("  {} : {}", document_line_label_fr(document, c), c.amount.format_fr())),
         );
         sections.push(AnnexSection {
-            heading: format!("Annulation de la {} n° {}", cancelled.kind.name_fr(), cancelled.number),
+            heading: format!("Annulation de {named} n° {}", cancelled.number),
             lines: explained,
         });
     }
@@ -503,6 +551,11 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         meta.insert(2, ("Semestre de régularisation".to_owned(), document.semester.label_fr()));
         meta.push(("Motif".to_owned(), refund_reason_fr(document)));
     }
+    if let Some(payment) = document.particulars.as_ref().and_then(|p| p.payment)
+        && document.kind == DocumentKind::Invoice
+    {
+        meta.insert(1, ("Date d'échéance".to_owned(), date_fr(payment.due_date)));
+    }
     if let Some(cancelled) = &document.corrects {
         let label = match document.kind {
             DocumentKind::CreditNote => "Avoir sur",
@@ -517,6 +570,9 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
                 date_fr(cancelled.issue_date)
             ),
         ));
+    }
+    if let Some(reason) = document.particulars.as_ref().and_then(|p| p.reason.as_ref()) {
+        meta.push(("Motif".to_owned(), mentions::reason_fr(dataset, reason)));
     }
     if matches!(document.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {
         if let Some(code) = &recipient.invoicing.service_code {
@@ -544,7 +600,18 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         meta,
         lines,
         totals: totals(document),
-        mentions: mentions(document, issuer, recipient, dataset.meta.titre_threshold),
+        mentions: match document.kind {
+            // Issued with the mentions their rules select (`docs/mentions.md`), or as they were printed before.
+            DocumentKind::Invoice
+            | DocumentKind::CreditNote
+            | DocumentKind::Cancellation
+            | DocumentKind::Refund
+                if document.particulars.is_some() =>
+            {
+                mentions::select(dataset, document, issuer).iter().map(mentions::mention_fr).collect()
+            }
+            _ => mentions(document, issuer, recipient, dataset.meta.titre_threshold),
+        },
         annex: Some(AnnexView { title: "Détail du calcul".to_owned(), sections }),
         metadata: DocumentMetadata {
             title: format!("{} {}", capitalise(document.kind.name_fr()), number),
@@ -594,6 +661,7 @@ mod tests {
             address: mutua_core::Address::default(),
             invoicing: mutua_core::InvoicingRequirements::default(),
             naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: mutua_core::Source::code(),
         };
         let cases = [

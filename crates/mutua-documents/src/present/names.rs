@@ -119,6 +119,7 @@ mod tests {
             address: mutua_core::Address::default(),
             invoicing: mutua_core::InvoicingRequirements::default(),
             naming,
+            payment: mutua_core::PaymentDetails::default(),
             source: mutua_core::Source::code(),
         }
     }

@@ -217,6 +217,21 @@ pub struct PrecedingInvoice {
     pub issue_date: NaiveDate,
 }
 
+/// How the buyer pays (BG-16): by credit transfer to the seller's comptable public, when the dataset gives the
+/// account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PaymentMeans {
+    /// The payment means type code (BT-81, UNTDID 4461): [`CREDIT_TRANSFER`].
+    pub type_code: String,
+    /// The account to pay into (BT-84): an IBAN.
+    pub iban: String,
+    /// Its bank (BT-86): a BIC.
+    pub bic: Option<String>,
+}
+
+/// UNTDID 4461 code 30, credit transfer (virement): how a public debtor pays the issuer's comptable public.
+pub const CREDIT_TRANSFER: &str = "30";
+
 /// What [`build`] cannot read from the document itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CiiOptions {
@@ -269,6 +284,10 @@ pub struct CiiInvoice {
     pub delivery_date: Option<NaiveDate>,
     /// Payment terms (BT-20).
     pub payment_terms: Option<String>,
+    /// Payment due date (BT-9): an invoice's, from its convention's payment term.
+    pub due_date: Option<NaiveDate>,
+    /// Payment means (BG-16): an invoice's, when its issuer's account is known.
+    pub payment_means: Option<PaymentMeans>,
     /// Totals (BG-22).
     pub totals: Totals,
     /// The corrected invoice (BG-3).
@@ -361,7 +380,12 @@ fn line(dataset: &Dataset, document: &Document, index: usize, charge: &Charge, c
         id: (index + 1).to_string(),
         note: clean(&basis_fr(&charge.basis)),
         name: clean(&document_line_label_fr(document, charge)).unwrap_or_default(),
-        description: clean(&format!("{dispositif} — convention {}", charge.convention_reference)),
+        description: clean(&if document.particulars.is_some() {
+            // The act whose tariff the line applies, as the PDF cites it.
+            format!("{dispositif} — {}", present::line_act(document, charge))
+        } else {
+            format!("{dispositif} — convention {}", charge.convention_reference)
+        }),
         net_price,
         quantity,
         unit_code,
@@ -485,9 +509,23 @@ pub fn build(
         vat_breakdown,
         period: Some(BillingPeriod { start: period.first(), end: period.last() }),
         delivery_date: Some(period.last()),
-        payment_terms: present::payment_terms_fr(document.kind, issuer, document.naming)
+        payment_terms: present::document_payment_terms_fr(dataset, document, issuer)
             .as_deref()
             .and_then(clean),
+        due_date: document
+            .particulars
+            .as_ref()
+            .and_then(|p| p.payment)
+            .filter(|_| document.kind == DocumentKind::Invoice)
+            .map(|payment| payment.due_date),
+        payment_means: match (&issuer.payment.iban, document.kind, &document.particulars) {
+            (Some(iban), DocumentKind::Invoice, Some(_)) => Some(PaymentMeans {
+                type_code: CREDIT_TRANSFER.to_owned(),
+                iban: iban.to_string(),
+                bic: issuer.payment.bic.as_ref().map(ToString::to_string),
+            }),
+            _ => None,
+        },
         totals: Totals {
             line_total: signed(document.total_net),
             tax_basis_total: signed(document.total_net),
