@@ -14,8 +14,8 @@ use crate::convention::{
 use crate::dataset::{Dataset, DatasetMeta, Titre};
 use crate::money::{Amount, Quantity, Rate, Ratio};
 use crate::party::{
-    Address, ConventionId, DispositifId, InseeCode, InvoicingRequirements, Party, PartyId, PartyKind, Siren,
-    Siret, Source,
+    Address, ConventionId, DispositifId, InseeCode, InvoicingRequirements, Party, PartyId, PartyKind,
+    PartyNaming, Siren, Siret, Source,
 };
 use crate::period::{DateRange, Semester};
 use crate::population::{Millesime, PopulationBasis, PopulationKind, PopulationRecord, PopulationTable};
@@ -179,6 +179,8 @@ impl DatasetBuilder {
                     territoire: None,
                     address: Address::default(),
                     invoicing: InvoicingRequirements::default(),
+                    naming: PartyNaming::default(),
+                    payment: crate::party::PaymentDetails::default(),
                     source,
                 },
             );
@@ -493,6 +495,7 @@ impl ConventionBuilder {
                 eligibility: Vec::new(),
                 eligibility_check: EligibilityCheck::default(),
                 regularisation: None,
+                payment_term_days: None,
                 source,
             }),
             _ => None,

@@ -306,13 +306,29 @@ pub struct Convention {
     pub eligibility_check: EligibilityCheck,
     /// When the regularisation against the actual valuation is billed, for valuation-based rules.
     pub regularisation: Option<RegularisationPolicy>,
+    /// The payment term the convention sets, in days from the issue date of an invoice; `None` is
+    /// [`DEFAULT_PAYMENT_TERM_DAYS`] ([`Convention::payment_term_days`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_term_days: Option<u32>,
     /// The terms in force over time, ordered by start date.
     pub terms: Vec<Terms>,
     /// Where the convention was read from.
     pub source: Source,
 }
 
+/// The payment term of a convention that states none: 30 days from the issue date of the invoice.
+pub const DEFAULT_PAYMENT_TERM_DAYS: u32 = 30;
+
+/// The longest payment term a convention may state, in days (a year).
+pub const MAX_PAYMENT_TERM_DAYS: u32 = 365;
+
 impl Convention {
+    /// The payment term in days from the issue date: the convention's own, or [`DEFAULT_PAYMENT_TERM_DAYS`].
+    #[must_use]
+    pub fn payment_term_days(&self) -> u32 {
+        self.payment_term_days.unwrap_or(DEFAULT_PAYMENT_TERM_DAYS)
+    }
+
     /// The terms in force on a day.
     #[must_use]
     pub fn terms_on(&self, date: NaiveDate) -> Option<&Terms> {

@@ -60,8 +60,9 @@ pub use activity::ActivityRecord;
 pub use build::{BuildErrors, ConventionBuilder, DatasetBuilder, municipale_in_force};
 pub use cee::{CeeDeposit, CeeKind, CeeOperation};
 pub use convention::{
-    Convention, Dispositif, Eligibility, EligibilityCheck, Flow, LegalVehicle, Membership, ProRata,
-    RegularisationHalf, RegularisationPolicy, Settlement, Terms, VatRegime,
+    Convention, DEFAULT_PAYMENT_TERM_DAYS, Dispositif, Eligibility, EligibilityCheck, Flow, LegalVehicle,
+    MAX_PAYMENT_TERM_DAYS, Membership, ProRata, RegularisationHalf, RegularisationPolicy, Settlement, Terms,
+    VatRegime,
 };
 pub use dataset::{CarriedAmount, Dataset, DatasetMeta, IndexValue, REPORT_COMPONENT, Titre};
 pub use eligibility::{Crossing, EligibilityCrossing};
@@ -70,8 +71,8 @@ pub use money::{
     parse_decimal_exact,
 };
 pub use party::{
-    Address, ConventionId, DispositifId, IdError, InseeCode, InvoicingRequirements, Party, PartyId,
-    PartyKind, Siren, Siret, Source,
+    Address, Article, Bic, ConventionId, DispositifId, Iban, IdError, InseeCode, InvoicingRequirements,
+    Party, PartyId, PartyKind, PartyNaming, PaymentDetails, Siren, Siret, Source, may_elide,
 };
 pub use period::{DateRange, Half, Period, PeriodError, Semester, parse_date};
 pub use population::{

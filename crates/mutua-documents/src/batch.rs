@@ -225,6 +225,11 @@ pub fn build_batch(
     let mut documents = Vec::with_capacity(drafts.len());
     for (kind, issuer, recipient, lines, net, vat) in drafts {
         let total = net.checked_add(vat)?;
+        let particulars = crate::particulars::Particulars {
+            payment: (kind == DocumentKind::Invoice)
+                .then(|| crate::particulars::payment_due(dataset, &lines, options.issue_date)),
+            reason: None,
+        };
         documents.push(Document {
             kind,
             series: String::new(),
@@ -239,6 +244,8 @@ pub fn build_batch(
             total_vat: vat,
             total,
             corrects: None,
+            naming: crate::document::Naming::LegalPerson,
+            particulars: Some(particulars),
         });
     }
     crate::numbering::number_documents(&mut documents, |series| {

@@ -101,7 +101,8 @@ pub fn vat_code(vat: &VatRegime) -> String {
     }
 }
 
-/// `lines.csv`: one row per document line, for import into a finance system. Credit-note lines keep their sign.
+/// `lines.csv`: one row per document line, for import into a finance system. Credit-note lines keep their sign:
+/// a negative amount has a negative quantity and a positive unit price ([`crate::signed_quantity`]).
 /// `issuer_account` and `recipient_account` are the line's M57 accounts in the issuer's and in the recipient's
 /// books ([`line_accounts`]). Every cell is written [`spreadsheet_safe`], quoted per RFC 4180 when it needs it.
 ///
@@ -131,7 +132,9 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
                 line.component.clone(),
                 line_kind(&line.kind),
                 crate::present::document_line_label_fr(document, line),
-                line.basis.quantity.map(|q| q.normalize().to_string()).unwrap_or_default(),
+                crate::particulars::signed_quantity(line)
+                    .map(|q| q.normalize().to_string())
+                    .unwrap_or_default(),
                 crate::present::unit_fr(&line.basis.unit).to_owned(),
                 line.basis
                     .unit_price

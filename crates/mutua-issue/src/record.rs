@@ -13,7 +13,7 @@ use mutua_core::{
     Source, VatRegime,
 };
 use mutua_documents::export::{line_kind, vat_code};
-use mutua_documents::{Document, DocumentKind, DocumentRef};
+use mutua_documents::{Document, DocumentKind, DocumentRef, Naming, Particulars};
 use mutua_einvoice::facturx::OutputFormat;
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +175,14 @@ pub struct DocumentRecord {
     pub file: FileRecord,
     /// Its lines.
     pub lines: Vec<LineRecord>,
+    /// How it names its parties: `legal_person` since parties have legal names; a record without the field was
+    /// issued with the earlier wording ([`Naming::Mairie`]), with which it is rendered again.
+    #[serde(default = "Naming::before_legal_names", skip_serializing_if = "Naming::is_mairie")]
+    pub naming: Naming,
+    /// What it states besides its lines (an invoice's payment term and due date, a cancellation's reason), as
+    /// issued. Absent from documents issued before they were recorded, which are printed as they were then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub particulars: Option<Particulars>,
 }
 
 /// The file of an issued document.
@@ -237,6 +245,10 @@ pub struct LineRecord {
     pub expense_account: String,
     /// The convention's reference, as the data states it.
     pub convention_reference: String,
+    /// The reference of the terms whose tariff the line applies (the convention or the amendment in force), when
+    /// it is not the convention's: the act the line cites. Absent from lines recorded before it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_reference: Option<String>,
     /// The label as the data states it (the component's, the deposit's, the carried amount's). For a line
     /// converted from an earlier format, the label as printed.
     pub label: String,
@@ -354,6 +366,8 @@ impl LineRecord {
             revenue_account: charge.accounts.payee.clone(),
             expense_account: charge.accounts.payer.clone(),
             convention_reference: charge.convention_reference.clone(),
+            terms_reference: (charge.trace.terms_reference != charge.convention_reference)
+                .then(|| charge.trace.terms_reference.clone()),
             label: charge.label.clone(),
             basis: charge.basis.clone(),
             amount: charge.amount,
@@ -387,7 +401,7 @@ impl LineRecord {
             basis: self.basis.clone(),
             trace: Trace::new(
                 RuleKind::Issued,
-                &self.convention_reference,
+                self.terms_reference.as_deref().unwrap_or(&self.convention_reference),
                 self.amount.to_decimal(),
                 Rounding::HalfUp,
             ),
@@ -415,6 +429,8 @@ impl DocumentRecord {
             fingerprint: Sha256::from_bytes(document.fingerprint_bytes()),
             file,
             lines: document.lines.iter().map(LineRecord::of).collect(),
+            naming: document.naming,
+            particulars: document.particulars.clone(),
         }
     }
 
@@ -453,6 +469,8 @@ impl DocumentRecord {
             total_vat: self.total_vat,
             total: self.total,
             corrects,
+            naming: self.naming,
+            particulars: self.particulars.clone(),
         })
     }
 }

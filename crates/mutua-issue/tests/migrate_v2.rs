@@ -2,12 +2,10 @@
 //!
 //! `data/v2-ledger.jsonl.gz` is a genuine ledger written by the version before the conversion: 176 documents
 //! issued on 15 July 2026 for 2026-S1 of `fixtures/mel`, then — with five communes' `registre` activity raised from
-//! 1 to 3 — five credit notes and five new invoices on 20 July. Converted, it must keep every document. The
-//! current version prints documents differently from the earlier one (the M57 accounts of both sides), so it
-//! never writes a converted document's file again: a lost file is to be restored from the archives.
+//! 1 to 3 — five credit notes and five new invoices on 20 July. Converted, it must keep every document, and the
+//! current version must render each exactly as the earlier one did.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -16,9 +14,8 @@ use mutua_alloc::trace::BasisKind;
 use mutua_issue::Ledger as _;
 use mutua_issue::migrate::{MigrateError, V2_SCHEMA, migrate};
 use mutua_issue::{
-    ANCHOR_SCHEMA, DirectoryTarget, FileLedger, FileName, IssueError, IssueOptions, LedgerError, LockWait,
-    MemorySink, NoProgress, OutputFormat, PendingFile, Sha256, Sink, SinkError, anchor_path, issue,
-    issue_to_directory,
+    ANCHOR_SCHEMA, DirectoryTarget, FileLedger, IssueOptions, LedgerError, LockWait, NoProgress,
+    OutputFormat, Sha256, anchor_path, issue_to_directory,
 };
 
 /// The fixture's lines.
@@ -155,87 +152,8 @@ fn a_second_format_ledger_is_converted_entry_for_entry_with_its_anchor_and_outpu
     assert!(matches!(again, MigrateError::NotV1 { .. }), "{again}");
 }
 
-/// The output folder the converted documents were issued to, holding their files as the earlier version wrote
-/// them: the fixture keeps the ledger, not the files, so this output answers for each recorded file with its
-/// recorded digest — the files restored from the archives — and keeps what a run writes in memory.
-struct ArchivedOutput {
-    location: String,
-    archived: BTreeMap<FileName, Sha256>,
-    written: MemorySink,
-}
-
-impl ArchivedOutput {
-    fn of(records: &[mutua_issue::record::DocumentRecord]) -> ArchivedOutput {
-        let location = records[0].file.output.clone();
-        let archived = records
-            .iter()
-            .filter(|record| record.file.output == location)
-            .map(|record| (record.file.name.clone(), record.file.sha256))
-            .collect();
-        ArchivedOutput { location, archived, written: MemorySink::new() }
-    }
-
-    fn report(&self, name: &str) -> String {
-        let name = FileName::parse(name).unwrap();
-        String::from_utf8(self.written.reports[&name].clone()).unwrap()
-    }
-}
-
-impl Sink for ArchivedOutput {
-    fn location(&self) -> &str {
-        &self.location
-    }
-
-    fn issued_file(&self, location: &str, name: &FileName) -> Result<Option<Sha256>, SinkError> {
-        if location != self.location {
-            return Ok(None);
-        }
-        Ok(self
-            .written
-            .files
-            .get(name)
-            .map(|bytes| Sha256::of(bytes))
-            .or_else(|| self.archived.get(name).copied()))
-    }
-
-    fn begin(&mut self, head: &mutua_issue::LedgerHead, files: &[PendingFile]) -> Result<(), SinkError> {
-        if let Some(taken) = files.iter().find(|file| self.archived.contains_key(&file.name)) {
-            return Err(SinkError::Exists { path: PathBuf::from(taken.name.as_str()) });
-        }
-        self.written.begin(head, files)
-    }
-
-    fn write(&mut self, name: &FileName, bytes: &[u8]) -> Result<(), SinkError> {
-        self.written.write(name, bytes)
-    }
-
-    fn publish(&mut self) -> Result<(), SinkError> {
-        self.written.publish()
-    }
-
-    fn abandon(&mut self) -> Result<(), SinkError> {
-        self.written.abandon()
-    }
-
-    fn committed(&mut self, head: &mutua_issue::LedgerHead) -> Result<(), SinkError> {
-        self.written.committed(head)
-    }
-
-    fn restore(&mut self, name: &FileName, bytes: &[u8]) -> Result<(), SinkError> {
-        self.written.restore(name, bytes)
-    }
-
-    fn write_report(&mut self, name: &FileName, bytes: &[u8]) -> Result<(), SinkError> {
-        self.written.write_report(name, bytes)
-    }
-
-    fn finish(&mut self) -> Result<(), SinkError> {
-        self.written.finish()
-    }
-}
-
 #[test]
-fn the_current_version_keeps_every_converted_document_and_never_writes_one_differently() {
+fn the_current_version_keeps_every_converted_document_and_renders_it_byte_for_byte() {
     let (dir, ledger) = converted_layout();
     let out = dir.path().join("out");
     migrate(&ledger, "test", LockWait::Fail, false).unwrap();
@@ -245,25 +163,12 @@ fn the_current_version_keeps_every_converted_document_and_never_writes_one_diffe
         holder: "test".into(),
         wait: LockWait::Fail,
     };
+    // The same data as the fixture's second run: nothing new, and every document in force is written again from
+    // today's computation — refused unless its bytes are the recorded ones.
     let converted = FileLedger::open(&ledger, "test", LockWait::Fail).unwrap().0.records().to_vec();
-    let entries = std::fs::read_to_string(&ledger).unwrap();
-    // The same data as the fixture's second run, into an output that lost its files: every document in force is
-    // kept, and its file would be written again from today's computation — but this version prints a document
-    // differently from the earlier one (both M57 accounts under each line and their mention, since the accounts
-    // are chosen by the relation between the parties), so it refuses to write another file under an issued number
-    // and issues nothing: the files are to be restored from the archives.
-    let error =
-        issue_to_directory(&dataset_with_registre(3), &options(25), &target, &NoProgress).unwrap_err();
-    assert!(matches!(error, IssueError::KeptDiffers { .. }), "{error}");
-    assert_eq!(std::fs::read_to_string(&ledger).unwrap(), entries, "nothing recorded");
-    let pdfs =
-        std::fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some()).count();
-    assert_eq!(pdfs, 0, "nothing written");
-    // With the files restored, the run keeps every converted document, as it was issued.
-    let mut output = ArchivedOutput::of(&converted);
-    let (mut opened, _) = FileLedger::open(&ledger, "test", LockWait::Fail).unwrap();
-    let report =
-        issue(&dataset_with_registre(3), &options(25), &mut opened, &mut output, &NoProgress).unwrap();
+    // Issued before parties had legal names: rendered again with the names they were printed with.
+    assert!(converted.iter().all(|r| r.naming == mutua_documents::Naming::Mairie));
+    let report = issue_to_directory(&dataset_with_registre(3), &options(25), &target, &NoProgress).unwrap();
     // Only the invoices whose printing reaches the 20,000-page tier are issued anew: the earlier version priced
     // them on one blended line, today's on one line per tier (and the amount where an amendment cut the
     // semester). Every other document is kept.
@@ -271,15 +176,15 @@ fn the_current_version_keeps_every_converted_document_and_never_writes_one_diffe
     let crosses_tier = |record: &mutua_issue::record::DocumentRecord| {
         record.lines.iter().filter(|line| line.component == "pages").count() > 1
     };
-    let replaced = report
-        .documents
-        .iter()
-        .filter(|d| {
-            d.status == mutua_issue::Status::Cancelled
-                || d.record.kind == mutua_documents::DocumentKind::Cancellation
-        })
-        .count();
     for document in report.documents.iter().filter(|d| d.status == mutua_issue::Status::Issued) {
+        let replaced = report
+            .documents
+            .iter()
+            .filter(|d| {
+                d.status == mutua_issue::Status::Cancelled
+                    || d.record.kind == mutua_documents::DocumentKind::Cancellation
+            })
+            .count();
         assert!(
             replaced > 0,
             "{} issued anew without cancelling the one it replaces",
@@ -294,32 +199,36 @@ fn the_current_version_keeps_every_converted_document_and_never_writes_one_diffe
             assert!(crosses_tier(&document.record) || regularised, "{} issued anew", document.record.number);
         }
     }
-    let kept = report.documents.iter().filter(|d| d.status == mutua_issue::Status::Kept).count();
-    let in_force = report
-        .documents
-        .iter()
-        .filter(|d| d.record.corrects.is_none())
-        .filter(|d| matches!(d.status, mutua_issue::Status::Kept | mutua_issue::Status::Issued))
-        .count();
-    assert_eq!(in_force, 176, "one document in force per debtor, kept or issued anew for its reason");
-    assert!(kept >= 150, "{kept} converted documents kept");
-    assert!(
-        output.written.files.keys().all(|name| !output.archived.contains_key(name)),
-        "no issued file written"
-    );
+    let (opened, _) = FileLedger::open(&ledger, "test", LockWait::Fail).unwrap();
+    let mut written = 0;
+    for record in
+        opened.records().iter().filter(|r| !opened.index().is_cancelled(&r.number) && r.corrects.is_none())
+    {
+        let bytes = std::fs::read(out.join(record.file.name.as_str())).unwrap();
+        assert_eq!(
+            Sha256::of(&bytes),
+            record.file.sha256,
+            "{} as the earlier version issued it",
+            record.number
+        );
+        written += 1;
+    }
+    assert!(written >= 176, "{written} documents in force");
     drop(opened);
-    // A further change cancels a converted invoice: its credit note repeats its lines as printed, on the accounts
-    // the earlier version recorded (the year of the invoice: a reduction on 70875 / 62876).
-    let (mut opened, _) = FileLedger::open(&ledger, "test", LockWait::Fail).unwrap();
-    let report =
-        issue(&dataset_with_registre(5), &options(28), &mut opened, &mut output, &NoProgress).unwrap();
+    // A further change cancels a converted invoice: its credit note repeats its lines as printed.
+    let report = issue_to_directory(&dataset_with_registre(5), &options(28), &target, &NoProgress).unwrap();
     let issued: Vec<_> =
         report.documents.iter().filter(|d| d.status == mutua_issue::Status::Issued).collect();
     assert_eq!(issued.len(), 10, "five credit notes and five invoices");
-    let lines = output.report("lines.csv");
+    let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
     let credit_note = issued.iter().find(|d| d.record.corrects.is_some()).unwrap();
+    // Documents issued now name the legal person, and their records say so.
+    assert!(issued.iter().all(|d| d.record.naming == mutua_documents::Naming::LegalPerson));
+    let entry = serde_json::to_string(&credit_note.record).unwrap();
+    assert!(entry.contains(r#","naming":"legal_person""#), "{entry}");
     let row = lines.lines().find(|row| row.starts_with(&credit_note.record.number)).unwrap();
     assert!(row.contains(",Annulation — "), "{row}");
+    // On the accounts the earlier version recorded, in the year of the invoice: a reduction on 70875 / 62876.
     assert!(row.contains(",70875,62876,out_of_scope"), "{row}");
 }
 

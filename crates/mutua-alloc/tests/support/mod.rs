@@ -51,6 +51,8 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         parties.insert(mel.id.clone(), mel);
@@ -106,6 +108,8 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -132,6 +136,8 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -176,6 +182,7 @@ impl Builder {
             eligibility: Vec::new(),
             eligibility_check: EligibilityCheck::EachYear,
             regularisation: None,
+            payment_term_days: None,
             terms,
             source: Source::code(),
         };

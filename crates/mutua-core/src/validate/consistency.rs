@@ -331,6 +331,7 @@ mod tests {
             eligibility: vec![],
             eligibility_check: crate::convention::EligibilityCheck::EachYear,
             regularisation: None,
+            payment_term_days: None,
             terms: terms
                 .iter()
                 .map(|&(m, day)| crate::convention::Terms {

@@ -83,6 +83,15 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
         if let Some(number) = &party.invoicing.commitment_number {
             add(&mut texts, source, "commitment_number", number);
         }
+        if let Some(legal_name) = &party.naming.legal_name {
+            add(&mut texts, source, "legal_name", legal_name);
+        }
+        if let Some(usage_name) = &party.naming.usage_name {
+            add(&mut texts, source, "usage_name", usage_name);
+        }
+        if let Some(accountant) = &party.payment.accountant {
+            add(&mut texts, source, "accountant", accountant);
+        }
     }
     for dispositif in dataset.dispositifs.values() {
         add(&mut texts, &dispositif.source, "name", &dispositif.name);

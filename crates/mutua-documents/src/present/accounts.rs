@@ -90,6 +90,24 @@ fn sides_fr(sides: &[&SideAccount]) -> String {
     items.join(" ou ")
 }
 
+/// The one account a document issued before the accounts were chosen by the relation printed on a line, as the
+/// ledger recorded it: the issuer's own (its revenue, its expense on a payment notice, 673 on a refund notice and
+/// its cancellation), so that such a document is rendered again byte for byte.
+#[must_use]
+pub fn issued_account<'a>(document: &Document, charge: &'a Charge) -> &'a str {
+    use crate::document::DocumentKind;
+    let refund = document.kind == DocumentKind::Refund
+        || (document.kind == DocumentKind::Cancellation
+            && document.corrects.as_ref().is_some_and(|c| c.kind == DocumentKind::Refund));
+    if refund {
+        "673"
+    } else if document.kind == DocumentKind::PaymentNotice {
+        &charge.accounts.payer
+    } else {
+        &charge.accounts.payee
+    }
+}
+
 /// The accounts printed under a line: « Imputation : 70876 / 62875 », the issuer's then the recipient's (the
 /// document's mention says whose each is and what it is).
 #[must_use]

@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod format;
+pub mod mentions;
+pub mod names;
 pub mod reconciliation;
 pub mod statement;
 pub mod trace;
@@ -20,7 +22,8 @@ pub use self::trace::{
 };
 pub use self::warning::{warning_fr, warning_located_fr};
 
-use crate::document::{Document, DocumentKind};
+use self::names::Preposition;
+use crate::document::{Document, DocumentKind, Naming};
 use crate::error::InvoiceError;
 use mutua_render::{
     AnnexSection, AnnexView, DocumentMetadata, DocumentView, LineView, PartyBlock, TotalView,
@@ -35,8 +38,15 @@ fn siret_fr(siret: &str) -> String {
     }
 }
 
-fn party_lines(party: &Party) -> Vec<String> {
-    let mut lines: Vec<String> = party.address.lines.iter().filter(|l| !l.is_empty()).cloned().collect();
+fn party_lines(party: &Party, naming: Naming) -> Vec<String> {
+    let mut lines = Vec::with_capacity(party.address.lines.len() + 4);
+    // The usage name under the legal name, set apart from the address: « Commune de Lille » / « (Ville de Lille) ».
+    if naming == Naming::LegalPerson
+        && let Some(usage) = names::usage_name(party)
+    {
+        lines.push(format!("({usage})"));
+    }
+    lines.extend(party.address.lines.iter().filter(|l| !l.is_empty()).cloned());
     let city = format!("{} {}", party.address.postcode, party.address.city).trim().to_owned();
     if !city.is_empty() {
         lines.push(city);
@@ -52,36 +62,91 @@ fn party<'a>(dataset: &'a Dataset, id: &mutua_core::PartyId) -> Result<&'a Party
     dataset.party(id).ok_or_else(|| InvoiceError::UnknownParty(id.to_string()))
 }
 
-/// "Mairie de Lille", "Mairie d'Armentières", "Mairie du Maisnil", "Mairie des Rues-des-Vignes".
-pub fn recipient_name(party: &Party) -> String {
-    commune_title("Mairie", party)
+/// Which side of a document a party is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The party issuing it.
+    Issuer,
+    /// The party it is addressed to.
+    Recipient,
 }
 
-/// The name a commune issues documents under: "Ville de Lille", "Ville d'Armentières".
-pub fn issuer_name(party: &Party) -> String {
-    commune_title("Ville", party)
+/// The name heading a party's block on a document, and naming it in the document's e-invoice (BT-27, BT-44):
+/// its legal person ([`names::legal_name`]: « Commune de Lille », « Métropole Européenne de Lille »). A document
+/// issued before parties had legal names ([`Naming::Mairie`]) said « Mairie de Lille » for a commune recipient
+/// and « Ville de Lille » for a commune issuer, and is rendered again so.
+#[must_use]
+pub fn block_name(party: &Party, side: Side, naming: Naming) -> String {
+    match (naming, side) {
+        (Naming::LegalPerson, _) => names::legal_name(party),
+        (Naming::Mairie, Side::Issuer) => commune_title("Ville", party),
+        (Naming::Mairie, Side::Recipient) => commune_title("Mairie", party),
+    }
+}
+
+/// A party named in a document's running text after `preposition` ([`names::party_fr`]: « émis par la
+/// Métropole Européenne de Lille », « à la commune de Lille »); a document issued before legal names
+/// ([`Naming::Mairie`]) put its block name after the bare preposition.
+#[must_use]
+pub fn party_text(party: &Party, side: Side, naming: Naming, preposition: Preposition) -> String {
+    match naming {
+        Naming::LegalPerson => names::party_fr(party, preposition),
+        Naming::Mairie => {
+            let name = block_name(party, side, naming);
+            match preposition {
+                Preposition::None => name,
+                Preposition::De => format!("de {name}"),
+                Preposition::A => format!("à {name}"),
+                Preposition::Par => format!("par {name}"),
+            }
+        }
+    }
 }
 
 /// The payment terms printed on an invoice, or what happens to a credit note's amount (also the Factur-X BT-20).
 /// `None` for documents that are not invoices or credit notes.
 #[must_use]
-pub fn payment_terms_fr(kind: DocumentKind, issuer: &Party) -> Option<String> {
+pub fn payment_terms_fr(kind: DocumentKind, issuer: &Party, naming: Naming) -> Option<String> {
     match kind {
         DocumentKind::Invoice => Some(format!(
-            "Conditions de paiement : à réception du titre de recettes émis par {}, par virement au comptable \
+            "Conditions de paiement : à réception du titre de recettes émis {}, par virement au comptable \
              public assignataire, dans le délai global de paiement de 30 jours. Aucun escompte pour paiement \
              anticipé ; aucune pénalité de retard entre collectivités publiques.",
-            issuer_name(issuer)
+            party_text(issuer, Side::Issuer, naming, Preposition::Par)
         )),
         DocumentKind::CreditNote => Some(format!(
-            "Le montant de cet avoir sera mandaté ou imputé par le comptable public de {} ; il ne peut être \
+            "Le montant de cet avoir sera mandaté ou imputé par le comptable public {} ; il ne peut être \
              compensé avec une autre créance.",
-            issuer_name(issuer)
+            party_text(issuer, Side::Issuer, naming, Preposition::De)
         )),
         _ => None,
     }
 }
 
+/// The payment terms of an invoice, or how a credit note's amount is settled, as printed on `document` (also the
+/// Factur-X BT-20). A document issued before its particulars were recorded keeps the wording it was issued with
+/// ([`payment_terms_fr`]). `None` for documents that are not invoices or credit notes.
+#[must_use]
+pub fn document_payment_terms_fr(dataset: &Dataset, document: &Document, issuer: &Party) -> Option<String> {
+    if document.particulars.is_none() {
+        return payment_terms_fr(document.kind, issuer, document.naming);
+    }
+    let texts: Vec<String> = mentions::select(dataset, document, issuer)
+        .iter()
+        .filter(|mention| {
+            matches!(
+                mention,
+                mentions::Mention::PaymentTerms(_)
+                    | mentions::Mention::PaymentMeans { .. }
+                    | mentions::Mention::CreditNoteSettlement { .. }
+            )
+        })
+        .map(mentions::mention_fr)
+        .collect();
+    (!texts.is_empty()).then(|| texts.join(" "))
+}
+
+/// The earlier block names: « Mairie de Lille », « Ville d'Armentières », « Mairie du Maisnil ».
 fn commune_title(title: &str, party: &Party) -> String {
     if party.kind != PartyKind::Commune {
         return party.name.clone();
@@ -164,16 +229,39 @@ pub fn document_line_label_fr(document: &Document, charge: &Charge) -> String {
     if document.corrects.is_some() { format!("Annulation — {label}") } else { label }
 }
 
+/// The act a line cites: the terms (the convention or the amendment in force) whose tariff it applies, as the annex
+/// does; a document issued before lines cited their terms cites the convention, as it was printed.
+#[must_use]
+pub fn line_act(document: &Document, charge: &Charge) -> String {
+    if document.particulars.is_some() {
+        charge.trace.terms_reference.clone()
+    } else {
+        charge.convention_reference.clone()
+    }
+}
+
 fn item(document: &Document, charge: &Charge) -> LineView {
     // The number alone: its unit is in the basis, and a unit such as "mètre linéaire" would not fit the column.
-    let quantity = charge.basis.quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default();
+    // Negative beside a negative amount (`docs/mentions.md`, signs), except on a document issued before.
+    let quantity = if document.particulars.is_some() {
+        crate::particulars::signed_quantity(charge)
+    } else {
+        charge.basis.quantity
+    };
+    let quantity = quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default();
+    let act_label = if document.particulars.is_some() { "Acte" } else { "Convention" };
     let unit_price = charge.basis.unit_price.map(price_fr).unwrap_or_default();
     LineView::Item {
         description: format!(
-            "{}\nConvention : {}\n{}",
+            "{}\n{act_label} : {}{}",
             document_line_label_fr(document, charge),
-            charge.convention_reference,
-            accounts::line_accounts_fr(document, charge)
+            line_act(document, charge),
+            if document.particulars.is_some() {
+                format!("\n{}", accounts::line_accounts_fr(document, charge))
+            } else {
+                // As printed before the accounts were chosen by the relation: the issuer's own account.
+                format!(" — compte {}", accounts::issued_account(document, charge))
+            }
         ),
         basis: basis_fr(&charge.basis),
         quantity,
@@ -201,7 +289,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
             if document.corrects.is_none() {
                 sections.push(AnnexSection {
                     heading: format!("{name} — {}", line_label_fr(charge)),
-                    lines: annex_charge(charge),
+                    lines: annex_charge(dataset, charge, document.naming),
                 });
             }
         }
@@ -217,10 +305,16 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
     // A credit note or a cancellation repeats the issued lines, negated: their computation is explained in the
     // annex of the document it cancels, which it names.
     if let Some(cancelled) = &document.corrects {
+        // « la facture », « l'avis de versement »; a document issued before its particulars were recorded keeps the
+        // wording it was printed with.
+        let named = if document.particulars.is_some() {
+            mentions::kind_with_article(cancelled.kind)
+        } else {
+            format!("la {}", cancelled.kind.name_fr())
+        };
         let mut explained = vec![format!(
-            "Le présent document annule, ligne par ligne, la {} n° {} du {} ; le détail du calcul de chaque ligne \
+            "Le présent document annule, ligne par ligne, {named} n° {} du {} ; le détail du calcul de chaque ligne \
              figure en annexe de ce document.",
-            cancelled.kind.name_fr(),
             cancelled.number,
             date_fr(cancelled.issue_date)
         )];
@@ -231,7 +325,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
                 .map(|c| format!("  {} : {}", document_line_label_fr(document, c), c.amount.format_fr())),
         );
         sections.push(AnnexSection {
-            heading: format!("Annulation de la {} n° {}", cancelled.kind.name_fr(), cancelled.number),
+            heading: format!("Annulation de {named} n° {}", cancelled.number),
             lines: explained,
         });
     }
@@ -320,11 +414,12 @@ fn totals(document: &Document) -> Vec<TotalView> {
 }
 
 fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: Amount) -> Vec<String> {
+    let naming = document.naming;
     let mut mentions = Vec::new();
     match document.kind {
         DocumentKind::Invoice | DocumentKind::CreditNote => {
             mentions.push(vat_mention(document));
-            mentions.extend(payment_terms_fr(document.kind, issuer));
+            mentions.extend(payment_terms_fr(document.kind, issuer, naming));
             if document.kind == DocumentKind::Invoice {
                 mentions.push(
                     "Voies et délais de recours : le débiteur peut contester la créance dans un délai de deux mois \
@@ -342,10 +437,10 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
         }
         DocumentKind::PaymentNotice => {
             mentions.push(format!(
-                "{} verse ce montant à {} par mandat administratif. Conformément à la règle de non-compensation de \
+                "{} verse ce montant {} par mandat administratif. Conformément à la règle de non-compensation de \
                  la comptabilité publique, ce versement est distinct de toute facture adressée à votre collectivité.",
-                issuer_name(issuer),
-                recipient_name(recipient)
+                capitalise(&party_text(issuer, Side::Issuer, naming, Preposition::None)),
+                party_text(recipient, Side::Recipient, naming, Preposition::A)
             ));
             mentions.push("Opération hors du champ de la TVA – article 256 B du CGI.".to_owned());
         }
@@ -376,13 +471,12 @@ fn mentions(document: &Document, issuer: &Party, recipient: &Party, threshold: A
         DocumentKind::AcStatement => {
             mentions.push(format!(
                 "Ce document n'est pas une facture : les montants ci-dessus sont imputés sur l'attribution de \
-                 compensation versée par {} (article 1609 nonies C du CGI et convention de service commun).",
-                issuer_name(issuer)
+                 compensation versée {} (article 1609 nonies C du CGI et convention de service commun).",
+                party_text(issuer, Side::Issuer, naming, Preposition::Par)
             ));
             mentions.push(vat_mention(document));
         }
     }
-    mentions.extend(accounts::accounts_mention_fr(document));
     mentions
 }
 
@@ -424,6 +518,11 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         meta.insert(2, ("Semestre de régularisation".to_owned(), document.semester.label_fr()));
         meta.push(("Motif".to_owned(), refund_reason_fr(document)));
     }
+    if let Some(payment) = document.particulars.as_ref().and_then(|p| p.payment)
+        && document.kind == DocumentKind::Invoice
+    {
+        meta.insert(1, ("Date d'échéance".to_owned(), date_fr(payment.due_date)));
+    }
     if let Some(cancelled) = &document.corrects {
         let label = match document.kind {
             DocumentKind::CreditNote => "Avoir sur",
@@ -438,6 +537,9 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
                 date_fr(cancelled.issue_date)
             ),
         ));
+    }
+    if let Some(reason) = document.particulars.as_ref().and_then(|p| p.reason.as_ref()) {
+        meta.push(("Motif".to_owned(), mentions::reason_fr(dataset, reason)));
     }
     if matches!(document.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {
         if let Some(code) = &recipient.invoicing.service_code {
@@ -454,17 +556,51 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         kind_title: title,
         number: number.clone(),
         draft_watermark: draft.then(|| "PROJET".to_owned()),
-        issuer: PartyBlock { name: issuer_name(issuer), lines: party_lines(issuer) },
-        recipient: PartyBlock { name: recipient_name(recipient), lines: party_lines(recipient) },
+        issuer: PartyBlock {
+            name: block_name(issuer, Side::Issuer, document.naming),
+            lines: party_lines(issuer, document.naming),
+        },
+        recipient: PartyBlock {
+            name: block_name(recipient, Side::Recipient, document.naming),
+            lines: party_lines(recipient, document.naming),
+        },
         meta,
         lines,
         totals: totals(document),
-        mentions: mentions(document, issuer, recipient, dataset.meta.titre_threshold),
+        mentions: match document.kind {
+            // Issued with the mentions their rules select (`docs/mentions.md`), or as they were printed before.
+            DocumentKind::Invoice
+            | DocumentKind::CreditNote
+            | DocumentKind::Cancellation
+            | DocumentKind::Refund
+                if document.particulars.is_some() =>
+            {
+                let mut printed: Vec<String> =
+                    mentions::select(dataset, document, issuer).iter().map(mentions::mention_fr).collect();
+                printed.extend(accounts::accounts_mention_fr(document));
+                printed
+            }
+            _ => {
+                let mut printed = mentions(document, issuer, recipient, dataset.meta.titre_threshold);
+                // Each side's accounts, on a document issued since they are chosen by the relation.
+                if document.particulars.is_some() {
+                    printed.extend(accounts::accounts_mention_fr(document));
+                }
+                printed
+            }
+        },
         annex: Some(AnnexView { title: "Détail du calcul".to_owned(), sections }),
         metadata: DocumentMetadata {
             title: format!("{} {}", capitalise(document.kind.name_fr()), number),
-            author: issuer_name(issuer),
-            subject: format!("Services mutualisés — {} — {}", document.semester.label_fr(), recipient.name),
+            author: block_name(issuer, Side::Issuer, document.naming),
+            subject: format!(
+                "Services mutualisés — {} — {}",
+                document.semester.label_fr(),
+                match document.naming {
+                    Naming::Mairie => recipient.name.clone(),
+                    Naming::LegalPerson => names::legal_name(recipient),
+                }
+            ),
             keywords: vec![
                 document.kind.name_fr().to_owned(),
                 "mutualisation".to_owned(),
@@ -487,8 +623,10 @@ mod tests {
         assert_eq!(siret_fr("123"), "123");
     }
 
+    /// The block names of documents issued before parties had legal names, which such a document is rendered
+    /// again with.
     #[test]
-    fn mairie_names_elide() {
+    fn earlier_documents_keep_their_mairie_names() {
         let mut party = Party {
             id: mutua_core::PartyId::parse("59005").unwrap(),
             kind: PartyKind::Commune,
@@ -499,19 +637,44 @@ mod tests {
             territoire: None,
             address: mutua_core::Address::default(),
             invoicing: mutua_core::InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: mutua_core::Source::code(),
         };
         let cases = [
-            ("Lille", "Mairie de Lille"),
-            ("Allennes-les-Marais", "Mairie d'Allennes-les-Marais"),
-            ("Erquinghem-Lys", "Mairie d'Erquinghem-Lys"),
-            ("Le Maisnil", "Mairie du Maisnil"),
-            ("La Bassée", "Mairie de La Bassée"),
-            ("Les Rues-des-Vignes", "Mairie des Rues-des-Vignes"),
+            ("Lille", "Mairie de Lille", "Ville de Lille", "Commune de Lille"),
+            (
+                "Allennes-les-Marais",
+                "Mairie d'Allennes-les-Marais",
+                "Ville d'Allennes-les-Marais",
+                "Commune d'Allennes-les-Marais",
+            ),
+            (
+                "Erquinghem-Lys",
+                "Mairie d'Erquinghem-Lys",
+                "Ville d'Erquinghem-Lys",
+                "Commune d'Erquinghem-Lys",
+            ),
+            ("Le Maisnil", "Mairie du Maisnil", "Ville du Maisnil", "Commune du Maisnil"),
+            ("La Bassée", "Mairie de La Bassée", "Ville de La Bassée", "Commune de La Bassée"),
+            (
+                "Les Rues-des-Vignes",
+                "Mairie des Rues-des-Vignes",
+                "Ville des Rues-des-Vignes",
+                "Commune des Rues-des-Vignes",
+            ),
+            ("Halluin", "Mairie de Halluin", "Ville de Halluin", "Commune d'Halluin"),
         ];
-        for (name, expected) in cases {
+        for (name, mairie, ville, legal) in cases {
             party.name = name.to_owned();
-            assert_eq!(recipient_name(&party), expected);
+            assert_eq!(block_name(&party, Side::Recipient, Naming::Mairie), mairie);
+            assert_eq!(block_name(&party, Side::Issuer, Naming::Mairie), ville);
+            assert_eq!(block_name(&party, Side::Recipient, Naming::LegalPerson), legal);
+            assert_eq!(block_name(&party, Side::Issuer, Naming::LegalPerson), legal);
+            assert_eq!(
+                party_text(&party, Side::Recipient, Naming::Mairie, Preposition::A),
+                format!("à {mairie}")
+            );
         }
     }
 }
