@@ -116,8 +116,10 @@ pub fn plan(
                 // fingerprint), which a document issued before the relation chose them printed differently.
                 if renumbered.lines.len() == record.lines.len() {
                     for (line, recorded) in renumbered.lines.iter_mut().zip(&record.lines) {
-                        line.accounts =
-                            mutua_core::LineAccounts::new(&recorded.revenue_account, &recorded.expense_account);
+                        line.accounts = mutua_core::LineAccounts::new(
+                            &recorded.revenue_account,
+                            &recorded.expense_account,
+                        );
                     }
                 }
                 kept.push((renumbered, position));
