@@ -52,6 +52,8 @@ fn rows() -> Result<DatasetRows, Box<dyn std::error::Error>> {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: source.clone(),
         });
         if commune {

@@ -151,7 +151,7 @@ fn a_negative_regularisation_is_paid_back_on_a_refund_notice_of_its_own() {
     let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
     for line in lines.lines().filter(|l| l.contains(",regularisation:2025,")) {
         assert!(line.starts_with("REM-MEL-2026-") && line.contains(",refund,MEL,"), "{line}");
-        assert!(line.contains(",-") && line.ends_with(",673,out_of_scope"), "{line}");
+        assert!(line.contains(",-") && line.ends_with(",673,773,out_of_scope"), "{line}");
     }
     assert!(documents.iter().all(|d| d["kind"] != "credit_note"));
     // Every dispositif adds up to the cent, the refunds in `refunded`, as lines.csv lists them.
@@ -183,7 +183,8 @@ fn a_negative_regularisation_is_paid_back_on_a_refund_notice_of_its_own() {
         assert!(raw.contains("AVIS DE REMBOURSEMENT N° REM-MEL-2026-00001"), "{raw}");
         assert!(raw.contains("Réalisé 15 189,39 € − facturé 15 689,94 € (exercice 2025)"), "{raw}");
         assert!(raw.contains("Régularisation de l'exercice 2025 sur coût réel"), "{raw}");
-        assert!(raw.contains("compte 673"), "{raw}");
+        assert!(raw.contains("Imputation : 673 / 773"), "{raw}");
+        assert!(raw.contains("chez l'émetteur, mandat au compte 673"), "{raw}");
         let layout =
             std::process::Command::new(&pdftotext).arg("-layout").arg(&pdf).arg("-").output().unwrap();
         let layout = String::from_utf8(layout.stdout).unwrap();
@@ -229,7 +230,7 @@ fn a_negative_regularisation_is_paid_back_on_a_refund_notice_of_its_own() {
     let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
     let annulled = lines.lines().find(|l| l.starts_with(annulation["number"].as_str().unwrap())).unwrap();
     assert!(
-        annulled.contains(",cancellation,MEL,59025,") && annulled.ends_with(",500.55,673,out_of_scope"),
+        annulled.contains(",cancellation,MEL,59025,") && annulled.ends_with(",500.55,673,773,out_of_scope"),
         "{annulled}"
     );
     let ledger = mutua(&["ledger", "--ledger", dir.path().join("mutua-ledger.jsonl").to_str().unwrap()]);

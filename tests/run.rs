@@ -311,6 +311,126 @@ fn pdfs_pass_independent_checks() {
     }
 }
 
+/// A commune's legal name (« Commune de Lille ») as running text names it (« la commune de Lille »).
+fn running_commune(legal_name: &str) -> String {
+    format!("la c{}", legal_name.strip_prefix('C').unwrap())
+}
+
+/// Every document of the batch, read back: the parties are the legal persons, named with their articles in
+/// running text, never the mairie (a building) nor a raw id; the e-invoices name them alike (BT-27, BT-44) with
+/// the usage name as trading name (BT-28).
+#[test]
+fn every_document_names_the_legal_persons_with_their_articles() {
+    let (Some(pdftotext), Some(qpdf)) = (tool("pdftotext"), tool("qpdf")) else {
+        return;
+    };
+    let documents = documents();
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for document in &documents {
+        let file = batch().1.join(document["file"].as_str().unwrap());
+        let text = Command::new(&pdftotext).args(["-layout"]).arg(&file).arg("-").output().unwrap();
+        let text = normalise(&String::from_utf8(text.stdout).unwrap());
+        let number = document["number"].as_str().unwrap();
+        for mairie in ["Mairie de", "Mairie d'", "Mairie du", "Mairie des"] {
+            assert!(!text.contains(mairie), "{number} names « {mairie} … » as a party");
+        }
+        for side in ["issuer", "recipient"] {
+            let party = &document[side];
+            let legal = party["legal_name"].as_str().unwrap();
+            assert!(text.contains(legal), "{number}: the {side}'s legal name « {legal} » is not printed");
+            if party.get("insee").is_some() {
+                assert!(legal.starts_with("Commune "), "{number}: {legal}");
+                let running = running_commune(legal);
+                assert!(text.contains(&running), "{number}: « {running} » is not in its running text");
+            }
+        }
+        // The annex names who owes or is paid each amount, never by its id.
+        for raw in ["(dû par ", "(versé à ", "(remboursé à "] {
+            for (index, _) in text.match_indices(raw) {
+                let after = &text[index + raw.len()..];
+                assert!(
+                    after.starts_with("la ") || after.starts_with("le ") || after.starts_with("l'"),
+                    "{number}: « {raw}{} »",
+                    &after[..after.len().min(30)]
+                );
+            }
+        }
+        let kind = document["kind"].as_str().unwrap();
+        if kind == "invoice" {
+            let issuer = match document["issuer"]["id"].as_str().unwrap() {
+                "MEL" => "la Métropole Européenne de Lille",
+                "59350" => "la commune de Lille",
+                other => panic!("unexpected issuer {other}"),
+            };
+            // Named in the running text: whose accountant is paid.
+            let paid = format!("comptable public assignataire de {issuer}");
+            assert!(text.contains(&paid), "{number}: « {paid} »");
+        }
+        if matches!(kind, "invoice" | "credit_note") {
+            let shown =
+                Command::new(&qpdf).arg("--show-attachment=factur-x.xml").arg(&file).output().unwrap();
+            assert!(shown.status.success(), "{number}");
+            let xml = String::from_utf8(shown.stdout).unwrap();
+            for (side, element) in [("issuer", "SellerTradeParty"), ("recipient", "BuyerTradeParty")] {
+                // Text is escaped for `&`, `<` and `>` only, which no name holds here.
+                let legal = document[side]["legal_name"].as_str().unwrap();
+                let expected = format!("<ram:{element}><ram:GlobalID schemeID=\"0002\">");
+                let start = xml.find(&expected).unwrap_or_else(|| panic!("{number}: no {element}"));
+                let party = &xml[start..];
+                let name = party.find("<ram:Name>").unwrap();
+                assert!(
+                    party[name..].starts_with(&format!("<ram:Name>{legal}</ram:Name>")),
+                    "{number}: {element} is not named « {legal} »"
+                );
+            }
+        }
+        texts.insert(number.to_owned(), text);
+    }
+    // The cases of the French grammar present in the batch: articles, contractions, elision before a vowel and
+    // before an h (as each commune writes it), a usage name, a syndicate.
+    let of = |issuer: &str, recipient: &str, kind: &str| -> &String {
+        let document = documents
+            .iter()
+            .find(|d| d["issuer"]["id"] == issuer && d["recipient"]["id"] == recipient && d["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} from {issuer} to {recipient}"));
+        &texts[document["number"].as_str().unwrap()]
+    };
+    let cases = [
+        ("MEL", "59371", "invoice", vec!["Commune du Maisnil", "(dû par la commune du Maisnil)"]),
+        ("MEL", "59011", "invoice", vec!["Commune d'Annœullin", "(dû par la commune d'Annœullin)"]),
+        ("MEL", "59299", "invoice", vec!["Commune de Hem", "(dû par la commune de Hem)"]),
+        ("MEL", "59051", "invoice", vec!["Commune de La Bassée", "(dû par la commune de La Bassée)"]),
+        ("MEL", "59279", "payment_notice", vec!["Commune d'Halluin", "(versé à la commune d'Halluin)"]),
+        ("59350", "59286", "invoice", vec!["Commune d'Haubourdin", "(dû par la commune d'Haubourdin)"]),
+        (
+            "59350",
+            "MEL",
+            "invoice",
+            vec![
+                "Commune de Lille (Ville de Lille)",
+                "comptable public assignataire de la commune de Lille",
+                "(dû par la Métropole Européenne de Lille)",
+            ],
+        ),
+        (
+            "MEL",
+            "FEAL",
+            "payment_notice",
+            vec![
+                "La Métropole Européenne de Lille verse ce montant à la Fédération d'électricité de l'arrondissement",
+                "(versé à la Fédération d'électricité de l'arrondissement de Lille)",
+            ],
+        ),
+        ("MEL", "59512", "invoice", vec!["Commune de Roubaix (Ville de Roubaix)"]),
+    ];
+    for (issuer, recipient, kind, phrases) in cases {
+        let text = of(issuer, recipient, kind);
+        for phrase in phrases {
+            assert!(text.contains(phrase), "{kind} {issuer} → {recipient}: « {phrase} » not in {text}");
+        }
+    }
+}
+
 #[test]
 fn running_twice_gives_identical_bytes() {
     let first = &batch().1;
@@ -390,9 +510,13 @@ fn explain_prints_lilles_computation_and_refuses_unknowns() {
     let output = mutua(&["explain", "--commune", "59350", "--semester", "2026-S1"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.starts_with("Lille (INSEE 59350) — 1er semestre 2026"), "{text}");
+    assert!(text.starts_with("Commune de Lille (INSEE 59350) — 1er semestre 2026"), "{text}");
     assert!(text.contains("Règle :") && text.contains("Montant exact"), "{text}");
-    assert!(text.contains("Total à facturer à Lille"), "{text}");
+    assert!(text.contains("Total à facturer à la commune de Lille : "), "{text}");
+    assert!(text.contains("Facture de la Métropole Européenne de Lille à la commune de Lille — "), "{text}");
+    assert!(text.contains("Facture de la commune de Lille à la Métropole Européenne de Lille — "), "{text}");
+    assert!(text.contains("(dû par la commune de Lille)"), "{text}");
+    assert!(text.contains("Total facturé par la commune de Lille aux membres de ses services"), "{text}");
     for (args, message) in [
         (vec!["explain", "--commune", "99999"], "commune « 99999 » inconnue"),
         (vec!["explain", "--commune", "59350", "--semester", "2026-S3"], "--semester « 2026-S3 » invalide"),

@@ -1,7 +1,8 @@
 //! The result of an allocation: every amount owed for a semester, with how it was obtained.
 
 use mutua_core::{
-    Amount, CeeKind, ConventionId, DispositifId, PartyId, Semester, Settlement, ValuationResult, VatRegime,
+    Amount, CeeKind, ConventionId, DispositifId, LineAccounts, PartyId, Semester, Settlement,
+    ValuationResult, VatRegime,
 };
 use serde::{Deserialize, Serialize};
 
@@ -62,10 +63,9 @@ pub struct Charge {
     pub settlement: Settlement,
     /// VAT regime of the dispositif.
     pub vat: VatRegime,
-    /// M57 revenue account in the payee's books.
-    pub revenue_account: String,
-    /// M57 expense account in the payer's books.
-    pub expense_account: String,
+    /// Its M57 accounts, in the payee's books and in the payer's, chosen by the relation between them
+    /// ([`mutua_core::Dataset::line_accounts`]).
+    pub accounts: LineAccounts,
     /// The convention's reference.
     pub convention_reference: String,
     /// The amount (negative for a regularisation credit).

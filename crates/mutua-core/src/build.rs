@@ -14,8 +14,8 @@ use crate::convention::{
 use crate::dataset::{Dataset, DatasetMeta, Titre};
 use crate::money::{Amount, Quantity, Rate, Ratio};
 use crate::party::{
-    Address, ConventionId, DispositifId, InseeCode, InvoicingRequirements, Party, PartyId, PartyKind, Siren,
-    Siret, Source,
+    Address, ConventionId, DispositifId, InseeCode, InvoicingRequirements, Party, PartyId, PartyKind,
+    PartyNaming, Siren, Siret, Source,
 };
 use crate::period::{DateRange, Semester};
 use crate::population::{Millesime, PopulationBasis, PopulationKind, PopulationRecord, PopulationTable};
@@ -180,6 +180,8 @@ impl DatasetBuilder {
                     territoire: None,
                     address: Address::default(),
                     invoicing: InvoicingRequirements::default(),
+                    naming: PartyNaming::default(),
+                    payment: crate::party::PaymentDetails::default(),
                     source,
                 },
             );
@@ -480,7 +482,7 @@ impl DatasetBuilder {
 }
 
 /// Builds a [`Convention`]: by default a prestation de services billed by invoice, outside the scope of VAT, members
-/// paying the provider, pro rata of the days of the semester, eligibility read each year, M57 accounts 70875 / 62876, open-ended, with one set of terms from its
+/// paying the provider, pro rata of the days of the semester, eligibility read each year, M57 accounts chosen by the relation (`docs/accounts.md`), open-ended, with one set of terms from its
 /// first day to which [`ConventionBuilder::component`] adds.
 #[derive(Debug)]
 pub struct ConventionBuilder {
@@ -514,13 +516,15 @@ impl ConventionBuilder {
                 flow: Flow::MembersPayProvider,
                 settlement: Settlement::Invoice,
                 vat: VatRegime::OutOfScope,
-                revenue_account: "70875".to_owned(),
-                expense_account: "62876".to_owned(),
+                accounts: None,
+                revenue_account: None,
+                expense_account: None,
                 validity: DateRange::from(from),
                 pro_rata: ProRata::default(),
                 eligibility: Vec::new(),
                 eligibility_check: EligibilityCheck::default(),
                 regularisation: None,
+                payment_term_days: None,
                 source,
             }),
             _ => None,

@@ -280,10 +280,20 @@ pub struct Convention {
     pub settlement: Settlement,
     /// VAT regime.
     pub vat: VatRegime,
-    /// M57 account of the revenue in the provider's books (70875, 70845, 7588…).
-    pub revenue_account: String,
-    /// M57 account of the expense in the member's books (62876…).
-    pub expense_account: String,
+    /// What decides the M57 accounts of its lines (`accounts`); `None` is the default of
+    /// [`Convention::account_family`]. The relation between payee and payer chooses them (`docs/accounts.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<crate::accounts::AccountsRule>,
+    /// The M57 revenue account the convention states, in the payee's books: used by [`AccountsRule::Stated`]
+    /// and [`AccountsRule::Cee`]; where the relation decides, it must be the account the relation gives.
+    ///
+    /// [`AccountsRule::Stated`]: crate::accounts::AccountsRule::Stated
+    /// [`AccountsRule::Cee`]: crate::accounts::AccountsRule::Cee
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue_account: Option<String>,
+    /// The M57 expense account the convention states, in the payer's books (as `revenue_account`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expense_account: Option<String>,
     /// Validity of the convention.
     pub validity: DateRange,
     /// The day count: how partial periods are charged (a component may state its own).
@@ -296,13 +306,29 @@ pub struct Convention {
     pub eligibility_check: EligibilityCheck,
     /// When the regularisation against the actual valuation is billed, for valuation-based rules.
     pub regularisation: Option<RegularisationPolicy>,
+    /// The payment term the convention sets, in days from the issue date of an invoice; `None` is
+    /// [`DEFAULT_PAYMENT_TERM_DAYS`] ([`Convention::payment_term_days`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_term_days: Option<u32>,
     /// The terms in force over time, ordered by start date.
     pub terms: Vec<Terms>,
     /// Where the convention was read from.
     pub source: Source,
 }
 
+/// The payment term of a convention that states none: 30 days from the issue date of the invoice.
+pub const DEFAULT_PAYMENT_TERM_DAYS: u32 = 30;
+
+/// The longest payment term a convention may state, in days (a year).
+pub const MAX_PAYMENT_TERM_DAYS: u32 = 365;
+
 impl Convention {
+    /// The payment term in days from the issue date: the convention's own, or [`DEFAULT_PAYMENT_TERM_DAYS`].
+    #[must_use]
+    pub fn payment_term_days(&self) -> u32 {
+        self.payment_term_days.unwrap_or(DEFAULT_PAYMENT_TERM_DAYS)
+    }
+
     /// The terms in force on a day.
     #[must_use]
     pub fn terms_on(&self, date: NaiveDate) -> Option<&Terms> {

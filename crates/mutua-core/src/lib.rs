@@ -15,6 +15,8 @@
 //! - [`CeeDeposit`], [`CeeOperation`]: pooled energy-saving certificates.
 //! - [`AttributionCompensation`]: the AC an EPCI pays a commune for a year, its instalments, and how a service
 //!   commun's cost imputed on it (CGCT L5211-4-2) reduces them ([`attribution`]).
+//! - [`accounts`]: the M57 accounts of each flow, chosen by the [`Relation`] between payee and payer
+//!   ([`LineAccounts`], `docs/accounts.md`).
 //! - [`Dataset`] holds it all; [`validate`] checks it and reports every problem with its source (file and line,
 //!   or table and key) and field; [`ValidatedDataset`] is a dataset that passed, the only kind the allocation
 //!   takes.
@@ -37,6 +39,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 mod activity;
 pub mod attribution;
 mod build;
@@ -55,13 +58,15 @@ mod validate;
 mod validated;
 mod valuation;
 
+pub use accounts::{AccountFamily, AccountNature, AccountsRule, LineAccounts, Relation};
 pub use activity::ActivityRecord;
 pub use attribution::{AttributionCompensation, Instalment, InstalmentChange};
 pub use build::{BuildErrors, ConventionBuilder, DatasetBuilder, municipale_in_force};
 pub use cee::{CeeDeposit, CeeKind, CeeOperation};
 pub use convention::{
-    Convention, Dispositif, Eligibility, EligibilityCheck, Flow, LegalVehicle, Membership, ProRata,
-    RegularisationHalf, RegularisationPolicy, Settlement, Terms, VatRegime,
+    Convention, DEFAULT_PAYMENT_TERM_DAYS, Dispositif, Eligibility, EligibilityCheck, Flow, LegalVehicle,
+    MAX_PAYMENT_TERM_DAYS, Membership, ProRata, RegularisationHalf, RegularisationPolicy, Settlement, Terms,
+    VatRegime,
 };
 pub use dataset::{CarriedAmount, Dataset, DatasetMeta, IndexValue, REPORT_COMPONENT, Titre};
 pub use eligibility::{Crossing, EligibilityCrossing};
@@ -70,8 +75,8 @@ pub use money::{
     parse_decimal_exact,
 };
 pub use party::{
-    Address, ConventionId, DispositifId, IdError, InseeCode, InvoicingRequirements, Party, PartyId,
-    PartyKind, Siren, Siret, Source,
+    Address, Article, Bic, ConventionId, DispositifId, Iban, IdError, InseeCode, InvoicingRequirements,
+    Party, PartyId, PartyKind, PartyNaming, PaymentDetails, Siren, Siret, Source, may_elide,
 };
 pub use period::{DateRange, Half, Period, PeriodError, Semester, parse_date};
 pub use population::{

@@ -59,6 +59,16 @@ pub enum IdError {
     /// Identifiers of parties, dispositifs and conventions: 1–40 of `a-z A-Z 0-9 - _`.
     #[error("`{0}` is not an identifier (1 to 40 letters, digits, `-` or `_`)")]
     Identifier(String),
+    /// An IBAN: a country code, two check digits and up to 30 letters or digits, the ISO 13616 key valid.
+    #[error(
+        "`{0}` n'est pas un IBAN (code pays, 2 chiffres de contrôle et jusqu'à 30 lettres ou chiffres, clé ISO 13616 valide ; sans espaces)"
+    )]
+    Iban(String),
+    /// A BIC: 8 or 11 letters and digits (ISO 9362).
+    #[error(
+        "`{0}` n'est pas un BIC (8 ou 11 caractères : 4 lettres de banque, 2 lettres de pays, 2 lettres ou chiffres de lieu, 3 de branche)"
+    )]
+    Bic(String),
 }
 
 fn luhn_valid(digits: &str) -> bool {
@@ -171,6 +181,68 @@ string_id!(
     check_identifier
 );
 
+string_id!(
+    /// An IBAN (ISO 13616), written without spaces: `FR7630001007941234567890185`. Its key (mod 97) is checked.
+    Iban,
+    |text| if iban_valid(text) { Ok(()) } else { Err(IdError::Iban(text.to_owned())) }
+);
+string_id!(
+    /// A BIC (ISO 9362): 8 or 11 characters (`BDFEFRPPCCT`, the Banque de France's for the accounts of the
+    /// comptables publics).
+    Bic,
+    |text| {
+        let bytes = text.as_bytes();
+        let ok = (bytes.len() == 8 || bytes.len() == 11)
+            && bytes[..6].iter().all(u8::is_ascii_uppercase)
+            && bytes[6..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if ok { Ok(()) } else { Err(IdError::Bic(text.to_owned())) }
+    }
+);
+
+/// Whether `text` is an IBAN: 2 upper-case letters, 2 digits, 11 to 30 upper-case letters or digits, and the
+/// number formed by moving the first four characters to the end (letters as 10–35) is 1 modulo 97.
+fn iban_valid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if !(15..=34).contains(&bytes.len())
+        || !bytes[..2].iter().all(u8::is_ascii_uppercase)
+        || !bytes[2..4].iter().all(u8::is_ascii_digit)
+        || !bytes[4..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return false;
+    }
+    let mut remainder: u32 = 0;
+    for &byte in bytes[4..].iter().chain(&bytes[..4]) {
+        let value = if byte.is_ascii_digit() { u32::from(byte - b'0') } else { u32::from(byte - b'A') + 10 };
+        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
+    }
+    remainder == 1
+}
+
+impl Iban {
+    /// The IBAN in groups of four for reading: `FR76 3000 1007 9412 3456 7890 185`.
+    #[must_use]
+    pub fn grouped(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        chars.chunks(4).map(|chunk| chunk.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// How a party is paid: its comptable public assignataire (the public accountant who collects its receivables
+/// and pays its expenses) and the account its debtors pay into. Printed on the documents it issues; every field
+/// is optional (`parties.csv`: `accountant`, `iban`, `bic`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct PaymentDetails {
+    /// The comptable public assignataire (« Service de gestion comptable de Lille Métropole »).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accountant: Option<String>,
+    /// The account, held by the accountant at the Banque de France, that debtors pay by transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iban: Option<Iban>,
+    /// The bank's identifier, with the IBAN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bic: Option<Bic>,
+}
+
 impl Siret {
     /// The SIREN part (the first nine digits).
     #[must_use]
@@ -229,6 +301,100 @@ pub struct InvoicingRequirements {
     pub commitment_number: Option<String>,
 }
 
+/// The article a party's legal name takes in running text: « la Métropole Européenne de Lille », « le Syndicat
+/// intercommunal… », « les Régies… », or none for a name used bare. Elision (« l'Établissement… ») and contraction
+/// with « de » and « à » (« du », « au », « des », « aux ») follow from it and from [`Party::elides`]; the
+/// presentation writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Article {
+    /// « le » (masculine singular).
+    Le,
+    /// « la » (feminine singular).
+    La,
+    /// « les » (plural).
+    Les,
+    /// No article: the name is used bare (« Lille Métropole Habitat »).
+    None,
+}
+
+impl Article {
+    /// The spelling used in data files: `le`, `la`, `les` or `none`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Article::Le => "le",
+            Article::La => "la",
+            Article::Les => "les",
+            Article::None => "none",
+        }
+    }
+}
+
+/// How documents name a party, where its `name` alone does not say it. Every field is optional, with the
+/// default [`Party`]'s methods state: a commune's legal person is « Commune de X », a body is named by its
+/// `name`; the métropole and communes take « la », a syndicate « le », another body no article; a name beginning
+/// with a vowel or an h elides « de » and « la ».
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct PartyNaming {
+    /// The legal person's name, as it heads a party block and the e-invoice (« Commune de Lille »), when it is
+    /// not the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// The name the party uses for itself, printed under its legal name (« Ville de Lille »).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_name: Option<String>,
+    /// The article of the legal name in running text, when it is not the default of the party's kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<Article>,
+    /// Whether « de », « le » and « la » elide before the party's name (« Commune d'Hem » or « Commune de Hem »),
+    /// when it is not the default (yes before a vowel or an h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elision: Option<bool>,
+}
+
+impl PartyNaming {
+    /// Whether every field is at its default (nothing to write).
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        self == &PartyNaming::default()
+    }
+}
+
+/// Whether a word begins with a vowel or an h, before which French may elide « de », « le » and « la ».
+#[must_use]
+pub fn may_elide(word: &str) -> bool {
+    word.chars().next().is_some_and(|c| {
+        let lower: String = c.to_lowercase().collect();
+        matches!(
+            lower.as_str(),
+            "a" | "à"
+                | "â"
+                | "ä"
+                | "æ"
+                | "e"
+                | "é"
+                | "è"
+                | "ê"
+                | "ë"
+                | "i"
+                | "î"
+                | "ï"
+                | "o"
+                | "ô"
+                | "ö"
+                | "œ"
+                | "u"
+                | "ù"
+                | "û"
+                | "ü"
+                | "y"
+                | "ÿ"
+                | "h"
+        )
+    })
+}
+
 /// A party: any body that bills, pays, receives or is billed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
@@ -250,6 +416,12 @@ pub struct Party {
     pub address: Address,
     /// What the party requires on invoices addressed to it.
     pub invoicing: InvoicingRequirements,
+    /// How documents name it: legal name, usage name, article, elision (all optional).
+    #[serde(default, skip_serializing_if = "PartyNaming::is_default")]
+    pub naming: PartyNaming,
+    /// Its accountant and the account it is paid into (printed on the documents it issues).
+    #[serde(default)]
+    pub payment: PaymentDetails,
     /// Where the record came from.
     pub source: Source,
 }
@@ -259,6 +431,35 @@ impl Party {
     #[must_use]
     pub fn is_commune(&self) -> bool {
         self.kind == PartyKind::Commune
+    }
+
+    /// The article of its legal name in running text: the `article` given, or by default « la » for the
+    /// métropole and a commune (« la commune de Lille »), « le » for a syndicate, none for another body.
+    #[must_use]
+    pub fn article(&self) -> Article {
+        self.naming.article.unwrap_or(match self.kind {
+            PartyKind::Metropole | PartyKind::Commune => Article::La,
+            PartyKind::Syndicate => Article::Le,
+            PartyKind::Other => Article::None,
+        })
+    }
+
+    /// The word a preceding « de », « le » or « la » meets: a commune's name (« Commune d'Annœullin »), another
+    /// body's legal name (« l'Établissement public… »).
+    #[must_use]
+    pub fn elided_word(&self) -> &str {
+        match (&self.naming.legal_name, self.kind) {
+            (Some(legal), kind) if kind != PartyKind::Commune => legal,
+            _ => &self.name,
+        }
+    }
+
+    /// Whether « de », « le » and « la » elide before it: the `elision` given, or by default whether
+    /// [`Party::elided_word`] begins with a vowel or an h (an h aspiré, or a commune whose usage keeps « de »
+    /// before its h, says `no`).
+    #[must_use]
+    pub fn elides(&self) -> bool {
+        self.naming.elision.unwrap_or_else(|| may_elide(self.elided_word()))
     }
 }
 
@@ -288,5 +489,34 @@ mod tests {
         assert!(PartyId::parse("MEL").is_ok() && PartyId::parse("59350").is_ok());
         assert!(PartyId::parse("").is_err() && PartyId::parse("a b").is_err());
         assert!(ConventionId::parse("sim-ads_2025").is_ok());
+    }
+
+    #[test]
+    fn ibans_and_bics_table() {
+        // Valid keys: the ISO 13616 examples of France, Belgium and Germany, and the fixture's Banque de France
+        // accounts.
+        for text in ["FR1420041010050500013M02606", "BE68539007547034", "DE89370400440532013000"] {
+            assert!(Iban::parse(text).is_ok(), "{text}");
+        }
+        for text in [
+            "FR1420041010050500013M02607",       // key
+            "FR14 2004 1010 0505 0001 3M02 606", // spaces
+            "fr1420041010050500013M02606",       // lower case
+            "FR142004",                          // too short
+            "1114200410100505",                  // no country
+            "",
+        ] {
+            assert_eq!(Iban::parse(text), Err(IdError::Iban(text.into())), "{text}");
+        }
+        assert_eq!(
+            Iban::parse("FR1420041010050500013M02606").unwrap().grouped(),
+            "FR14 2004 1010 0505 0001 3M02 606"
+        );
+        for text in ["BDFEFRPPCCT", "BDFEFRPP"] {
+            assert!(Bic::parse(text).is_ok(), "{text}");
+        }
+        for text in ["BDFEFRP", "BDFEFRPPCC", "bdfefrpp", "BDF1FRPP"] {
+            assert_eq!(Bic::parse(text), Err(IdError::Bic(text.into())), "{text}");
+        }
     }
 }

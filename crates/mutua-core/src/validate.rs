@@ -14,6 +14,7 @@ use crate::money::Ratio;
 use crate::party::{PartyId, PartyKind, Source};
 use crate::rule::{ActivityBasis, Key, PoolSource, Rule};
 
+mod accounts;
 mod attribution;
 mod bounds;
 mod consistency;
@@ -366,6 +367,7 @@ pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
         check_convention(&mut report, convention);
     }
     check_memberships(&mut report);
+    accounts::check_accounts(&mut report);
     check_activity(&mut report);
     check_valuations(&mut report);
     unit_cost::check_unit_costs(&mut report);
@@ -422,6 +424,27 @@ fn check_parties(report: &mut Report<'_>) {
                 )),
             ),
             _ => {}
+        }
+        for (field, text) in
+            [("legal_name", &party.naming.legal_name), ("usage_name", &party.naming.usage_name)]
+        {
+            if text.as_deref().is_some_and(|text| text.trim().is_empty()) {
+                report.push(
+                    &party.source,
+                    field,
+                    Problem::OutOfRange("an empty name (leave the cell out)".into()),
+                );
+            }
+        }
+        if party.naming.elision == Some(true) && !crate::party::may_elide(party.elided_word()) {
+            report.push(
+                &party.source,
+                "elision",
+                Problem::OutOfRange(format!(
+                    "`yes` elides « de » only before a vowel or an h, and `{}` begins with neither",
+                    party.elided_word()
+                )),
+            );
         }
         if party.invoicing.commitment_required && party.invoicing.commitment_number.is_none() {
             report.push(
@@ -559,6 +582,18 @@ fn check_convention(report: &mut Report<'_>, convention: &Convention) {
             }
             check_rule(report, convention, &format!("{field}.rule"), &component.rule);
         }
+    }
+    if let Some(days) = convention.payment_term_days
+        && !(1..=crate::convention::MAX_PAYMENT_TERM_DAYS).contains(&days)
+    {
+        report.push(
+            source,
+            "payment_term_days",
+            Problem::OutOfRange(format!(
+                "délai de paiement de {days} jours : il va de 1 à {} jours à compter de la date d'émission",
+                crate::convention::MAX_PAYMENT_TERM_DAYS
+            )),
+        );
     }
     for (index, eligibility) in convention.eligibility.iter().enumerate() {
         if let Eligibility::PopulationBelow { threshold: 0, .. } = eligibility {

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use mutua_core::{
-    Amount, Convention, ConventionId, DatasetMeta, DateRange, DispositifId, Eligibility, EligibilityCheck,
-    Flow, LegalVehicle, PartyId, ProRata, RegularisationPolicy, Semester, Settlement, Source, Terms,
-    VatRegime, parse_date,
+    AccountsRule, Amount, Convention, ConventionId, DatasetMeta, DateRange, DispositifId, Eligibility,
+    EligibilityCheck, Flow, LegalVehicle, PartyId, ProRata, RegularisationPolicy, Semester, Settlement,
+    Source, Terms, VatRegime, parse_date,
 };
 use serde::{Deserialize, Deserializer};
 
@@ -41,8 +41,12 @@ struct ConventionFile {
     flow: Flow,
     settlement: Settlement,
     vat: VatRegime,
-    revenue_account: String,
-    expense_account: String,
+    #[serde(default)]
+    accounts: Option<AccountsRule>,
+    #[serde(default)]
+    revenue_account: Option<String>,
+    #[serde(default)]
+    expense_account: Option<String>,
     #[serde(deserialize_with = "strict_date")]
     valid_from: NaiveDate,
     #[serde(default, deserialize_with = "strict_optional_date")]
@@ -55,6 +59,8 @@ struct ConventionFile {
     eligibility: Vec<Eligibility>,
     #[serde(default)]
     eligibility_check: EligibilityCheck,
+    #[serde(default)]
+    payment_term_days: Option<u32>,
     terms: Vec<Terms>,
 }
 
@@ -170,6 +176,7 @@ fn convention(file: &str, text: &str, errors: &mut Vec<LoadError>) -> Option<(Co
         flow: parsed.flow,
         settlement: parsed.settlement,
         vat: parsed.vat,
+        accounts: parsed.accounts,
         revenue_account: parsed.revenue_account,
         expense_account: parsed.expense_account,
         validity: validity?,
@@ -177,6 +184,7 @@ fn convention(file: &str, text: &str, errors: &mut Vec<LoadError>) -> Option<(Co
         eligibility: parsed.eligibility,
         eligibility_check: parsed.eligibility_check,
         regularisation: parsed.regularisation,
+        payment_term_days: parsed.payment_term_days,
         terms: parsed.terms,
         source: Source::at(file, document.line_of_path("id")),
     };
@@ -555,7 +563,7 @@ rule = { kind = "pool_share", pool = { source = "fixed", amount_per_year = "10" 
             (BASE.replace("provider = \"MEL\"\n", ""), "conventions/cep.toml:1: provider: missing key"),
             (
                 BASE.replace("pro_rata = \"days\"", "pro_rata = \"days\"\nprorata = \"days\""),
-                "conventions/cep.toml:15: prorata: unknown key `prorata`, expected one of `id`, `dispositif`, `title`, `reference`, `vehicle`, `provider`, `flow`, `settlement`, `vat`, `revenue_account`, `expense_account`, `valid_from`, `valid_until`, `pro_rata`, `regularisation`, `eligibility`, `eligibility_check`, `terms`",
+                "conventions/cep.toml:15: prorata: unknown key `prorata`, expected one of `id`, `dispositif`, `title`, `reference`, `vehicle`, `provider`, `flow`, `settlement`, `vat`, `accounts`, `revenue_account`, `expense_account`, `valid_from`, `valid_until`, `pro_rata`, `regularisation`, `eligibility`, `eligibility_check`, `payment_term_days`, `terms`",
             ),
             (
                 BASE.replace("{ from = 1000, value = \"2\" }", "{ from = 1000, vlaue = \"2\" }"),

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mutua_core::{
-    ActivityRecord, Address, Amount, AttributionCompensation, CarriedAmount, CeeDeposit, CeeOperation,
-    ConventionId, DateRange, Dispositif, DispositifId, Fte, FteCost, GradeCategory, IndexValue, InseeCode,
-    InvoicingRequirements, Membership, Party, PartyId, PopulationRecord, Quantity, REPORT_COMPONENT, Rate,
-    Ratio, Semester, Siren, Siret, Titre, UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
+    ActivityRecord, Address, Amount, AttributionCompensation, Bic, CarriedAmount, CeeDeposit, CeeOperation,
+    ConventionId, DateRange, Dispositif, DispositifId, Fte, FteCost, GradeCategory, Iban, IndexValue,
+    InseeCode, InvoicingRequirements, Membership, Party, PartyId, PartyNaming, PaymentDetails,
+    PopulationRecord, Quantity, REPORT_COMPONENT, Rate, Ratio, Semester, Siren, Siret, Titre,
+    UnitCostDerivation, UnitCostUpdate, Valuation, parse_date,
 };
 
 use crate::csv_table::{self, Schema, optional, required};
@@ -63,6 +64,13 @@ pub(crate) const PARTIES: Schema = Schema {
         optional("service_code"),
         required("commitment_required"),
         required("commitment_number"),
+        optional("legal_name"),
+        optional("usage_name"),
+        optional("article"),
+        optional("elision"),
+        optional("accountant"),
+        optional("iban"),
+        optional("bic"),
     ],
 };
 
@@ -87,6 +95,13 @@ pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
         let service_code = row.optional_text("service_code");
         let commitment_required = row.required("commitment_required", values::yes_no);
         let commitment_number = row.optional_text("commitment_number");
+        let legal_name = row.optional_text("legal_name");
+        let usage_name = row.optional_text("usage_name");
+        let article = row.optional("article", values::article);
+        let elision = row.optional("elision", values::yes_no);
+        let accountant = row.optional_text("accountant");
+        let iban = row.optional("iban", Iban::parse);
+        let bic = row.optional("bic", Bic::parse);
         if let Some(id) = &id
             && let Err(first) = ids.insert(id.clone(), line)
         {
@@ -113,7 +128,26 @@ pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
             Some(postcode),
             Some(city),
             Some(commitment_required),
-        ) = (id, kind, name, siren, siret, insee, line1, postcode, city, commitment_required)
+            Some(article),
+            Some(elision),
+            Some(iban),
+            Some(bic),
+        ) = (
+            id,
+            kind,
+            name,
+            siren,
+            siret,
+            insee,
+            line1,
+            postcode,
+            city,
+            commitment_required,
+            article,
+            elision,
+            iban,
+            bic,
+        )
         else {
             continue;
         };
@@ -128,6 +162,8 @@ pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
             territoire,
             address: Address { lines: [Some(line1), line2].into_iter().flatten().collect(), postcode, city },
             invoicing: InvoicingRequirements { service_code, commitment_required, commitment_number },
+            naming: PartyNaming { legal_name, usage_name, article, elision },
+            payment: PaymentDetails { accountant, iban, bic },
             source,
         });
     }

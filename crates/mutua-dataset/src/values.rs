@@ -1,7 +1,7 @@
 //! Parsers of the cell values that the core types do not parse themselves: integers, years, months,
 //! `yes`/`no`, and the words of enumerations.
 
-use mutua_core::{CeeKind, CostLine, GradeCategory, PartyKind, ValuationBasis};
+use mutua_core::{Article, CeeKind, CostLine, GradeCategory, PartyKind, ValuationBasis};
 
 use crate::error::ErrorKind;
 
@@ -52,6 +52,14 @@ pub(crate) fn party_kind(text: &str) -> Result<PartyKind, ErrorKind> {
         .ok_or_else(|| {
             invalid(format!("`{text}` is not a party kind (expected metropole, commune, syndicate or other)"))
         })
+}
+
+/// The article of a party's legal name: `le`, `la`, `les` or `none`.
+pub(crate) fn article(text: &str) -> Result<Article, ErrorKind> {
+    [Article::Le, Article::La, Article::Les, Article::None]
+        .into_iter()
+        .find(|article| article.as_str() == text)
+        .ok_or_else(|| invalid(format!("`{text}` is not an article (expected le, la, les or none)")))
 }
 
 /// A grade category: `A`, `B` or `C`.

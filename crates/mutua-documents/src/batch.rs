@@ -236,6 +236,11 @@ pub fn build_batch(
         } else {
             None
         };
+        let particulars = crate::particulars::Particulars {
+            payment: (kind == DocumentKind::Invoice)
+                .then(|| crate::particulars::payment_due(dataset, &lines, options.issue_date)),
+            reason: None,
+        };
         documents.push(Document {
             kind,
             series: String::new(),
@@ -251,6 +256,8 @@ pub fn build_batch(
             total,
             corrects: None,
             attribution,
+            naming: crate::document::Naming::LegalPerson,
+            particulars: Some(particulars),
         });
     }
     crate::numbering::number_documents(&mut documents, |series| {

@@ -108,6 +108,35 @@ pub struct DocumentRef {
     pub issue_date: NaiveDate,
 }
 
+/// How a document names its parties. Fixed when the document is issued and kept in the ledger, so that a document
+/// issued earlier is rendered again exactly as it was (a kept document whose file is missing is written again
+/// from its computation, and must give the bytes recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Naming {
+    /// As documents were worded before parties had a legal name: a commune recipient « Mairie de X », a commune
+    /// issuer « Ville de X », any other party by its `name`, with no article in running text, and a party by its
+    /// id in the annex.
+    Mairie,
+    /// The legal person, with its article, elided and contracted (`present::names`): every document issued now.
+    #[default]
+    LegalPerson,
+}
+
+impl Naming {
+    /// What a ledger record without the field was issued with: [`Naming::Mairie`].
+    #[must_use]
+    pub fn before_legal_names() -> Naming {
+        Naming::Mairie
+    }
+
+    /// Whether this is [`Naming::Mairie`] (a record does not write it).
+    #[must_use]
+    pub fn is_mairie(&self) -> bool {
+        *self == Naming::Mairie
+    }
+}
+
 /// One document of the batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
@@ -141,6 +170,15 @@ pub struct Document {
     /// dataset states it (`attributions.csv`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<crate::attribution::AcPosition>,
+    /// How it names its parties: [`Naming::LegalPerson`] for a document issued now; a kept document keeps the
+    /// naming it was issued with.
+    #[serde(default)]
+    pub naming: Naming,
+    /// What it states besides its lines (an invoice's due date, a cancellation's reason), fixed at issue. `None`
+    /// for a document of a ledger written before they were recorded: it is printed as it was then
+    /// (`docs/mentions.md`).
+    #[serde(default)]
+    pub particulars: Option<crate::particulars::Particulars>,
 }
 
 impl Document {

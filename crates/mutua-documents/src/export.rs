@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use mutua_alloc::ChargeKind;
 use mutua_core::{Dataset, VatRegime};
 
+use crate::accounts::line_accounts;
 use crate::document::{Batch, Document};
 use crate::error::InvoiceError;
-use crate::present::document_line_account;
 use crate::unit_cost_notice::UnitCostNotice;
 
 /// The characters a spreadsheet takes as the start of a formula (OWASP, CSV injection): `=`, `+`, `-`, `@`,
@@ -74,7 +74,7 @@ fn export_error(what: &'static str) -> impl Fn(csv::Error) -> InvoiceError {
 
 /// The header of `lines.csv`.
 pub const LINES_HEADER: &str = "document_number,document_kind,issuer,recipient,recipient_siren,recipient_insee,\
-dispositif,convention,component,line_kind,label,quantity,unit,unit_price,amount,account,vat";
+dispositif,convention,component,line_kind,label,quantity,unit,unit_price,amount,issuer_account,recipient_account,vat";
 
 /// The code of a line kind in `lines.csv` and the ledger: `current`, `regularisation:YEAR`, `cee:DEPOSIT`,
 /// `carried:SEMESTER`. (A CEE line's kind of certificates is in its component: `DEPOSIT-classique`,
@@ -101,8 +101,10 @@ pub fn vat_code(vat: &VatRegime) -> String {
     }
 }
 
-/// `lines.csv`: one row per document line, for import into a finance system. Credit-note lines keep their sign.
-/// Every cell is written [`spreadsheet_safe`], quoted per RFC 4180 when it needs it.
+/// `lines.csv`: one row per document line, for import into a finance system. Credit-note lines keep their sign:
+/// a negative amount has a negative quantity and a positive unit price ([`crate::signed_quantity`]).
+/// `issuer_account` and `recipient_account` are the line's M57 accounts in the issuer's and in the recipient's
+/// books ([`line_accounts`]). Every cell is written [`spreadsheet_safe`], quoted per RFC 4180 when it needs it.
 ///
 /// # Errors
 ///
@@ -117,6 +119,7 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
             .party(&document.recipient)
             .ok_or_else(|| InvoiceError::UnknownParty(document.recipient.to_string()))?;
         for line in &document.lines {
+            let accounts = line_accounts(document, line);
             let cells = [
                 document.number.clone(),
                 document.kind.as_str().to_owned(),
@@ -129,14 +132,17 @@ pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, I
                 line.component.clone(),
                 line_kind(&line.kind),
                 crate::present::document_line_label_fr(document, line),
-                line.basis.quantity.map(|q| q.normalize().to_string()).unwrap_or_default(),
+                crate::particulars::signed_quantity(line)
+                    .map(|q| q.normalize().to_string())
+                    .unwrap_or_default(),
                 crate::present::unit_fr(&line.basis.unit).to_owned(),
                 line.basis
                     .unit_price
                     .map(|p| mutua_core::Rounding::HalfUp.apply(p, 6).normalize().to_string())
                     .unwrap_or_default(),
                 line.amount.to_string(),
-                document_line_account(document, line).to_owned(),
+                accounts.issuer.account,
+                accounts.recipient.account,
                 vat_code(&line.vat),
             ];
             write_safe_record(&mut writer, cells.iter().map(String::as_str)).map_err(export_error(WHAT))?;

@@ -53,19 +53,26 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod attribution;
 mod batch;
 mod document;
 mod error;
 pub mod export;
 pub mod numbering;
+pub mod particulars;
 pub mod present;
 pub mod reconcile;
 mod unit_cost_notice;
 
 pub use batch::build_batch;
-pub use document::{Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, NotIssued};
+pub use document::{
+    Batch, BatchOptions, DispositifSummary, Document, DocumentKind, DocumentRef, Naming, NotIssued,
+};
 pub use error::InvoiceError;
+pub use particulars::{
+    Change, CorrectionReason, Particulars, PaymentDue, correction_reason, signed_quantity,
+};
 pub use unit_cost_notice::{
     NotDerived, NoticeConvention, NoticeError, NoticeMember, NoticeTariff, UnitCostNotice,
     budget_vote_deadline, unit_cost_notices,

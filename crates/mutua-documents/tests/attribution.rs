@@ -155,9 +155,14 @@ fn the_statement_cites_l5211_4_2_and_shows_the_ac_and_its_instalments() {
     let view = present::view(&dataset, statement(&batch, "59005"), false).unwrap();
     let mentions = view.mentions.join("\n");
     // The commune as the document names it (the party layer's name).
-    let name = present::recipient_name(dataset.party(&PartyId::parse("59005").unwrap()).unwrap());
+    let name = present::party_text(
+        dataset.party(&PartyId::parse("59005").unwrap()).unwrap(),
+        present::Side::Recipient,
+        mutua_documents::Naming::LegalPerson,
+        present::names::Preposition::De,
+    );
     let ac = format!(
-        "Attribution de compensation 2026 de {name} : 12\u{202f}000,00\u{a0}€, versée en 12 échéances mensuelles de \
+        "Attribution de compensation 2026 {name} : 12\u{202f}000,00\u{a0}€, versée en 12 échéances mensuelles de \
          1\u{202f}000,00\u{a0}€."
     );
     for expected in [

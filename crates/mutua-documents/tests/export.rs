@@ -126,10 +126,11 @@ fn formula_cells_are_neutralised_in_lines_csv() {
         line.label = text.to_owned();
         line.basis.unit = mutua_alloc::trace::Unit::Named(text.to_owned());
         line.component = text.to_owned();
-        line.revenue_account = text.to_owned();
+        line.accounts = mutua_core::LineAccounts::new(text, text);
         document.number = text.to_owned();
         let row = only_row(&lines_csv(dataset(), &[document.clone()]).unwrap(), LINES_HEADER);
-        for column in ["label", "unit", "component", "account", "document_number"] {
+        for column in ["label", "unit", "component", "issuer_account", "recipient_account", "document_number"]
+        {
             assert_eq!(row[column], safe, "{column} of {text:?}");
         }
         assert_eq!(row["recipient"], document.recipient.to_string());
@@ -245,7 +246,7 @@ fn an_ordinary_batch_lines_csv_is_unchanged() {
     assert_eq!(rows.len(), lines.len() + 1);
     assert!(lines.len() > 100, "the batch has {} lines", lines.len());
     for (record, (document, line)) in rows[1..].iter().zip(&lines) {
-        assert_eq!(record.len(), 17);
+        assert_eq!(record.len(), 18);
         assert_eq!(record[0], document.number);
         assert_eq!(
             record[10],
@@ -254,6 +255,8 @@ fn an_ordinary_batch_lines_csv_is_unchanged() {
             document.number
         );
         assert_eq!(record[14], line.amount.to_string());
+        let accounts = mutua_documents::accounts::line_accounts(document, line);
+        assert_eq!((&record[15], &record[16]), (&accounts.issuer.account, &accounts.recipient.account));
         assert!(record.iter().all(|cell| !cell.starts_with('\'')), "{record:?}");
     }
     // Some labels of the batch need quoting; every cell is quoted exactly as the hand-written export did.

@@ -291,41 +291,50 @@ fn a_refund_is_presented_as_an_amount_paid_back_with_its_basis_and_accounts() {
     assert_eq!(
         items[0],
         (
-            "Régularisation 2025 sur coût réel — Coût complet geo\nConvention : Convention geo du 1er janvier 2020 — \
-             compte 673",
+            "Régularisation 2025 sur coût réel — Coût complet geo\nActe : Convention geo du 1er janvier 2020\n\
+             Imputation : 673 / 773",
             "Réalisé 5\u{202f}000,00\u{a0}€ − facturé 6\u{202f}000,00\u{a0}€ (exercice 2025)",
             "-1\u{202f}000,00\u{a0}€"
         )
     );
     assert!(
-        view.mentions.iter().any(|m| m.contains("compte 673 « Titres annulés (sur exercices antérieurs) »")
-            && m.contains("compte 773 « Mandats annulés (sur exercices antérieurs) »"))
+        view.mentions.iter().any(|m| m.contains(
+            "Imputation comptable (nomenclature M57 ; sous chaque ligne, compte de l'émetteur / compte du \
+             destinataire) : chez l'émetteur, mandat au compte 673 « Titres annulés (sur \
+             exercices antérieurs) » ; chez le destinataire, titre de recettes au compte 773 « Mandats annulés (sur \
+             exercices antérieurs) »."
+        )),
+        "{:?}",
+        view.mentions
     );
     assert!(view.mentions.iter().any(|m| m.contains("non-compensation")));
     // The annex explains each line as paid back to the member.
     let annex = &view.annex.as_ref().unwrap().sections[0].lines;
-    assert!(annex[0].ends_with("— -1\u{202f}000,00\u{a0}€ (remboursé à 59005)"), "{annex:?}");
-    // lines.csv: the refund's lines on the issuer's account 673, negative.
+    assert!(
+        annex[0].ends_with("— -1\u{202f}000,00\u{a0}€ (remboursé à la commune d'Allennes-les-Marais)"),
+        "{annex:?}"
+    );
+    // lines.csv: the refund's lines on the issuer's account 673 and the recipient's 773, negative.
     let csv =
         String::from_utf8(mutua_documents::export::lines_csv(&dataset, &batch.documents).unwrap()).unwrap();
     let row = csv
         .lines()
         .find(|l| l.starts_with("REM-MEL-2026-00001,refund,MEL,59005,") && l.contains(",geo,"))
         .unwrap();
-    assert!(row.ends_with(",-1000.00,673,out_of_scope"), "{row}");
+    assert!(row.ends_with(",-1000.00,673,773,out_of_scope"), "{row}");
     // And the member's statement counts it as paid back, apart from what it is invoiced.
     let statement = party_statement(&dataset, &batch, &PartyId::parse("59005").unwrap(), None).unwrap();
     assert!(
-        statement.contains("Avis de remboursement de Métropole Européenne de Lille à Allennes-les-Marais — 1\u{202f}250,00\u{a0}€ remboursés"),
+        statement.contains("Avis de remboursement de la Métropole Européenne de Lille à la commune d'Allennes-les-Marais — 1\u{202f}250,00\u{a0}€ remboursés"),
         "{statement}"
     );
     assert!(
-        statement.contains("Total à facturer à Allennes-les-Marais : 3\u{202f}000,00\u{a0}€"),
+        statement.contains("Total à facturer à la commune d'Allennes-les-Marais : 3\u{202f}000,00\u{a0}€"),
         "{statement}"
     );
     assert!(
         statement.contains(
-            "Total remboursé à Allennes-les-Marais (avis de remboursement, sans compensation) : 1\u{202f}250,00\u{a0}€"
+            "Total remboursé à la commune d'Allennes-les-Marais (avis de remboursement, sans compensation) : 1\u{202f}250,00\u{a0}€"
         ),
         "{statement}"
     );

@@ -11,7 +11,8 @@
 //!   allowances or charges), BR-CO-14 (BT-110 = Σ BT-117), BR-CO-15 (BT-112 = BT-109 + BT-110), BR-CO-16 (BT-115 =
 //!   BT-112, nothing prepaid), BR-CO-17 (BT-117 = BT-116 × BT-119 / 100 rounded to the cent);
 //! - BR-CO-09 (VAT identifiers start with a country code), BR-CO-18 (a VAT breakdown), BR-CO-25 (payment terms
-//!   when an amount is due), BR-CO-26 (a seller identifier);
+//!   or a due date when an amount is due), BR-CO-26 (a seller identifier), BR-49 and BR-61 (payment means: a type
+//!   code, and an account for a credit transfer);
 //! - category `O` (outside the scope of VAT): BR-O-01, BR-O-02 (no seller or buyer VAT identifier), BR-O-05 (no
 //!   line rate), BR-O-08 (taxable amount), BR-O-09 (VAT 0), BR-O-10 (exemption reason), BR-O-11 and BR-O-12 (no
 //!   other category on the invoice);
@@ -138,9 +139,20 @@ fn header(report: &mut Report, invoice: &CiiInvoice) {
         },
     );
     report.require(!invoice.vat_breakdown.is_empty(), "BR-CO-18", || "no VAT breakdown (BG-23)".to_owned());
+    if let Some(means) = &invoice.payment_means {
+        report.require(!blank(&means.type_code), "BR-49", || {
+            "payment means without a type code (BT-81)".to_owned()
+        });
+        report.require(
+            !matches!(means.type_code.as_str(), "30" | "58") || !blank(&means.iban),
+            "BR-61",
+            || "credit transfer without a payment account identifier (BT-84)".to_owned(),
+        );
+    }
     report.require(
         !invoice.totals.due_payable.is_positive()
-            || invoice.payment_terms.as_deref().is_some_and(|t| !blank(t)),
+            || invoice.payment_terms.as_deref().is_some_and(|t| !blank(t))
+            || invoice.due_date.is_some(),
         "BR-CO-25",
         || {
             format!(

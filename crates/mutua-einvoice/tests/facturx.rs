@@ -266,12 +266,23 @@ fn a_credit_note_is_a_381_with_positive_amounts_and_the_corrected_invoice() {
     ] {
         assert_eq!(values(&parsed, path), values(&invoice_parsed, path), "{path}");
     }
+    // BT-20 says how it is settled: the titre of the invoice it cancels is cancelled. A credit note has no due
+    // date (BT-9) nor payment means (BG-16).
+    assert!(one(&parsed, "ram:SpecifiedTradePaymentTerms/ram:Description").starts_with(&format!(
+        "Le titre de recettes de la facture n° {} du 15 juillet 2026",
+        invoice.number
+    )),);
     assert!(
-        one(&parsed, "ram:SpecifiedTradePaymentTerms/ram:Description").starts_with("Le montant de cet avoir")
+        values(&parsed, "ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString").is_empty()
     );
-    // A regularisation credit note (no corrected invoice) has no BT-25.
+    assert!(values(&parsed, "ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode").is_empty());
+    // A regularisation credit note (no corrected invoice) has no BT-25; its amount is paid.
     let mut regularisation = credit.clone();
     regularisation.corrects = None;
+    assert!(
+        one(&parse(&xml_of(&regularisation)), "ram:SpecifiedTradePaymentTerms/ram:Description")
+            .starts_with("Le montant de cet avoir est versé par mandat administratif")
+    );
     assert!(
         values(&parse(&xml_of(&regularisation)), "ram:InvoiceReferencedDocument/ram:IssuerAssignedID")
             .is_empty()
@@ -413,6 +424,7 @@ fn a_missing_buyer_siret_and_a_vat_identifier_on_category_o_are_refused() {
     model.seller.name.clear();
     model.lines[0].net_price = Decimal::NEGATIVE_ONE;
     model.payment_terms = None;
+    model.due_date = None;
     model.commitment_required = true;
     model.order_reference = None;
     let violations = en16931::check(&model).unwrap_err();
@@ -573,4 +585,43 @@ fn a_share_of_a_pool_is_one_times_the_amount_never_a_percentage_at_a_price() {
         note.contains("\u{202f}% de ") && note.contains("(pourcentage fixé par la convention)"),
         "{note}"
     );
+}
+
+#[test]
+fn each_line_carries_the_buyers_account_a_past_years_credit_note_the_773_it_books() {
+    // BT-133 is the account the buyer books the line on: its expense on an invoice and on the reduction of it
+    // within the year, 773 « Mandats annulés (sur exercices antérieurs) » when the invoice was of an earlier year.
+    let invoice = big_invoice();
+    let accounts = |document: &Document| {
+        values(&parse(&xml_of(document)), "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID")
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let expected = |account: &str| vec![account.to_owned(); invoice.lines.len()];
+    assert_eq!(accounts(&invoice), expected("62876"));
+    let mut credit = credit_note_of(&invoice);
+    assert_eq!(accounts(&credit), expected("62876"));
+    credit.issue_date = NaiveDate::from_ymd_opt(2027, 1, 20).unwrap();
+    assert_eq!(accounts(&credit), expected("773"));
+}
+
+#[test]
+fn an_invoice_has_its_due_date_payment_terms_and_the_issuers_account() {
+    for invoice in invoices() {
+        let parsed = parse(&xml_of(invoice));
+        // 30 days from 15 July by default; 45 under the carrières convention of the Ville de Lille.
+        let due = if invoice.issuer.as_str() == "59350" { "20260829" } else { "20260814" };
+        assert_eq!(
+            one(&parsed, "ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"),
+            due
+        );
+        let terms = one(&parsed, "ram:SpecifiedTradePaymentTerms/ram:Description");
+        assert!(terms.starts_with("Conditions de paiement : à régler dans les "), "{terms}");
+        assert!(!terms.contains("délai global"), "{terms}");
+        assert_eq!(one(&parsed, "ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode"), "30");
+        let iban = one(&parsed, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID");
+        assert!(iban.starts_with("FR76300010006400000059"), "{iban}");
+        assert_eq!(one(&parsed, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"), "BDFEFRPPCCT");
+    }
 }

@@ -47,6 +47,8 @@ impl Status {
 struct PartyRef<'a> {
     id: &'a str,
     name: &'a str,
+    /// The legal person's name documents print (« Commune de Lille »).
+    legal_name: String,
     siren: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     insee: Option<&'a str>,
@@ -103,6 +105,7 @@ fn party_ref<'a>(dataset: &'a Dataset, id: &'a PartyId) -> Result<PartyRef<'a>, 
     Ok(PartyRef {
         id: party.id.as_str(),
         name: &party.name,
+        legal_name: mutua_documents::present::names::legal_name(party),
         siren: party.siren.as_str(),
         insee: party.insee.as_ref().map(|i| i.as_str()),
     })

@@ -171,6 +171,8 @@ impl Reader<'_> {
             revenue_account: self.text(charge, "revenue_account")?.to_owned(),
             expense_account: self.text(charge, "expense_account")?.to_owned(),
             convention_reference: self.text(charge, "convention_reference")?.to_owned(),
+            // Printed with the convention's reference: converted documents are printed as they were.
+            terms_reference: None,
             label: self.text(charge, "label")?.to_owned(),
             basis: printed_basis(
                 self.text(basis, "description")?,
@@ -244,6 +246,10 @@ impl Reader<'_> {
             fingerprint: self.parse(value, "fingerprint")?,
             file: FileRecord { output, name, sha256: self.parse(value, "sha256")?, format, xml },
             lines,
+            // A second-format ledger was written before parties had legal names.
+            naming: mutua_documents::Naming::Mairie,
+            // Issued before particulars were recorded: printed as they were then.
+            particulars: None,
         })
     }
 }

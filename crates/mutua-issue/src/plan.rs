@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mutua_core::PartyId;
-use mutua_documents::{Batch, Document, DocumentKind};
+use mutua_documents::{Batch, Document, DocumentKind, Particulars};
 
 use crate::ledger::Ledger;
 use crate::names::Series;
@@ -38,9 +38,17 @@ pub struct Plan {
     pub cancelled: Vec<String>,
 }
 
-/// The document that cancels an issued one: every line negated, referencing it, dated `batch.issue_date`.
-fn cancellation(record: &DocumentRecord, batch: &Batch) -> Result<Document, RecordError> {
+/// The document that cancels an issued one: every line negated, referencing it, dated `batch.issue_date`, with
+/// the reason found by comparing the issued lines with those of `replacement`, the document issued in its place
+/// (none when nothing is due any more).
+fn cancellation(
+    record: &DocumentRecord,
+    batch: &Batch,
+    replacement: Option<&Document>,
+) -> Result<Document, RecordError> {
     let mut document = record.to_document(None)?;
+    let reason = mutua_documents::correction_reason(&document, replacement);
+    document.particulars = Some(Particulars { payment: None, reason: Some(reason) });
     document.kind = if record.kind == DocumentKind::Invoice {
         DocumentKind::CreditNote
     } else {
@@ -55,6 +63,8 @@ fn cancellation(record: &DocumentRecord, batch: &Batch) -> Result<Document, Reco
     document.total = document.total.negated();
     document.issue_date = batch.issue_date;
     document.corrects = Some(record.reference());
+    // Issued now: it names its parties as documents do now, whatever the document it cancels said.
+    document.naming = mutua_documents::Naming::LegalPerson;
     Ok(document)
 }
 
@@ -87,7 +97,7 @@ pub fn plan(
         let in_force = active.get(&slot).map_or(&[][..], Vec::as_slice);
         let same = in_force.iter().copied().find(|&p| records[p].fingerprint.as_bytes() == &fingerprint);
         for &position in in_force.iter().filter(|&&p| Some(p) != same) {
-            to_number.push(cancellation(&records[position], batch)?);
+            to_number.push(cancellation(&records[position], batch, Some(document))?);
             cancelled.push(records[position].number.clone());
         }
         match same {
@@ -99,6 +109,19 @@ pub fn plan(
                 renumbered.sequence = record.sequence;
                 renumbered.number = record.number.clone();
                 renumbered.issue_date = record.issue_date;
+                renumbered.naming = record.naming;
+                // As issued: a document issued before its particulars were recorded is printed as it was.
+                renumbered.particulars = record.particulars.clone();
+                // As issued: its lines on the accounts recorded (not part of what it bills, so not of its
+                // fingerprint), which a document issued before the relation chose them printed differently.
+                if renumbered.lines.len() == record.lines.len() {
+                    for (line, recorded) in renumbered.lines.iter_mut().zip(&record.lines) {
+                        line.accounts = mutua_core::LineAccounts::new(
+                            &recorded.revenue_account,
+                            &recorded.expense_account,
+                        );
+                    }
+                }
                 kept.push((renumbered, position));
             }
             None => to_number.push(document.clone()),
@@ -108,7 +131,7 @@ pub fn plan(
     for (slot, positions) in &active {
         if !seen.contains(slot) {
             for &position in positions {
-                to_number.push(cancellation(&records[position], batch)?);
+                to_number.push(cancellation(&records[position], batch, None)?);
                 cancelled.push(records[position].number.clone());
             }
         }

@@ -13,7 +13,7 @@ use mutua_core::{
     Source, VatRegime,
 };
 use mutua_documents::export::{line_kind, vat_code};
-use mutua_documents::{Document, DocumentKind, DocumentRef};
+use mutua_documents::{Document, DocumentKind, DocumentRef, Naming, Particulars};
 use mutua_einvoice::facturx::OutputFormat;
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +175,14 @@ pub struct DocumentRecord {
     pub file: FileRecord,
     /// Its lines.
     pub lines: Vec<LineRecord>,
+    /// How it names its parties: `legal_person` since parties have legal names; a record without the field was
+    /// issued with the earlier wording ([`Naming::Mairie`]), with which it is rendered again.
+    #[serde(default = "Naming::before_legal_names", skip_serializing_if = "Naming::is_mairie")]
+    pub naming: Naming,
+    /// What it states besides its lines (an invoice's payment term and due date, a cancellation's reason), as
+    /// issued. Absent from documents issued before they were recorded, which are printed as they were then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub particulars: Option<Particulars>,
 }
 
 /// The file of an issued document.
@@ -229,12 +237,18 @@ pub struct LineRecord {
     pub settlement: String,
     /// `out_of_scope` or `taxable:RATE`.
     pub vat: String,
-    /// M57 revenue account in the payee's books.
+    /// The M57 account in the payee's books ([`mutua_core::LineAccounts::payee`]: its revenue, or for an
+    /// imputation on the attribution de compensation the GFP's AC expense it reduces). The name is the format's.
     pub revenue_account: String,
-    /// M57 expense account in the payer's books.
+    /// The M57 account in the payer's books ([`mutua_core::LineAccounts::payer`]: its expense, or for an
+    /// imputation on the AC the commune's AC revenue it reduces).
     pub expense_account: String,
     /// The convention's reference, as the data states it.
     pub convention_reference: String,
+    /// The reference of the terms whose tariff the line applies (the convention or the amendment in force), when
+    /// it is not the convention's: the act the line cites. Absent from lines recorded before it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_reference: Option<String>,
     /// The label as the data states it (the component's, the deposit's, the carried amount's). For a line
     /// converted from an earlier format, the label as printed.
     pub label: String,
@@ -349,9 +363,11 @@ impl LineRecord {
             provider_pays: charge.provider_pays,
             settlement: settlement_text(charge.settlement).to_owned(),
             vat: vat_code(&charge.vat),
-            revenue_account: charge.revenue_account.clone(),
-            expense_account: charge.expense_account.clone(),
+            revenue_account: charge.accounts.payee.clone(),
+            expense_account: charge.accounts.payer.clone(),
             convention_reference: charge.convention_reference.clone(),
+            terms_reference: (charge.trace.terms_reference != charge.convention_reference)
+                .then(|| charge.trace.terms_reference.clone()),
             label: charge.label.clone(),
             basis: charge.basis.clone(),
             amount: charge.amount,
@@ -379,14 +395,13 @@ impl LineRecord {
             provider_pays: self.provider_pays,
             settlement,
             vat,
-            revenue_account: self.revenue_account.clone(),
-            expense_account: self.expense_account.clone(),
+            accounts: mutua_core::LineAccounts::new(&self.revenue_account, &self.expense_account),
             convention_reference: self.convention_reference.clone(),
             amount: self.amount,
             basis: self.basis.clone(),
             trace: Trace::new(
                 RuleKind::Issued,
-                &self.convention_reference,
+                self.terms_reference.as_deref().unwrap_or(&self.convention_reference),
                 self.amount.to_decimal(),
                 Rounding::HalfUp,
             ),
@@ -414,6 +429,8 @@ impl DocumentRecord {
             fingerprint: Sha256::from_bytes(document.fingerprint_bytes()),
             file,
             lines: document.lines.iter().map(LineRecord::of).collect(),
+            naming: document.naming,
+            particulars: document.particulars.clone(),
         }
     }
 
@@ -453,6 +470,8 @@ impl DocumentRecord {
             total: self.total,
             corrects,
             attribution: None,
+            naming: self.naming,
+            particulars: self.particulars.clone(),
         })
     }
 }

@@ -147,7 +147,7 @@ fn an_amount_carried_twice_under_the_threshold_is_billed_in_the_third_semester_w
             .steps
             .contains(&Step::CarriedBy { semester: semester("2026-S2"), recorded: Recorded::Ledger })
     );
-    let explained = mutua_documents::present::explain_charge(oldest).join("\n");
+    let explained = mutua_documents::present::explain_charge(&dataset, oldest).join("\n");
     assert!(explained.contains("Semestre d'origine : 1er semestre 2026"), "{explained}");
     assert!(
         explained.contains("Reporté par : l'exécution du 2d semestre 2026 (registre de mutua)"),

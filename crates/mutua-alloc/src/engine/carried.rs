@@ -61,12 +61,16 @@ pub(super) fn charges(
             .conventions
             .get(&carried.convention)
             .ok_or_else(|| AllocError::UnknownConvention(carried.convention.to_string()))?;
-        let mut trace = Trace::new(
-            RuleKind::Carried,
-            &convention.reference,
-            carried.amount.to_decimal(),
-            MEMBER_ROUNDING,
-        );
+        // The act whose tariff the amount was computed by: the terms of its component in force at the end of the
+        // semester it was computed for (the convention itself when they cannot be told).
+        let terms_reference = convention
+            .terms_in(carried.origin.period())
+            .into_iter()
+            .rev()
+            .find(|(_, terms)| terms.components.iter().any(|c| c.id == carried.component))
+            .map_or(convention.reference.as_str(), |(_, terms)| terms.reference.as_str());
+        let mut trace =
+            Trace::new(RuleKind::Carried, terms_reference, carried.amount.to_decimal(), MEMBER_ROUNDING);
         trace.step(Step::CarriedFrom { semester: carried.origin });
         trace.step(Step::CarriedBy { semester: previous, recorded });
         trace.step(Step::CarriedReason { threshold: dataset.meta.titre_threshold });
@@ -81,8 +85,7 @@ pub(super) fn charges(
             provider_pays: false,
             settlement: convention.settlement,
             vat: convention.vat.clone(),
-            revenue_account: convention.revenue_account.clone(),
-            expense_account: convention.expense_account.clone(),
+            accounts: dataset.line_accounts(convention, &carried.issuer, &carried.debtor),
             convention_reference: convention.reference.clone(),
             amount: carried.amount,
             basis: LineBasis {

@@ -160,8 +160,7 @@ pub(crate) fn deposits(
                     provider_pays: true,
                     settlement: convention.settlement,
                     vat: convention.vat.clone(),
-                    revenue_account: convention.revenue_account.clone(),
-                    expense_account: convention.expense_account.clone(),
+                    accounts: dataset.line_accounts(convention, &share.key, &convention.provider),
                     convention_reference: convention.reference.clone(),
                     amount: share.amount,
                     basis: LineBasis {

@@ -409,6 +409,7 @@ impl Engine<'_> {
                     BTreeMap::new()
                 };
                 let context = SliceContext {
+                    dataset: self.dataset,
                     convention,
                     terms,
                     semester,
@@ -498,6 +499,8 @@ fn is_annual(component: &Component) -> bool {
 
 /// What every charge of one component in one slice of one convention shares.
 pub(crate) struct SliceContext<'a> {
+    /// The dataset, for the parties' relation that chooses the accounts.
+    dataset: &'a Dataset,
     convention: &'a Convention,
     terms: &'a Terms,
     semester: Semester,
@@ -601,6 +604,7 @@ impl SliceContext<'_> {
         } else {
             (member.clone(), convention.provider.clone())
         };
+        let accounts = self.dataset.line_accounts(convention, &payee, &payer);
         Charge {
             convention: convention.id.clone(),
             dispositif: convention.dispositif.clone(),
@@ -612,8 +616,7 @@ impl SliceContext<'_> {
             provider_pays,
             settlement: convention.settlement,
             vat: convention.vat.clone(),
-            revenue_account: convention.revenue_account.clone(),
-            expense_account: convention.expense_account.clone(),
+            accounts,
             convention_reference: convention.reference.clone(),
             amount,
             basis,

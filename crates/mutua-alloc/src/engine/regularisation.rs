@@ -132,7 +132,7 @@ pub(super) fn charges(
             let mut charge = match account.template {
                 Some(template) => template,
                 // Billed, and nothing due on the actual: the member left before the year's units were counted.
-                None => template_without_due(convention, component, &share.key, year)?,
+                None => template_without_due(engine.dataset, convention, component, &share.key, year)?,
             };
             let mut trace = Trace::new(
                 RuleKind::Regularisation,
@@ -183,6 +183,7 @@ pub(super) fn charges(
 
 /// The fields of a regularisation line for a member billed in the year but owing nothing on the actual.
 fn template_without_due(
+    dataset: &mutua_core::Dataset,
     convention: &Convention,
     component: Option<&mutua_core::Component>,
     (payer, payee): &(PartyId, PartyId),
@@ -205,8 +206,7 @@ fn template_without_due(
         provider_pays: convention.flow == mutua_core::Flow::ProviderPaysMembers,
         settlement: convention.settlement,
         vat: convention.vat.clone(),
-        revenue_account: convention.revenue_account.clone(),
-        expense_account: convention.expense_account.clone(),
+        accounts: dataset.line_accounts(convention, payee, payer),
         convention_reference: convention.reference.clone(),
         amount: Amount::ZERO,
         basis: LineBasis {

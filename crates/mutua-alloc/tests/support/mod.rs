@@ -51,6 +51,8 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         parties.insert(mel.id.clone(), mel);
@@ -107,6 +109,8 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -133,6 +137,8 @@ impl Builder {
             territoire: None,
             address: Address::default(),
             invoicing: InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: Source::code(),
         };
         self.dataset.parties.insert(party.id.clone(), party);
@@ -169,13 +175,15 @@ impl Builder {
             flow,
             settlement: Settlement::Invoice,
             vat: VatRegime::OutOfScope,
-            revenue_account: "70875".into(),
-            expense_account: "62876".into(),
+            accounts: None,
+            revenue_account: None,
+            expense_account: None,
             validity: DateRange::new(d("2020-01-01"), None).unwrap(),
             pro_rata,
             eligibility: Vec::new(),
             eligibility_check: EligibilityCheck::EachYear,
             regularisation: None,
+            payment_term_days: None,
             terms,
             source: Source::code(),
         };

@@ -323,13 +323,15 @@ mod tests {
             flow: Flow::MembersPayProvider,
             settlement: crate::convention::Settlement::Invoice,
             vat: crate::convention::VatRegime::OutOfScope,
-            revenue_account: String::new(),
-            expense_account: String::new(),
+            accounts: None,
+            revenue_account: None,
+            expense_account: None,
             validity: crate::period::DateRange::new(d(1, 1), None).unwrap(),
             pro_rata: crate::convention::ProRata::DaysOfSemester,
             eligibility: vec![],
             eligibility_check: crate::convention::EligibilityCheck::EachYear,
             regularisation: None,
+            payment_term_days: None,
             terms: terms
                 .iter()
                 .map(|&(m, day)| crate::convention::Terms {

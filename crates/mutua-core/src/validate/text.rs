@@ -83,6 +83,15 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
         if let Some(number) = &party.invoicing.commitment_number {
             add(&mut texts, source, "commitment_number", number);
         }
+        if let Some(legal_name) = &party.naming.legal_name {
+            add(&mut texts, source, "legal_name", legal_name);
+        }
+        if let Some(usage_name) = &party.naming.usage_name {
+            add(&mut texts, source, "usage_name", usage_name);
+        }
+        if let Some(accountant) = &party.payment.accountant {
+            add(&mut texts, source, "accountant", accountant);
+        }
     }
     for dispositif in dataset.dispositifs.values() {
         add(&mut texts, &dispositif.source, "name", &dispositif.name);
@@ -92,8 +101,14 @@ pub fn printed_texts(dataset: &Dataset) -> Vec<PrintedText<'_>> {
         let source = &convention.source;
         add(&mut texts, source, "title", &convention.title);
         add(&mut texts, source, "reference", &convention.reference);
-        add(&mut texts, source, "revenue_account", &convention.revenue_account);
-        add(&mut texts, source, "expense_account", &convention.expense_account);
+        for (field, account) in [
+            ("revenue_account", &convention.revenue_account),
+            ("expense_account", &convention.expense_account),
+        ] {
+            if let Some(account) = account {
+                add(&mut texts, source, field, account);
+            }
+        }
         for (index, terms) in convention.terms.iter().enumerate() {
             add(&mut texts, source, format!("terms[{index}].reference"), &terms.reference);
             for (component_index, component) in terms.components.iter().enumerate() {

@@ -128,12 +128,13 @@ fn changes_fr(position: &AcPosition) -> Vec<String> {
 /// The mentions of a statement: its legal basis and what it is not, then its AC before and after and the
 /// instalments it reduces. `issuer` and `recipient` are the names as the document prints them.
 #[must_use]
-pub fn mentions_fr(document: &Document, issuer: &str, recipient: &str) -> Vec<String> {
+pub fn mentions_fr(document: &Document, named: &super::Named) -> Vec<String> {
+    let super::Named { issuer, issuer_a, recipient, recipient_a, recipient_de, .. } = named;
     let mut mentions = vec![format!(
         "Imputation sur l'attribution de compensation ({LEGAL_BASIS}) : les effets de la mise en commun de \
          services (service commun) sont réglés par imputation sur l'attribution de compensation prévue à l'article \
          1609 nonies C du CGI. Le montant ci-dessus est déduit de l'attribution de compensation que {issuer} verse \
-         à {recipient} : ce document n'est pas une facture et n'appelle ni paiement ni titre de recettes."
+         {recipient_a} : ce document n'est pas une facture et n'appelle ni paiement ni titre de recettes."
     )];
     let Some(position) = &document.attribution else {
         mentions.push(
@@ -145,7 +146,7 @@ pub fn mentions_fr(document: &Document, issuer: &str, recipient: &str) -> Vec<St
     };
     let year = position.year;
     let mut text = format!(
-        "Attribution de compensation {year} de {recipient} : {}{}, versée en {}.",
+        "Attribution de compensation {year} {recipient_de} : {}{}, versée en {}.",
         position.annual.format_fr(),
         position.reference.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(),
         schedule_fr(position)
@@ -184,7 +185,7 @@ pub fn mentions_fr(document: &Document, issuer: &str, recipient: &str) -> Vec<St
         .is_some_and(|c| c.after.is_negative() && c.instalment.number == position.instalments)
     {
         text.push_str(&format!(
-            " La dernière échéance de l'année ne suffit pas : {recipient} reverse la différence à {issuer}."
+            " La dernière échéance de l'année ne suffit pas : {recipient} reverse la différence {issuer_a}."
         ));
     }
     mentions.push(text);
@@ -194,9 +195,10 @@ pub fn mentions_fr(document: &Document, issuer: &str, recipient: &str) -> Vec<St
 /// What the cancellation of a statement does to the AC: the imputation is undone, and the statement issued for
 /// the same period, if any, imputes its own amount from the same instalments.
 #[must_use]
-pub fn cancellation_fr(document: &Document, issuer: &str, recipient: &str) -> String {
+pub fn cancellation_fr(document: &Document, named: &super::Named) -> String {
+    let super::Named { issuer, recipient_a, .. } = named;
     format!(
-        "L'imputation de {} sur l'attribution de compensation que {issuer} verse à {recipient} est annulée ({LEGAL_BASIS}) \
+        "L'imputation de {} sur l'attribution de compensation que {issuer} verse {recipient_a} est annulée ({LEGAL_BASIS}) \
          ; le nouvel état d'imputation émis pour la même période, s'il y en a un, impute le montant rectifié.",
         document.total.abs().format_fr()
     )

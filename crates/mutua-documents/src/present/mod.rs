@@ -2,8 +2,11 @@
 //! mention, every formatted figure — and, in [`trace`], every amount's computation in words. The allocation and
 //! the documents carry numbers and typed traces; only this module words them.
 
+pub mod accounts;
 pub mod attribution;
 pub mod format;
+pub mod mentions;
+pub mod names;
 pub mod payment;
 pub mod reconciliation;
 pub mod statement;
@@ -22,7 +25,8 @@ pub use self::trace::{
 };
 pub use self::warning::{warning_fr, warning_located_fr};
 
-use crate::document::{Document, DocumentKind};
+use self::names::Preposition;
+use crate::document::{Document, DocumentKind, Naming};
 use crate::error::InvoiceError;
 use mutua_render::{
     AnnexSection, AnnexView, DocumentMetadata, DocumentView, LineView, PartyBlock, TotalView,
@@ -37,8 +41,15 @@ fn siret_fr(siret: &str) -> String {
     }
 }
 
-fn party_lines(party: &Party) -> Vec<String> {
-    let mut lines: Vec<String> = party.address.lines.iter().filter(|l| !l.is_empty()).cloned().collect();
+fn party_lines(party: &Party, naming: Naming) -> Vec<String> {
+    let mut lines = Vec::with_capacity(party.address.lines.len() + 4);
+    // The usage name under the legal name, set apart from the address: « Commune de Lille » / « (Ville de Lille) ».
+    if naming == Naming::LegalPerson
+        && let Some(usage) = names::usage_name(party)
+    {
+        lines.push(format!("({usage})"));
+    }
+    lines.extend(party.address.lines.iter().filter(|l| !l.is_empty()).cloned());
     let city = format!("{} {}", party.address.postcode, party.address.city).trim().to_owned();
     if !city.is_empty() {
         lines.push(city);
@@ -54,36 +65,91 @@ fn party<'a>(dataset: &'a Dataset, id: &mutua_core::PartyId) -> Result<&'a Party
     dataset.party(id).ok_or_else(|| InvoiceError::UnknownParty(id.to_string()))
 }
 
-/// "Mairie de Lille", "Mairie d'Armentières", "Mairie du Maisnil", "Mairie des Rues-des-Vignes".
-pub fn recipient_name(party: &Party) -> String {
-    commune_title("Mairie", party)
+/// Which side of a document a party is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The party issuing it.
+    Issuer,
+    /// The party it is addressed to.
+    Recipient,
 }
 
-/// The name a commune issues documents under: "Ville de Lille", "Ville d'Armentières".
-pub fn issuer_name(party: &Party) -> String {
-    commune_title("Ville", party)
+/// The name heading a party's block on a document, and naming it in the document's e-invoice (BT-27, BT-44):
+/// its legal person ([`names::legal_name`]: « Commune de Lille », « Métropole Européenne de Lille »). A document
+/// issued before parties had legal names ([`Naming::Mairie`]) said « Mairie de Lille » for a commune recipient
+/// and « Ville de Lille » for a commune issuer, and is rendered again so.
+#[must_use]
+pub fn block_name(party: &Party, side: Side, naming: Naming) -> String {
+    match (naming, side) {
+        (Naming::LegalPerson, _) => names::legal_name(party),
+        (Naming::Mairie, Side::Issuer) => commune_title("Ville", party),
+        (Naming::Mairie, Side::Recipient) => commune_title("Mairie", party),
+    }
+}
+
+/// A party named in a document's running text after `preposition` ([`names::party_fr`]: « émis par la
+/// Métropole Européenne de Lille », « à la commune de Lille »); a document issued before legal names
+/// ([`Naming::Mairie`]) put its block name after the bare preposition.
+#[must_use]
+pub fn party_text(party: &Party, side: Side, naming: Naming, preposition: Preposition) -> String {
+    match naming {
+        Naming::LegalPerson => names::party_fr(party, preposition),
+        Naming::Mairie => {
+            let name = block_name(party, side, naming);
+            match preposition {
+                Preposition::None => name,
+                Preposition::De => format!("de {name}"),
+                Preposition::A => format!("à {name}"),
+                Preposition::Par => format!("par {name}"),
+            }
+        }
+    }
 }
 
 /// The payment terms printed on an invoice, or what happens to a credit note's amount (also the Factur-X BT-20).
 /// `None` for documents that are not invoices or credit notes.
 #[must_use]
-pub fn payment_terms_fr(kind: DocumentKind, issuer: &Party) -> Option<String> {
+pub fn payment_terms_fr(kind: DocumentKind, issuer: &Party, naming: Naming) -> Option<String> {
     match kind {
         DocumentKind::Invoice => Some(format!(
-            "Conditions de paiement : à réception du titre de recettes émis par {}, par virement au comptable \
+            "Conditions de paiement : à réception du titre de recettes émis {}, par virement au comptable \
              public assignataire, dans le délai global de paiement de 30 jours. Aucun escompte pour paiement \
              anticipé ; aucune pénalité de retard entre collectivités publiques.",
-            issuer_name(issuer)
+            party_text(issuer, Side::Issuer, naming, Preposition::Par)
         )),
         DocumentKind::CreditNote => Some(format!(
-            "Le montant de cet avoir sera mandaté ou imputé par le comptable public de {} ; il ne peut être \
+            "Le montant de cet avoir sera mandaté ou imputé par le comptable public {} ; il ne peut être \
              compensé avec une autre créance.",
-            issuer_name(issuer)
+            party_text(issuer, Side::Issuer, naming, Preposition::De)
         )),
         _ => None,
     }
 }
 
+/// The payment terms of an invoice, or how a credit note's amount is settled, as printed on `document` (also the
+/// Factur-X BT-20). A document issued before its particulars were recorded keeps the wording it was issued with
+/// ([`payment_terms_fr`]). `None` for documents that are not invoices or credit notes.
+#[must_use]
+pub fn document_payment_terms_fr(dataset: &Dataset, document: &Document, issuer: &Party) -> Option<String> {
+    if document.particulars.is_none() {
+        return payment_terms_fr(document.kind, issuer, document.naming);
+    }
+    let texts: Vec<String> = mentions::select(dataset, document, issuer)
+        .iter()
+        .filter(|mention| {
+            matches!(
+                mention,
+                mentions::Mention::PaymentTerms(_)
+                    | mentions::Mention::PaymentMeans { .. }
+                    | mentions::Mention::CreditNoteSettlement { .. }
+            )
+        })
+        .map(mentions::mention_fr)
+        .collect();
+    (!texts.is_empty()).then(|| texts.join(" "))
+}
+
+/// The earlier block names: « Mairie de Lille », « Ville d'Armentières », « Mairie du Maisnil ».
 fn commune_title(title: &str, party: &Party) -> String {
     if party.kind != PartyKind::Commune {
         return party.name.clone();
@@ -120,40 +186,6 @@ pub fn unbilled_reason_fr(reason: &mutua_alloc::UnbilledReason) -> String {
             )
         }
     }
-}
-
-/// The M57 account on which the issuer of a refund notice books it: 673 « Titres annulés (sur exercices
-/// antérieurs) », a past year's titre reduced. To be verified with the comptable public (`docs/calculation.md`).
-pub const REFUND_ISSUER_ACCOUNT: &str = "673";
-
-/// The M57 account on which the recipient of a refund notice books it: 773 « Mandats annulés (sur exercices
-/// antérieurs) », a past year's mandat reduced. To be verified with the comptable public (`docs/calculation.md`).
-pub const REFUND_RECIPIENT_ACCOUNT: &str = "773";
-
-/// The account printed on a line: the issuer's own account (revenue on an invoice, expense on a payment notice,
-/// [`REFUND_ISSUER_ACCOUNT`] on a refund notice).
-#[must_use]
-pub fn line_account(kind: DocumentKind, charge: &Charge) -> &str {
-    match kind {
-        DocumentKind::PaymentNotice => &charge.expense_account,
-        DocumentKind::Refund => REFUND_ISSUER_ACCOUNT,
-        _ => &charge.revenue_account,
-    }
-}
-
-/// The account printed on a line of `document` ([`line_account`]); the cancellation of a refund notice repeats
-/// the refund's account.
-#[must_use]
-pub fn document_line_account<'a>(document: &Document, charge: &'a Charge) -> &'a str {
-    let kind = match &document.corrects {
-        Some(cancelled)
-            if document.kind == DocumentKind::Cancellation && cancelled.kind == DocumentKind::Refund =>
-        {
-            DocumentKind::Refund
-        }
-        _ => document.kind,
-    };
-    line_account(kind, charge)
 }
 
 /// The years a document's regularisation lines regularise, in ascending order.
@@ -207,11 +239,6 @@ pub fn kind_with_article_fr(kind: DocumentKind) -> String {
     }
 }
 
-/// « de la facture », « de l'état d'imputation ».
-fn of_kind_fr(kind: DocumentKind) -> String {
-    format!("de {}", kind_with_article_fr(kind))
-}
-
 /// The label of a line on its document: a credit note or a cancellation says that it cancels it.
 #[must_use]
 pub fn document_line_label_fr(document: &Document, charge: &Charge) -> String {
@@ -224,10 +251,9 @@ pub fn document_line_label_fr(document: &Document, charge: &Charge) -> String {
 /// a share of a pool (an amount split by a key, with the ratio), a CEE share (the member's kWh cumac over the
 /// deposit's, of the net proceeds: its quantity is the member's certificates, « 2 288,51 MWh cumac »), a
 /// regularisation (due less billed), an amount carried from an earlier semester (neither of which has a quantity).
-fn quantity_and_price(charge: &Charge) -> (String, String) {
+fn quantity_and_price(charge: &Charge, quantity: Option<rust_decimal::Decimal>) -> (String, String) {
     use mutua_alloc::trace::BasisKind;
-    let quantity =
-        || charge.basis.quantity.map(|q| units::quantity_fr(q, &charge.basis.unit, 4)).unwrap_or_default();
+    let quantity = || quantity.map(|q| units::quantity_fr(q, &charge.basis.unit, 4)).unwrap_or_default();
     match charge.basis.kind {
         BasisKind::PoolShare { .. } | BasisKind::Regularisation { .. } | BasisKind::Carried { .. } => {
             (String::new(), String::new())
@@ -242,14 +268,40 @@ fn quantity_and_price(charge: &Charge) -> (String, String) {
     }
 }
 
+/// The act a line cites: the terms (the convention or the amendment in force) whose tariff it applies, as the annex
+/// does; a document issued before lines cited their terms cites the convention, as it was printed.
+#[must_use]
+pub fn line_act(document: &Document, charge: &Charge) -> String {
+    if document.particulars.is_some() {
+        charge.trace.terms_reference.clone()
+    } else {
+        charge.convention_reference.clone()
+    }
+}
+
 fn item(document: &Document, charge: &Charge) -> LineView {
-    let (quantity, unit_price) = quantity_and_price(charge);
+    let act_label = if document.particulars.is_some() { "Acte" } else { "Convention" };
+    let (quantity, unit_price) = if document.particulars.is_some() {
+        // With its unit, negative beside a negative amount (`docs/mentions.md`, signs).
+        quantity_and_price(charge, crate::particulars::signed_quantity(charge))
+    } else {
+        // As printed before: the number alone.
+        (
+            charge.basis.quantity.map(|q| decimal_fr(q, 4)).unwrap_or_default(),
+            charge.basis.unit_price.map(price_fr).unwrap_or_default(),
+        )
+    };
     LineView::Item {
         description: format!(
-            "{}\nConvention : {} — compte {}",
+            "{}\n{act_label} : {}{}",
             document_line_label_fr(document, charge),
-            charge.convention_reference,
-            document_line_account(document, charge)
+            line_act(document, charge),
+            if document.particulars.is_some() {
+                format!("\n{}", accounts::line_accounts_fr(document, charge))
+            } else {
+                // As printed before the accounts were chosen by the relation: the issuer's own account.
+                format!(" — compte {}", accounts::issued_account(document, charge))
+            }
         ),
         basis: basis_fr(&charge.basis),
         quantity,
@@ -277,7 +329,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
             if document.corrects.is_none() {
                 sections.push(AnnexSection {
                     heading: format!("{name} — {}", line_label_fr(charge)),
-                    lines: annex_charge(charge),
+                    lines: annex_charge(dataset, charge, document.naming),
                 });
             }
         }
@@ -293,10 +345,16 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
     // A credit note or a cancellation repeats the issued lines, negated: their computation is explained in the
     // annex of the document it cancels, which it names.
     if let Some(cancelled) = &document.corrects {
+        // « la facture », « l'avis de versement »; a document issued before its particulars were recorded keeps the
+        // wording it was printed with.
+        let named = if document.particulars.is_some() {
+            mentions::kind_with_article(cancelled.kind)
+        } else {
+            format!("la {}", cancelled.kind.name_fr())
+        };
         let mut explained = vec![format!(
-            "Le présent document annule, ligne par ligne, {} n° {} du {} ; le détail du calcul de chaque ligne \
+            "Le présent document annule, ligne par ligne, {named} n° {} du {} ; le détail du calcul de chaque ligne \
              figure en annexe de ce document.",
-            kind_with_article_fr(cancelled.kind),
             cancelled.number,
             date_fr(cancelled.issue_date)
         )];
@@ -307,7 +365,7 @@ fn lines_and_annex(dataset: &Dataset, document: &Document) -> (Vec<LineView>, Ve
                 .map(|c| format!("  {} : {}", document_line_label_fr(document, c), c.amount.format_fr())),
         );
         sections.push(AnnexSection {
-            heading: format!("Annulation {} n° {}", of_kind_fr(cancelled.kind), cancelled.number),
+            heading: format!("Annulation de {named} n° {}", cancelled.number),
             lines: explained,
         });
     }
@@ -391,6 +449,41 @@ fn totals(document: &Document) -> Vec<TotalView> {
     }
 }
 
+/// A document's parties as its sentences name them: bare, and after « par » and « à ».
+pub struct Named {
+    /// The issuer: « la Métropole Européenne de Lille ».
+    pub issuer: String,
+    /// « par la Métropole Européenne de Lille ».
+    pub issuer_par: String,
+    /// « à la Métropole Européenne de Lille ».
+    pub issuer_a: String,
+    /// The recipient: « la commune de Lille ».
+    pub recipient: String,
+    /// « de la commune de Lille ».
+    pub recipient_de: String,
+    /// « à la commune de Lille ».
+    pub recipient_a: String,
+}
+
+impl Named {
+    /// How `document` names `issuer` and `recipient`.
+    #[must_use]
+    pub fn of(document: &Document, issuer: &Party, recipient: &Party) -> Named {
+        let naming = document.naming;
+        let of = |party: &Party, side: Side, preposition: Preposition| {
+            party_text(party, side, naming, preposition)
+        };
+        Named {
+            issuer: of(issuer, Side::Issuer, Preposition::None),
+            issuer_par: of(issuer, Side::Issuer, Preposition::Par),
+            issuer_a: of(issuer, Side::Issuer, Preposition::A),
+            recipient: of(recipient, Side::Recipient, Preposition::None),
+            recipient_de: of(recipient, Side::Recipient, Preposition::De),
+            recipient_a: of(recipient, Side::Recipient, Preposition::A),
+        }
+    }
+}
+
 fn mentions(
     dataset: &Dataset,
     document: &Document,
@@ -398,11 +491,12 @@ fn mentions(
     recipient: &Party,
     threshold: Amount,
 ) -> Vec<String> {
+    let naming = document.naming;
     let mut mentions = Vec::new();
     match document.kind {
         DocumentKind::Invoice | DocumentKind::CreditNote => {
             mentions.push(vat_mention(document));
-            mentions.extend(payment_terms_fr(document.kind, issuer));
+            mentions.extend(payment_terms_fr(document.kind, issuer, naming));
             if document.kind == DocumentKind::Invoice {
                 mentions.push(
                     "Voies et délais de recours : le débiteur peut contester la créance dans un délai de deux mois \
@@ -419,12 +513,7 @@ fn mentions(
             ));
         }
         DocumentKind::PaymentNotice => {
-            mentions.extend(payment::mentions_fr(
-                dataset,
-                document,
-                &issuer_name(issuer),
-                &recipient_name(recipient),
-            ));
+            mentions.extend(payment::mentions_fr(dataset, document, &Named::of(document, issuer, recipient)));
         }
         DocumentKind::Cancellation => {
             let cancelled = document.corrects.as_ref().map_or_else(String::new, |r| {
@@ -435,11 +524,8 @@ fn mentions(
                  document est émis pour la même période. Un document émis n'est jamais modifié ni renuméroté."
             ));
             if document.corrects.as_ref().is_some_and(|r| r.kind == DocumentKind::AcStatement) {
-                mentions.push(attribution::cancellation_fr(
-                    document,
-                    &issuer_name(issuer),
-                    &recipient_name(recipient),
-                ));
+                mentions
+                    .push(attribution::cancellation_fr(document, &Named::of(document, issuer, recipient)));
             }
             mentions.push(vat_mention(document));
         }
@@ -451,11 +537,6 @@ fn mentions(
                     .to_owned(),
             );
             mentions.push(format!(
-                "Imputation comptable (M57) : chez l'émetteur, mandat au compte {REFUND_ISSUER_ACCOUNT} « Titres \
-                 annulés (sur exercices antérieurs) » ; chez le destinataire, titre de recettes au compte \
-                 {REFUND_RECIPIENT_ACCOUNT} « Mandats annulés (sur exercices antérieurs) »."
-            ));
-            mentions.push(format!(
                 "Un remboursement est émis quel qu'en soit le montant : le seuil de {} de l'article D1611-1 du CGCT \
                  ne s'applique qu'au recouvrement des créances.",
                 threshold.format_fr()
@@ -463,11 +544,7 @@ fn mentions(
             mentions.push(vat_mention(document));
         }
         DocumentKind::AcStatement => {
-            mentions.extend(attribution::mentions_fr(
-                document,
-                &issuer_name(issuer),
-                &recipient_name(recipient),
-            ));
+            mentions.extend(attribution::mentions_fr(document, &Named::of(document, issuer, recipient)));
             mentions.push(vat_mention(document));
         }
     }
@@ -515,6 +592,11 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
     if let Some(instalments) = document.attribution.as_ref().and_then(attribution::instalments_meta_fr) {
         meta.push(instalments);
     }
+    if let Some(payment) = document.particulars.as_ref().and_then(|p| p.payment)
+        && document.kind == DocumentKind::Invoice
+    {
+        meta.insert(1, ("Date d'échéance".to_owned(), date_fr(payment.due_date)));
+    }
     if let Some(cancelled) = &document.corrects {
         let label = match document.kind {
             DocumentKind::CreditNote => "Avoir sur",
@@ -529,6 +611,9 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
                 date_fr(cancelled.issue_date)
             ),
         ));
+    }
+    if let Some(reason) = document.particulars.as_ref().and_then(|p| p.reason.as_ref()) {
+        meta.push(("Motif".to_owned(), mentions::reason_fr(dataset, reason)));
     }
     if matches!(document.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {
         if let Some(code) = &recipient.invoicing.service_code {
@@ -548,17 +633,52 @@ pub fn view(dataset: &Dataset, document: &Document, draft: bool) -> Result<Docum
         kind_title: title,
         number: number.clone(),
         draft_watermark: draft.then(|| "PROJET".to_owned()),
-        issuer: PartyBlock { name: issuer_name(issuer), lines: party_lines(issuer) },
-        recipient: PartyBlock { name: recipient_name(recipient), lines: party_lines(recipient) },
+        issuer: PartyBlock {
+            name: block_name(issuer, Side::Issuer, document.naming),
+            lines: party_lines(issuer, document.naming),
+        },
+        recipient: PartyBlock {
+            name: block_name(recipient, Side::Recipient, document.naming),
+            lines: party_lines(recipient, document.naming),
+        },
         meta,
         lines,
         totals: totals(document),
-        mentions: mentions(dataset, document, issuer, recipient, dataset.meta.titre_threshold),
+        mentions: match document.kind {
+            // Issued with the mentions their rules select (`docs/mentions.md`), or as they were printed before.
+            DocumentKind::Invoice
+            | DocumentKind::CreditNote
+            | DocumentKind::Cancellation
+            | DocumentKind::Refund
+                if document.particulars.is_some() =>
+            {
+                let mut printed: Vec<String> =
+                    mentions::select(dataset, document, issuer).iter().map(mentions::mention_fr).collect();
+                printed.extend(accounts::accounts_mention_fr(document));
+                printed
+            }
+            _ => {
+                let mut printed =
+                    mentions(dataset, document, issuer, recipient, dataset.meta.titre_threshold);
+                // Each side's accounts, on a document issued since they are chosen by the relation.
+                if document.particulars.is_some() {
+                    printed.extend(accounts::accounts_mention_fr(document));
+                }
+                printed
+            }
+        },
         annex: Some(AnnexView { title: "Détail du calcul".to_owned(), sections }),
         metadata: DocumentMetadata {
             title: format!("{} {}", capitalise(document.kind.name_fr()), number),
-            author: issuer_name(issuer),
-            subject: format!("Services mutualisés — {} — {}", document.semester.label_fr(), recipient.name),
+            author: block_name(issuer, Side::Issuer, document.naming),
+            subject: format!(
+                "Services mutualisés — {} — {}",
+                document.semester.label_fr(),
+                match document.naming {
+                    Naming::Mairie => recipient.name.clone(),
+                    Naming::LegalPerson => names::legal_name(recipient),
+                }
+            ),
             keywords: vec![
                 document.kind.name_fr().to_owned(),
                 "mutualisation".to_owned(),
@@ -581,6 +701,8 @@ mod tests {
         assert_eq!(siret_fr("123"), "123");
     }
 
+    /// The block names of documents issued before parties had legal names, which such a document is rendered
+    /// again with.
     #[test]
     fn kinds_take_their_article() {
         let cases = [
@@ -594,11 +716,10 @@ mod tests {
         for (kind, expected) in cases {
             assert_eq!(kind_with_article_fr(kind), expected);
         }
-        assert_eq!(of_kind_fr(DocumentKind::AcStatement), "de l'état d'imputation");
     }
 
     #[test]
-    fn mairie_names_elide() {
+    fn earlier_documents_keep_their_mairie_names() {
         let mut party = Party {
             id: mutua_core::PartyId::parse("59005").unwrap(),
             kind: PartyKind::Commune,
@@ -609,19 +730,44 @@ mod tests {
             territoire: None,
             address: mutua_core::Address::default(),
             invoicing: mutua_core::InvoicingRequirements::default(),
+            naming: mutua_core::PartyNaming::default(),
+            payment: mutua_core::PaymentDetails::default(),
             source: mutua_core::Source::code(),
         };
         let cases = [
-            ("Lille", "Mairie de Lille"),
-            ("Allennes-les-Marais", "Mairie d'Allennes-les-Marais"),
-            ("Erquinghem-Lys", "Mairie d'Erquinghem-Lys"),
-            ("Le Maisnil", "Mairie du Maisnil"),
-            ("La Bassée", "Mairie de La Bassée"),
-            ("Les Rues-des-Vignes", "Mairie des Rues-des-Vignes"),
+            ("Lille", "Mairie de Lille", "Ville de Lille", "Commune de Lille"),
+            (
+                "Allennes-les-Marais",
+                "Mairie d'Allennes-les-Marais",
+                "Ville d'Allennes-les-Marais",
+                "Commune d'Allennes-les-Marais",
+            ),
+            (
+                "Erquinghem-Lys",
+                "Mairie d'Erquinghem-Lys",
+                "Ville d'Erquinghem-Lys",
+                "Commune d'Erquinghem-Lys",
+            ),
+            ("Le Maisnil", "Mairie du Maisnil", "Ville du Maisnil", "Commune du Maisnil"),
+            ("La Bassée", "Mairie de La Bassée", "Ville de La Bassée", "Commune de La Bassée"),
+            (
+                "Les Rues-des-Vignes",
+                "Mairie des Rues-des-Vignes",
+                "Ville des Rues-des-Vignes",
+                "Commune des Rues-des-Vignes",
+            ),
+            ("Halluin", "Mairie de Halluin", "Ville de Halluin", "Commune d'Halluin"),
         ];
-        for (name, expected) in cases {
+        for (name, mairie, ville, legal) in cases {
             party.name = name.to_owned();
-            assert_eq!(recipient_name(&party), expected);
+            assert_eq!(block_name(&party, Side::Recipient, Naming::Mairie), mairie);
+            assert_eq!(block_name(&party, Side::Issuer, Naming::Mairie), ville);
+            assert_eq!(block_name(&party, Side::Recipient, Naming::LegalPerson), legal);
+            assert_eq!(block_name(&party, Side::Issuer, Naming::LegalPerson), legal);
+            assert_eq!(
+                party_text(&party, Side::Recipient, Naming::Mairie, Preposition::A),
+                format!("à {mairie}")
+            );
         }
     }
 }

@@ -82,20 +82,22 @@ fn convention_fr(dataset: &Dataset, id: &ConventionId) -> String {
 /// The mentions of a payment notice: for each reason, who pays whom and why; then how it is paid and that it is
 /// never netted; then VAT. `issuer` and `recipient` are the names as the document prints them.
 #[must_use]
-pub fn mentions_fr(dataset: &Dataset, document: &Document, issuer: &str, recipient: &str) -> Vec<String> {
+pub fn mentions_fr(dataset: &Dataset, document: &Document, named: &super::Named) -> Vec<String> {
+    let super::Named { issuer, issuer_par, recipient, recipient_a, .. } = named;
+    let issuer_cap = super::capitalise(issuer);
     let mut mentions = Vec::new();
     for (reason, convention, amount) in reasons(document) {
         let convention = convention_fr(dataset, &convention);
         mentions.push(match reason {
                 PaymentReason::MemberWork => format!(
-                    "{issuer} verse {} à {recipient} en rémunération des prestations réalisées pour son compte au \
+                    "{issuer_cap} verse {} {recipient_a} en rémunération des prestations réalisées pour son compte au \
                      titre de {convention} : pour ces prestations, {recipient} est le prestataire et {issuer} le \
                      bénéficiaire.",
                     amount.format_fr()
                 ),
                 PaymentReason::CeeProceeds => format!(
-                    "{issuer} reverse {} à {recipient}, sa part du produit de la vente des certificats \
-                     d'économies d'énergie de ses opérations, déposés par {issuer} dans un dépôt mutualisé, au \
+                    "{issuer_cap} reverse {} {recipient_a}, sa part du produit de la vente des certificats \
+                     d'économies d'énergie de ses opérations, déposés {issuer_par} dans un dépôt mutualisé, au \
                      titre de {convention} : la part de chaque bénéficiaire est le rapport de ses kWh cumac à ceux \
                      du dépôt, appliqué au produit net des frais de gestion.",
                     amount.format_fr()

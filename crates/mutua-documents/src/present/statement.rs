@@ -9,23 +9,31 @@ use std::fmt::Write as _;
 use mutua_core::{Amount, Dataset, DispositifId, PartyId};
 
 use super::format::capitalise;
+use super::names::{self, Preposition};
 use super::trace::{day_count_fr, day_count_of, explain_charge};
 use crate::document::{Batch, DocumentKind};
 use crate::reconcile::Destination;
 
-/// How a party is named in the statement: "Lille (INSEE 59350)".
+/// How the statement's party heads it: its legal name and INSEE code (« Commune de Lille (INSEE 59350) »).
 fn name_of(dataset: &Dataset, party: &PartyId) -> String {
     match dataset.party(party) {
         Some(party) => match &party.insee {
-            Some(insee) => format!("{} (INSEE {insee})", party.name),
-            None => party.name.clone(),
+            Some(insee) => format!("{} (INSEE {insee})", names::legal_name(party)),
+            None => names::legal_name(party),
         },
         None => party.to_string(),
     }
 }
 
-fn short_name(dataset: &Dataset, party: &PartyId) -> String {
-    dataset.party(party).map_or_else(|| party.to_string(), |p| p.name.clone())
+/// A party in the statement's sentences, after `preposition` (« à la commune de Wasquehal »).
+fn named(dataset: &Dataset, party: &PartyId, preposition: Preposition) -> String {
+    match (dataset.party(party), preposition) {
+        (Some(party), _) => names::party_fr(party, preposition),
+        (None, Preposition::None) => party.to_string(),
+        (None, Preposition::De) => format!("de {party}"),
+        (None, Preposition::A) => format!("à {party}"),
+        (None, Preposition::Par) => format!("par {party}"),
+    }
 }
 
 /// Writes a group of lines under their dispositifs; returns Σ of the lines written.
@@ -45,7 +53,7 @@ fn write_lines<'a>(
             let _ = writeln!(out, "  ■ {title}");
             current = Some(&charge.dispositif);
         }
-        for (index, line) in explain_charge(charge).into_iter().enumerate() {
+        for (index, line) in explain_charge(dataset, charge).into_iter().enumerate() {
             let _ = writeln!(out, "    {line}");
             // After the rule: the day count of its pro rata, which the documents' wording leaves implicit.
             if index == 1
@@ -81,7 +89,6 @@ pub fn party_statement(
     );
     let _ = writeln!(out, "Jeu de données : {}", dataset.meta.name);
     let selected = |charge: &&mutua_alloc::Charge| dispositif.is_none_or(|d| &charge.dispositif == d);
-    let name = short_name(dataset, party);
     // Totals by what the documents are for the party.
     let mut invoiced_to = Amount::ZERO;
     let mut credited_to = Amount::ZERO;
@@ -105,10 +112,10 @@ pub fn party_statement(
         };
         let _ = writeln!(
             out,
-            "{} de {} à {} — {total}",
+            "{} {} {} — {total}",
             capitalise(document.kind.name_fr()),
-            short_name(dataset, &document.issuer),
-            short_name(dataset, &document.recipient),
+            named(dataset, &document.issuer, Preposition::De),
+            named(dataset, &document.recipient, Preposition::A),
         );
         let sum = write_lines(&mut out, dataset, document.lines.iter().filter(selected))?;
         count += 1;
@@ -142,10 +149,10 @@ pub fn party_statement(
         };
         let _ = writeln!(
             out,
-            "Sans document — {} de {} à {} : {why}",
+            "Sans document — {} {} {} : {why}",
             group.kind.name_fr(),
-            short_name(dataset, &group.issuer),
-            short_name(dataset, &group.recipient)
+            named(dataset, &group.issuer, Preposition::De),
+            named(dataset, &group.recipient, Preposition::A)
         );
         write_lines(&mut out, dataset, group.lines.iter().filter(selected))?;
         count += 1;
@@ -155,19 +162,29 @@ pub fn party_statement(
         let _ = writeln!(out, "Aucun montant pour cette période.");
         return Ok(out);
     }
-    let _ = writeln!(out, "Total à facturer à {name} : {}", invoiced_to.format_fr());
+    let _ = writeln!(
+        out,
+        "Total à facturer {} : {}",
+        named(dataset, party, Preposition::A),
+        invoiced_to.format_fr()
+    );
     let totals = [
-        ("Total des avoirs en faveur de", credited_to, ""),
-        ("Total imputé sur l'attribution de compensation de", imputed_on, ""),
-        ("Total versé à", paid_to, " (avis de versement, sans compensation)"),
-        ("Total remboursé à", refunded_to, " (avis de remboursement, sans compensation)"),
-        ("Total facturé par", billed_by, " aux membres de ses services"),
-        ("Total versé par", paid_by, " (avis de versement)"),
-        ("Total remboursé par", refunded_by, " (avis de remboursement)"),
+        ("Total des avoirs en faveur", Preposition::De, credited_to, ""),
+        ("Total imputé sur l'attribution de compensation", Preposition::De, imputed_on, ""),
+        ("Total versé", Preposition::A, paid_to, " (avis de versement, sans compensation)"),
+        ("Total remboursé", Preposition::A, refunded_to, " (avis de remboursement, sans compensation)"),
+        ("Total facturé", Preposition::Par, billed_by, " aux membres de ses services"),
+        ("Total versé", Preposition::Par, paid_by, " (avis de versement)"),
+        ("Total remboursé", Preposition::Par, refunded_by, " (avis de remboursement)"),
     ];
-    for (label, amount, after) in totals {
+    for (label, preposition, amount, after) in totals {
         if !amount.is_zero() {
-            let _ = writeln!(out, "{label} {name}{after} : {}", amount.abs().format_fr());
+            let _ = writeln!(
+                out,
+                "{label} {}{after} : {}",
+                named(dataset, party, preposition),
+                amount.abs().format_fr()
+            );
         }
     }
     Ok(out)

@@ -10,11 +10,13 @@ use mutua_alloc::trace::{
     RevisionTrace, RuleKind, Step, TierSpan, Unit,
 };
 use mutua_alloc::{AllocError, BilledSource, Charge, ChargeKind, PoolOrigin};
-use mutua_core::{Amount, CeeKind, ProRata, Rounding, Semester, ValuationBasis};
+use mutua_core::{Amount, CeeKind, Dataset, ProRata, Rounding, Semester, ValuationBasis};
 use rust_decimal::Decimal;
 
 use super::format::{capitalise, date_numeric_fr, decimal_fr, price_fr};
+use super::names::{self, Preposition};
 use super::units;
+use crate::document::Naming;
 
 /// The French name of a rule.
 #[must_use]
@@ -574,31 +576,40 @@ pub fn step_fr(step: &Step) -> (String, String) {
     }
 }
 
-/// The computation of a charge in French, one line per step, for `mutua explain`.
+/// The computation of a charge in French, one line per step, for `mutua explain`; the party who owes it or is
+/// paid it is named as documents name it (« dû par la commune de Wicres »).
 #[must_use]
-pub fn explain_charge(charge: &Charge) -> Vec<String> {
-    charge_lines(charge, false)
+pub fn explain_charge(dataset: &Dataset, charge: &Charge) -> Vec<String> {
+    charge_lines(dataset, charge, false, Naming::LegalPerson)
 }
 
 /// The computation of a charge in French as the annex of its document prints it: [`explain_charge`] without
 /// where an amount carried once is recorded (the ledger or `carried.csv`: the run's concern, not the debtor's).
-/// An amount carried more than once says which run carried it last.
+/// An amount carried more than once says which run carried it last. A document issued before parties had
+/// legal names ([`Naming::Mairie`]) named the party by its id.
 #[must_use]
-pub fn annex_charge(charge: &Charge) -> Vec<String> {
-    charge_lines(charge, true)
+pub fn annex_charge(dataset: &Dataset, charge: &Charge, naming: Naming) -> Vec<String> {
+    charge_lines(dataset, charge, true, naming)
 }
 
-fn charge_lines(charge: &Charge, annex: bool) -> Vec<String> {
+fn charge_lines(dataset: &Dataset, charge: &Charge, annex: bool, naming: Naming) -> Vec<String> {
     let trace = &charge.trace;
     let mut lines = Vec::with_capacity(trace.steps.len() + 3);
-    let (direction, party) = if charge.provider_pays {
-        ("versé à", &charge.payee)
+    let (direction, preposition, party) = if charge.provider_pays {
+        ("versé", Preposition::A, &charge.payee)
     } else if crate::batch::is_refund(charge) {
-        ("remboursé à", &charge.payer)
+        ("remboursé", Preposition::A, &charge.payer)
     } else {
-        ("dû par", &charge.payer)
+        ("dû", Preposition::Par, &charge.payer)
     };
-    lines.push(format!("{} — {} ({direction} {party})", line_label_fr(charge), charge.amount.format_fr()));
+    let named = match (naming, dataset.party(party)) {
+        (Naming::LegalPerson, Some(known)) => names::party_fr(known, preposition),
+        _ => {
+            let word = if preposition == Preposition::A { "à" } else { "par" };
+            format!("{word} {party}")
+        }
+    };
+    lines.push(format!("{} — {} ({direction} {named})", line_label_fr(charge), charge.amount.format_fr()));
     lines.push(format!("  Règle : {} ; {}", rule_fr(trace.rule), trace.terms_reference));
     let carried_once =
         |by: Semester| matches!(charge.kind, ChargeKind::Carried { semester, .. } if semester == by);

@@ -7,7 +7,9 @@ use mutua_render::{
     TableView,
 };
 
-use super::{decimal_fr, issuer_name, party, party_lines, price_fr};
+use super::names::{self, Preposition};
+use super::{decimal_fr, party, party_lines, price_fr};
+use crate::document::Naming;
 use crate::error::InvoiceError;
 use crate::present::date_fr;
 use crate::unit_cost_notice::{NoticeError, UnitCostNotice};
@@ -240,7 +242,7 @@ fn members_section(dataset: &Dataset, notice: &UnitCostNotice) -> Result<NoticeS
             let conventions: Vec<&str> = member.conventions.iter().map(|c| c.as_str()).collect();
             Ok(row(
                 &[
-                    &party.name,
+                    &names::legal_name(party),
                     party.insee.as_ref().map_or("", |insee| insee.as_str()),
                     &conventions.join(", "),
                 ],
@@ -276,7 +278,7 @@ fn lowercase_first(text: &str) -> String {
 /// overflow.
 pub fn view(dataset: &Dataset, notice: &UnitCostNotice) -> Result<NoticeView, InvoiceError> {
     let issuer = party(dataset, &notice.issuer)?;
-    let issuer_name = issuer_name(issuer);
+    let issuer_name = names::legal_name(issuer);
     let name = dataset
         .dispositifs
         .get(&notice.dispositif)
@@ -330,9 +332,10 @@ pub fn view(dataset: &Dataset, notice: &UnitCostNotice) -> Result<NoticeView, In
     let body = vec![
         "Madame la Maire, Monsieur le Maire,".to_owned(),
         format!(
-            "En application de l'article D5211-16 du code général des collectivités territoriales, {issuer_name} \
+            "En application de l'article D5211-16 du code général des collectivités territoriales, {} \
              vous notifie, avant l'adoption de votre budget, le coût unitaire de fonctionnement du service « {name} » \
-             pour l'exercice {year} : {unit_cost} par {unit}."
+             pour l'exercice {year} : {unit_cost} par {unit}.",
+            names::party_fr(issuer, Preposition::None)
         ),
         format!(
             "Ce coût comprend les charges liées au fonctionnement du service — charges de personnel, fournitures, \
@@ -370,7 +373,7 @@ pub fn view(dataset: &Dataset, notice: &UnitCostNotice) -> Result<NoticeView, In
         "Ce document n'est pas une facture et n'appelle aucun paiement.".to_owned(),
     ];
     Ok(NoticeView {
-        issuer: PartyBlock { name: issuer_name.clone(), lines: party_lines(issuer) },
+        issuer: PartyBlock { name: issuer_name.clone(), lines: party_lines(issuer, Naming::LegalPerson) },
         recipient,
         title: title_fr(year),
         meta,

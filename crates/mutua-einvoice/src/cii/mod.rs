@@ -34,8 +34,9 @@ use mutua_alloc::Charge;
 use mutua_core::{Amount, Dataset, Party, Rounding, VatRegime};
 use rust_decimal::Decimal;
 
+use mutua_documents::accounts::line_accounts;
 use mutua_documents::present::{basis_fr, document_line_label_fr, unit_fr};
-use mutua_documents::{Document, DocumentKind, InvoiceError, present};
+use mutua_documents::{Document, DocumentKind, InvoiceError, Naming, present};
 
 pub use crate::error::EInvoiceError;
 
@@ -106,8 +107,10 @@ pub struct PostalAddress {
 /// The seller or the buyer (BG-4, BG-7).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TradeParty {
-    /// Name (BT-27, BT-44).
+    /// Name (BT-27, BT-44): the legal person.
     pub name: String,
+    /// Trading name (BT-28, BT-45): the name the party uses for itself (« Ville de Lille »), when it has one.
+    pub trading_name: Option<String>,
     /// Global identifier (BT-29, BT-46): the SIREN.
     pub global_id: Option<Identifier>,
     /// Legal registration identifier (BT-30, BT-47): the SIRET, which Chorus Pro routes on.
@@ -161,7 +164,8 @@ pub struct CiiLine {
     pub vat_rate: Option<Decimal>,
     /// Line net amount (BT-131).
     pub net_amount: Amount,
-    /// The buyer's accounting reference (BT-133): its M57 expense account.
+    /// The buyer's accounting reference (BT-133): the M57 account the buyer books the line on (its expense on an
+    /// invoice, the mandat it reduces on a credit note, 773 for a past year's: `mutua_documents::accounts`).
     pub buyer_accounting_reference: Option<String>,
 }
 
@@ -215,6 +219,21 @@ pub struct PrecedingInvoice {
     pub issue_date: NaiveDate,
 }
 
+/// How the buyer pays (BG-16): by credit transfer to the seller's comptable public, when the dataset gives the
+/// account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PaymentMeans {
+    /// The payment means type code (BT-81, UNTDID 4461): [`CREDIT_TRANSFER`].
+    pub type_code: String,
+    /// The account to pay into (BT-84): an IBAN.
+    pub iban: String,
+    /// Its bank (BT-86): a BIC.
+    pub bic: Option<String>,
+}
+
+/// UNTDID 4461 code 30, credit transfer (virement): how a public debtor pays the issuer's comptable public.
+pub const CREDIT_TRANSFER: &str = "30";
+
 /// What [`build`] cannot read from the document itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CiiOptions {
@@ -267,6 +286,10 @@ pub struct CiiInvoice {
     pub delivery_date: Option<NaiveDate>,
     /// Payment terms (BT-20).
     pub payment_terms: Option<String>,
+    /// Payment due date (BT-9): an invoice's, from its convention's payment term.
+    pub due_date: Option<NaiveDate>,
+    /// Payment means (BG-16): an invoice's, when its issuer's account is known.
+    pub payment_means: Option<PaymentMeans>,
     /// Totals (BG-22).
     pub totals: Totals,
     /// The corrected invoice (BG-3).
@@ -305,7 +328,7 @@ fn clean(text: &str) -> Option<String> {
     (!replaced.is_empty()).then(|| replaced.to_owned())
 }
 
-fn trade_party(party: &Party, name: String, vat: bool) -> TradeParty {
+fn trade_party(party: &Party, name: String, trading_name: Option<&str>, vat: bool) -> TradeParty {
     let lines: Vec<String> = party.address.lines.iter().filter_map(|line| clean(line)).collect();
     let address = PostalAddress {
         postcode: clean(&party.address.postcode),
@@ -317,6 +340,7 @@ fn trade_party(party: &Party, name: String, vat: bool) -> TradeParty {
     };
     TradeParty {
         name: clean(&name).unwrap_or_default(),
+        trading_name: trading_name.and_then(clean),
         global_id: Some(Identifier { id: party.siren.to_string(), scheme: SCHEME_SIRENE.to_owned() }),
         legal_id: Some(Identifier { id: party.siret.to_string(), scheme: SCHEME_SIRENE.to_owned() }),
         vat_id: if vat { french_vat_number(party.siren.as_str()) } else { None },
@@ -362,14 +386,19 @@ fn line(dataset: &Dataset, document: &Document, index: usize, charge: &Charge, c
         id: (index + 1).to_string(),
         note: clean(&basis_fr(&charge.basis)),
         name: clean(&document_line_label_fr(document, charge)).unwrap_or_default(),
-        description: clean(&format!("{dispositif} — convention {}", charge.convention_reference)),
+        description: clean(&if document.particulars.is_some() {
+            // The act whose tariff the line applies, as the PDF cites it.
+            format!("{dispositif} — {}", present::line_act(document, charge))
+        } else {
+            format!("{dispositif} — convention {}", charge.convention_reference)
+        }),
         net_price,
         quantity,
         unit_code,
         vat_category,
         vat_rate,
         net_amount: amount,
-        buyer_accounting_reference: clean(&charge.expense_account),
+        buyer_accounting_reference: clean(&line_accounts(document, charge).recipient.account),
     }
 }
 
@@ -455,6 +484,11 @@ pub fn build(
     let vat_breakdown = vat_breakdown(&lines)?;
     let signed = |amount: Amount| if credit_note { negate(amount) } else { amount };
     let period = document.semester.period();
+    // The usage name, which documents issued before parties had legal names did not give.
+    let trading_name = |party| match document.naming {
+        Naming::LegalPerson => present::names::usage_name(party),
+        Naming::Mairie => None,
+    };
     Ok(CiiInvoice {
         business_process: clean(&options.business_process),
         guideline: GUIDELINE_EN16931.to_owned(),
@@ -463,15 +497,41 @@ pub fn build(
         issue_date: document.issue_date,
         lines,
         buyer_reference: recipient.invoicing.service_code.as_deref().and_then(clean),
-        seller: trade_party(issuer, present::issuer_name(issuer), taxable),
-        buyer: trade_party(recipient, present::recipient_name(recipient), false),
+        seller: trade_party(
+            issuer,
+            present::block_name(issuer, present::Side::Issuer, document.naming),
+            trading_name(issuer),
+            taxable,
+        ),
+        buyer: trade_party(
+            recipient,
+            present::block_name(recipient, present::Side::Recipient, document.naming),
+            trading_name(recipient),
+            false,
+        ),
         order_reference: recipient.invoicing.commitment_number.as_deref().and_then(clean),
         commitment_required: recipient.invoicing.commitment_required,
         currency: CURRENCY.to_owned(),
         vat_breakdown,
         period: Some(BillingPeriod { start: period.first(), end: period.last() }),
         delivery_date: Some(period.last()),
-        payment_terms: present::payment_terms_fr(document.kind, issuer).as_deref().and_then(clean),
+        payment_terms: present::document_payment_terms_fr(dataset, document, issuer)
+            .as_deref()
+            .and_then(clean),
+        due_date: document
+            .particulars
+            .as_ref()
+            .and_then(|p| p.payment)
+            .filter(|_| document.kind == DocumentKind::Invoice)
+            .map(|payment| payment.due_date),
+        payment_means: match (&issuer.payment.iban, document.kind, &document.particulars) {
+            (Some(iban), DocumentKind::Invoice, Some(_)) => Some(PaymentMeans {
+                type_code: CREDIT_TRANSFER.to_owned(),
+                iban: iban.to_string(),
+                bic: issuer.payment.bic.as_ref().map(ToString::to_string),
+            }),
+            _ => None,
+        },
         totals: Totals {
             line_total: signed(document.total_net),
             tax_basis_total: signed(document.total_net),

@@ -168,6 +168,7 @@ fn write_party(xml: &mut Xml, element: &str, party: &TradeParty) -> io::Result<(
     if let Some(legal) = &party.legal_id {
         xml.start("ram:SpecifiedLegalOrganization")?;
         xml.element("ram:ID", Some(("schemeID", &legal.scheme)), &legal.id)?;
+        xml.optional("ram:TradingBusinessName", party.trading_name.as_deref())?;
         xml.end("ram:SpecifiedLegalOrganization")?;
     }
     if let Some(address) = &party.address {
@@ -220,6 +221,15 @@ fn write_tax(xml: &mut Xml, tax: &VatBreakdown) -> io::Result<()> {
 fn write_settlement(xml: &mut Xml, invoice: &CiiInvoice) -> io::Result<()> {
     xml.start("ram:ApplicableHeaderTradeSettlement")?;
     xml.text("ram:InvoiceCurrencyCode", &invoice.currency)?;
+    if let Some(means) = &invoice.payment_means {
+        xml.start("ram:SpecifiedTradeSettlementPaymentMeans")?;
+        xml.text("ram:TypeCode", &means.type_code)?;
+        xml.wrapped("ram:PayeePartyCreditorFinancialAccount", "ram:IBANID", &means.iban)?;
+        if let Some(bic) = &means.bic {
+            xml.wrapped("ram:PayeeSpecifiedCreditorFinancialInstitution", "ram:BICID", bic)?;
+        }
+        xml.end("ram:SpecifiedTradeSettlementPaymentMeans")?;
+    }
     for tax in &invoice.vat_breakdown {
         write_tax(xml, tax)?;
     }
@@ -229,8 +239,13 @@ fn write_settlement(xml: &mut Xml, invoice: &CiiInvoice) -> io::Result<()> {
         xml.date("ram:EndDateTime", "udt:DateTimeString", period.end)?;
         xml.end("ram:BillingSpecifiedPeriod")?;
     }
-    if let Some(terms) = &invoice.payment_terms {
-        xml.wrapped("ram:SpecifiedTradePaymentTerms", "ram:Description", terms)?;
+    if invoice.payment_terms.is_some() || invoice.due_date.is_some() {
+        xml.start("ram:SpecifiedTradePaymentTerms")?;
+        xml.optional("ram:Description", invoice.payment_terms.as_deref())?;
+        if let Some(due) = invoice.due_date {
+            xml.date("ram:DueDateDateTime", "udt:DateTimeString", due)?;
+        }
+        xml.end("ram:SpecifiedTradePaymentTerms")?;
     }
     let totals = &invoice.totals;
     xml.start("ram:SpecifiedTradeSettlementHeaderMonetarySummation")?;
