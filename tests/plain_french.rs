@@ -200,7 +200,7 @@ fn payment_notices_say_who_pays_whom_and_why_with_units_on_their_quantities() {
             );
             assert!(text.contains("en rémunération des prestations réalisées pour son compte"), "{text}");
             assert!(
-                text.contains("est le prestataire et Métropole Européenne de Lille le bénéficiaire"),
+                text.contains("est le prestataire et la Métropole Européenne de Lille le bénéficiaire"),
                 "{text}"
             );
             assert!(text.contains("dossiers pondérés") || text.contains("dossier pondéré"), "{text}");

@@ -417,7 +417,8 @@ fn every_document_names_the_legal_persons_with_their_articles() {
             "FEAL",
             "payment_notice",
             vec![
-                "La Métropole Européenne de Lille verse ce montant à la Fédération d'électricité de l'arrondissement",
+                "La Métropole Européenne de Lille reverse",
+                "à la Fédération d'électricité de l'arrondissement de Lille, sa part du produit",
                 "(versé à la Fédération d'électricité de l'arrondissement de Lille)",
             ],
         ),
