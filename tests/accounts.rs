@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{fixtures, mutua};
+use common::{fixtures, mutua, normalise, tool};
 
 /// Who a party is, for the relation.
 fn role(id: &str) -> &'static str {
@@ -72,24 +72,6 @@ fn mention(kind: &str, (issuer, recipient): (&str, &str)) -> String {
         label(issuer),
         label(recipient)
     )
-}
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MUTUA_SKIP_PDF_TOOLS").is_some(),
-            "`{name}` is not installed: run .ci/run, or apt-get install poppler-utils qpdf (or set MUTUA_SKIP_PDF_TOOLS=1)"
-        );
-        eprintln!("skipping: {name} not installed");
-    }
-    found
-}
-
-fn normalise(text: &str) -> String {
-    text.replace(['\u{202f}', '\u{a0}'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The 2026-S1 batch with the CII XML beside each invoice's PDF.

@@ -5,11 +5,7 @@
 
 mod common;
 
-use common::{copy_dir, fixtures, mutua};
-
-fn text(output: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+use common::{copy_dir, fixtures, mutua, output_text};
 
 #[test]
 fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
@@ -36,7 +32,7 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
             "--issue-date",
             date,
         ]);
-        assert!(run.status.success(), "{}", text(&run));
+        assert!(run.status.success(), "{}", output_text(&run));
     }
     // The run of 2025-S2 carried Wasquehal's printing (256 equivalent pages, 6,40 €): its commit says so.
     let last_commit = std::fs::read_to_string(&ledger).unwrap().lines().last().unwrap().to_owned();
@@ -48,8 +44,8 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
     );
     // `mutua ledger` lists it under the run that carried it.
     let listing = mutua(&["ledger", "--ledger", ledger_arg]);
-    assert!(listing.status.success(), "{}", text(&listing));
-    let listed = text(&listing);
+    assert!(listing.status.success(), "{}", output_text(&listing));
+    let listed = output_text(&listing);
     let header = "Reporté par l'exécution du 2d semestre 2025 (sous le seuil de mise en recouvrement) :";
     let after = listed.split(header).nth(1).unwrap_or_else(|| panic!("{listed}"));
     let first = after.lines().nth(1).unwrap();
@@ -69,7 +65,7 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
         "--ledger",
         ledger_arg,
     ]);
-    let explained = text(&explain);
+    let explained = output_text(&explain);
     assert!(explain.status.success(), "{explained}");
     assert!(explained.contains("Semestre d'origine : 2d semestre 2025"), "{explained}");
     assert!(
@@ -78,7 +74,7 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
     );
     // 2026-S1 bills it, with nothing copied into the dataset: 36,25 € + 6,40 €.
     let run = mutua(&["run", "--data", data_arg, "--out", out_arg, "--issue-date", "2026-07-15"]);
-    assert!(run.status.success(), "{}", text(&run));
+    assert!(run.status.success(), "{}", output_text(&run));
     let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
     let wasquehal: Vec<&str> =
         lines.lines().filter(|l| l.contains(",59646,") && l.contains("impression")).collect();
@@ -90,14 +86,14 @@ fn an_amount_carried_by_a_run_is_billed_by_the_next_from_the_ledger() {
     // The old habit, copying the carried amounts into the dataset, is refused, located, rather than billed twice.
     std::fs::write(data.join("carried.csv"), imported).unwrap();
     let check = mutua(&["check", "--data", data_arg, "--ledger", ledger_arg]);
-    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    assert_eq!(check.status.code(), Some(1), "{}", output_text(&check));
     assert!(
-        text(&check).contains(
+        output_text(&check).contains(
             "carried.csv:2: semester: ce que l'exécution du 2d semestre 2025 a reporté est au registre de mutua"
         ),
         "{}",
-        text(&check)
+        output_text(&check)
     );
     let again = mutua(&["run", "--data", data_arg, "--out", out_arg, "--issue-date", "2026-07-16"]);
-    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert_eq!(again.status.code(), Some(1), "{}", output_text(&again));
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{copy_dir, fixtures, mutua};
+use common::{copy_dir, fixtures, mutua, tool};
 
 /// Runs 2026-S1 of `data` in CII format (the PDF and the XML beside it) into `dir/out`, ledger in `dir`.
 fn run(data: &Path, dir: &Path, issue_date: &str) -> (PathBuf, Value) {
@@ -36,20 +36,6 @@ fn run(data: &Path, dir: &Path, issue_date: &str) -> (PathBuf, Value) {
     let manifest =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     (out, manifest)
-}
-
-fn pdftotext() -> Option<PathBuf> {
-    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("pdftotext"))
-        .find(|path| path.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MUTUA_SKIP_PDF_TOOLS").is_some(),
-            "`pdftotext` is not installed: apt-get install poppler-utils (or set MUTUA_SKIP_PDF_TOOLS=1)"
-        );
-        eprintln!("skipping: pdftotext not installed");
-    }
-    found
 }
 
 /// The text of a PDF in reading order (`layout`: false, table cells one after the other) or as laid out (`true`,
@@ -113,7 +99,7 @@ fn xml_values(xml: &str, name: &str) -> Vec<String> {
 
 #[test]
 fn every_invoice_states_its_due_date_accountant_and_only_the_mentions_that_apply() {
-    let Some(tool) = pdftotext() else { return };
+    let Some(tool) = tool("pdftotext") else { return };
     let dir = tempfile::tempdir().unwrap();
     let (out, manifest) = run(&fixtures(), dir.path(), "2026-07-15");
     let lines = lines(&out);
@@ -215,7 +201,7 @@ fn rewrite(data: &Path, file: &str, edit: impl Fn(&str) -> String) {
 
 #[test]
 fn every_credit_note_and_cancellation_states_what_changed_and_negative_lines_have_negative_quantities() {
-    let Some(tool) = pdftotext() else { return };
+    let Some(tool) = tool("pdftotext") else { return };
     let dir = tempfile::tempdir().unwrap();
     let (out, first) = run(&fixtures(), dir.path(), "2026-07-15");
     let first_lines = lines(&out);

@@ -2,11 +2,11 @@
 //! PDF read back with independent tools, its CSV, reruns and refusals.
 #![allow(clippy::unwrap_used, clippy::print_stderr, missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{fixtures, mutua};
+use common::{fixtures, mutua, normalise, tool};
 
 fn notice(out: &Path, year: &str, date: &str) -> std::process::Output {
     mutua(&[
@@ -20,24 +20,6 @@ fn notice(out: &Path, year: &str, date: &str) -> std::process::Output {
         "--out",
         out.to_str().unwrap(),
     ])
-}
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MUTUA_SKIP_PDF_TOOLS").is_some(),
-            "`{name}` is not installed: run .ci/run, or apt-get install poppler-utils qpdf (or set MUTUA_SKIP_PDF_TOOLS=1)"
-        );
-        eprintln!("skipping: {name} not installed");
-    }
-    found
-}
-
-fn normalise(text: &str) -> String {
-    text.replace(['\u{202f}', '\u{a0}'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[test]

@@ -6,14 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr, missing_docs)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod common;
-use common::{fixtures, mutua};
+use common::{fixtures, mutua, normalise, tool};
 
 /// The documents of one run of the bundled dataset: (kind, recipient id, number, total in cents, text).
 struct Document {
@@ -21,25 +20,6 @@ struct Document {
     recipient: String,
     total_cents: i64,
     text: String,
-}
-
-fn pdftotext() -> Option<PathBuf> {
-    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("pdftotext"))
-        .find(|path| path.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MUTUA_SKIP_PDF_TOOLS").is_some(),
-            "`pdftotext` is not installed: apt-get install poppler-utils (or set MUTUA_SKIP_PDF_TOOLS=1)"
-        );
-        eprintln!("skipping: pdftotext not installed");
-    }
-    found
-}
-
-/// Whitespace collapsed, the narrow and plain no-break spaces as spaces (as poppler writes them, or not).
-fn normalise(text: &str) -> String {
-    text.replace(['\u{202f}', '\u{a0}'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn cents(text: &str) -> i64 {
@@ -67,7 +47,7 @@ fn documents() -> Option<&'static [Document]> {
     static DOCUMENTS: OnceLock<Option<(tempfile::TempDir, Vec<Document>)>> = OnceLock::new();
     DOCUMENTS
         .get_or_init(|| {
-            let pdftotext = pdftotext()?;
+            let pdftotext = tool("pdftotext")?;
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("out");
             let output = mutua(&[

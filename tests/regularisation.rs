@@ -5,11 +5,7 @@
 
 mod common;
 
-use common::{copy_dir, fixtures, mutua};
-
-fn text(output: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+use common::{copy_dir, fixtures, mutua, normalise, output_text, tool};
 
 #[test]
 fn a_correction_after_billing_is_regularised_against_the_ledger() {
@@ -36,7 +32,7 @@ fn a_correction_after_billing_is_regularised_against_the_ledger() {
             "--issue-date",
             date,
         ]);
-        assert!(run.status.success(), "{}", text(&run));
+        assert!(run.status.success(), "{}", output_text(&run));
     }
     // Five more planning files for Aubers in 2025-S2, recorded after its invoice.
     let activity = data.join("activity.csv");
@@ -55,7 +51,7 @@ fn a_correction_after_billing_is_regularised_against_the_ledger() {
         "--ledger",
         ledger_arg,
     ]);
-    let explained = text(&explain);
+    let explained = output_text(&explain);
     assert!(explain.status.success(), "{explained}");
     // What the 2025-S2 invoice billed, with its number; the corrected activity is due on the actual.
     assert!(
@@ -69,7 +65,7 @@ fn a_correction_after_billing_is_regularised_against_the_ledger() {
     assert!(explained.contains("25,5 × 465,64\u{a0}€ par équivalent PC"), "{explained}");
     // 2026-S1 is issued with that regularisation.
     let run = mutua(&["run", "--data", data_arg, "--out", out_arg, "--issue-date", "2026-07-15"]);
-    assert!(run.status.success(), "{}", text(&run));
+    assert!(run.status.success(), "{}", output_text(&run));
     let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
     let aubers = lines
         .lines()
@@ -82,30 +78,13 @@ fn a_correction_after_billing_is_regularised_against_the_ledger() {
     // A titre for a semester the ledger holds is refused, located, by check as by run.
     std::fs::write(data.join("titres.csv"), titres).unwrap();
     let check = mutua(&["check", "--data", data_arg, "--ledger", ledger_arg]);
-    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    assert_eq!(check.status.code(), Some(1), "{}", output_text(&check));
     assert!(
-        text(&check).contains("titres.csv:2: semester: le 1er semestre 2025 est déjà au registre de mutua"),
+        output_text(&check)
+            .contains("titres.csv:2: semester: le 1er semestre 2025 est déjà au registre de mutua"),
         "{}",
-        text(&check)
+        output_text(&check)
     );
-}
-
-fn tool(name: &str) -> Option<std::path::PathBuf> {
-    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MUTUA_SKIP_PDF_TOOLS").is_some(),
-            "`{name}` is not installed: run .ci/run, or apt-get install poppler-utils qpdf (or set MUTUA_SKIP_PDF_TOOLS=1)"
-        );
-        eprintln!("skipping: {name} not installed");
-    }
-    found
-}
-
-fn normalise(text: &str) -> String {
-    text.replace(['\u{202f}', '\u{a0}'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn cents(value: &serde_json::Value) -> i64 {
@@ -134,8 +113,8 @@ fn a_negative_regularisation_is_paid_back_on_a_refund_notice_of_its_own() {
     let out = dir.path().join("out");
     let (data_arg, out_arg) = (data.to_str().unwrap(), out.to_str().unwrap());
     let run = mutua(&["run", "--data", data_arg, "--out", out_arg, "--issue-date", "2026-07-15"]);
-    assert!(run.status.success(), "{}", text(&run));
-    assert!(text(&run).contains("avis de remboursement émis          22"), "{}", text(&run));
+    assert!(run.status.success(), "{}", output_text(&run));
+    assert!(output_text(&run).contains("avis de remboursement émis          22"), "{}", output_text(&run));
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let documents = manifest["documents"].as_array().unwrap();
@@ -196,7 +175,7 @@ fn a_negative_regularisation_is_paid_back_on_a_refund_notice_of_its_own() {
     }
     // A re-run keeps every refund, its number and its bytes.
     let again = mutua(&["run", "--data", data_arg, "--out", out_arg, "--issue-date", "2026-07-20"]);
-    assert!(again.status.success(), "{}", text(&again));
+    assert!(again.status.success(), "{}", output_text(&again));
     let rerun: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let kept =
@@ -213,7 +192,7 @@ fn a_negative_regularisation_is_paid_back_on_a_refund_notice_of_its_own() {
     let valuations = std::fs::read_to_string(data.join("valuations.csv")).unwrap();
     std::fs::write(data.join("valuations.csv"), valuations.replace(",15264.37,", ",15000.00,")).unwrap();
     let changed = mutua(&["run", "--data", data_arg, "--out", out_arg, "--issue-date", "2026-07-25"]);
-    assert!(changed.status.success(), "{}", text(&changed));
+    assert!(changed.status.success(), "{}", output_text(&changed));
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let documents = manifest["documents"].as_array().unwrap();
@@ -237,5 +216,5 @@ fn a_negative_regularisation_is_paid_back_on_a_refund_notice_of_its_own() {
         "{annulled}"
     );
     let ledger = mutua(&["ledger", "--ledger", dir.path().join("mutua-ledger.jsonl").to_str().unwrap()]);
-    assert!(ledger.status.success(), "{}", text(&ledger));
+    assert!(ledger.status.success(), "{}", output_text(&ledger));
 }

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 mod common;
-use common::{copy_dir, fixtures, mutua};
+use common::{copy_dir, fixtures, mutua, normalise, tool};
 
 const ISSUE_DATE: &str = "2026-07-15";
 
@@ -223,24 +223,6 @@ fn manifest_hashes_match_the_files() {
         let name = document["file"].as_str().unwrap();
         assert!(name.starts_with(document["number"].as_str().unwrap()) && name.ends_with(".pdf"));
     }
-}
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MUTUA_SKIP_PDF_TOOLS").is_some(),
-            "`{name}` is not installed: run .ci/run, or apt-get install poppler-utils qpdf (or set MUTUA_SKIP_PDF_TOOLS=1)"
-        );
-        eprintln!("skipping: {name} not installed");
-    }
-    found
-}
-
-fn normalise(text: &str) -> String {
-    text.replace(['\u{202f}', '\u{a0}'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// French formatting of a manifest amount, with plain spaces (poppler turns narrow no-break spaces into spaces).

@@ -15,7 +15,7 @@ use crate::history::{Billed, BilledSource, History};
 use crate::trace::{BasisKind, CarriedRecord, LineBasis, RuleKind, Step, Trace, Unit};
 
 /// The amounts carried into `semester`, and where they are recorded.
-pub(crate) fn carried_into<'a>(
+pub(super) fn carried_into<'a>(
     dataset: &'a Dataset,
     semester: Semester,
     history: &'a History,
@@ -30,10 +30,9 @@ pub(crate) fn carried_into<'a>(
 /// The amounts carried into `semester`, as billed for the semester they were computed for (this run bills them,
 /// or carries them again), for the regularisations to count beside `history`; a regularisation line carried is
 /// not a billing of its semester.
-pub(super) fn pending_billed(dataset: &Dataset, semester: Semester, history: &History) -> Vec<Billed> {
-    let (amounts, _) = carried_into(dataset, semester, history);
+pub(super) fn pending_billed(amounts: &[&CarriedAmount]) -> Vec<Billed> {
     amounts
-        .into_iter()
+        .iter()
         .filter(|c| c.regularises.is_none())
         .map(|carried| Billed {
             semester: carried.origin,
@@ -47,14 +46,13 @@ pub(super) fn pending_billed(dataset: &Dataset, semester: Semester, history: &Hi
         .collect()
 }
 
-/// Amounts carried from the previous semester, owed again now.
+/// Amounts carried from the previous semester ([`carried_into`]), owed again now.
 pub(super) fn charges(
     dataset: &Dataset,
     semester: Semester,
-    history: &History,
+    (amounts, recorded): (Vec<&CarriedAmount>, CarriedRecord),
 ) -> Result<Vec<Charge>, AllocError> {
     let previous = semester.previous();
-    let (amounts, recorded) = carried_into(dataset, semester, history);
     let mut charges = Vec::with_capacity(amounts.len());
     for carried in amounts {
         let convention = dataset

@@ -83,7 +83,8 @@ pub fn allocate_with(
     let mut charges = Vec::new();
     let mut pools = Vec::new();
     // What is carried into the semester is billed by this run (or carried again): a regularisation counts it.
-    let pending = carried::pending_billed(dataset, semester, history);
+    let carried_in = carried::carried_into(dataset, semester, history);
+    let pending = carried::pending_billed(&carried_in.0);
     for convention in dataset.conventions.values() {
         if convention.flow == Flow::None {
             continue;
@@ -94,7 +95,7 @@ pub fn allocate_with(
         charges.extend(regularisation::charges(&mut engine, convention, semester, history, &pending)?);
         charges.extend(cee::deposits(dataset, convention, semester, &mut pools)?);
     }
-    charges.extend(carried::charges(dataset, semester, history)?);
+    charges.extend(carried::charges(dataset, semester, carried_in)?);
     for charge in &charges {
         check_bound(charge)?;
     }
