@@ -41,6 +41,7 @@ fn semester(c: &mut Criterion) {
         issue_date: options.issue_date,
         format: OutputFormat::FacturX,
         series_start: Default::default(),
+        chunk: mutua_issue::DEFAULT_CHUNK,
     };
     group.bench_function("issue 2026-S1 into memory (allocate, build, plan, render, commit, reports)", |b| {
         b.iter(|| {

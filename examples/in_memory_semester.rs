@@ -56,6 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         issue_date: day(7, 15)?,
         format: OutputFormat::FacturX,
         series_start: Default::default(),
+        chunk: mutua_issue::DEFAULT_CHUNK,
     };
     let target = DirectoryTarget {
         out: folder.path().join("out"),

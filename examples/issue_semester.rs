@@ -26,6 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         issue_date: chrono::NaiveDate::from_ymd_opt(2026, 7, 15).ok_or("date")?,
         format: OutputFormat::FacturX,
         series_start: Default::default(),
+        chunk: mutua_issue::DEFAULT_CHUNK,
     };
     let target = DirectoryTarget {
         out: folder.path().join("out"),

@@ -72,6 +72,11 @@ enum Command {
         /// Attendre jusqu'à N secondes qu'une autre exécution libère le registre (par défaut : refus immédiat).
         #[arg(long, value_name = "SECONDES", default_value_t = 0)]
         wait: u64,
+        /// Nombre de documents rendus, écrits et enregistrés ensemble (un engagement du registre par lot) ; il ne
+        /// change aucun octet des documents ni du registre.
+        #[arg(long, value_name = "N", default_value_t = mutua_issue::DEFAULT_CHUNK as u64,
+              value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        chunk: u64,
         /// Tests only: inject a fault in the commit protocol (`STEP:error|abort[:N]`); refused by a release build.
         #[arg(long, hide = true)]
         test_fault: Option<mutua_issue::fault::Fault>,
@@ -182,6 +187,7 @@ fn main() -> ExitCode {
             series_start,
             format,
             wait,
+            chunk,
             test_fault,
         } => {
             if let Some(fault) = test_fault
@@ -201,6 +207,7 @@ fn main() -> ExitCode {
                     series_start,
                     format,
                     wait_seconds: wait,
+                    chunk: usize::try_from(chunk).unwrap_or(mutua_issue::DEFAULT_CHUNK),
                 }),
                 Err(error) => Err(anyhow::Error::new(error)),
             }

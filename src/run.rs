@@ -38,6 +38,8 @@ pub struct RunArgs {
     pub format: OutputFormat,
     /// How long to wait for another run's lock, in seconds (0: fail at once).
     pub wait_seconds: u64,
+    /// Documents per commit group.
+    pub chunk: usize,
 }
 
 /// Today's date in UTC: the CLI is the only place that reads the clock.
@@ -219,7 +221,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             bail!("--series-start {series} est donné deux fois");
         }
     }
-    let options = IssueOptions { semester, issue_date, format: args.format, series_start };
+    let options = IssueOptions { semester, issue_date, format: args.format, series_start, chunk: args.chunk };
     let target =
         DirectoryTarget { out: out.clone(), ledger: ledger.clone(), holder: holder("mutua run"), wait };
     let report = match issue_to_directory(&dataset, &options, &target, &bar) {

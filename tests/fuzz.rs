@@ -389,6 +389,7 @@ fn run_case(seed: u64, base: &Files, dir: &Path, tally: &mut Tally) {
                 issue_date: semester.period().last(),
                 format: OutputFormat::FacturX,
                 series_start: BTreeMap::new(),
+                chunk: mutua_issue::DEFAULT_CHUNK,
             };
             let mut ledger = MemoryLedger::new();
             let mut sink = MemorySink::new();

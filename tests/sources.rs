@@ -19,6 +19,7 @@ fn issued_files(dataset: &mutua_core::ValidatedDataset, folder: &Path) -> Vec<(S
         issue_date: chrono::NaiveDate::from_ymd_opt(2026, 7, 15).unwrap(),
         format: OutputFormat::FacturX,
         series_start: Default::default(),
+        chunk: mutua_issue::DEFAULT_CHUNK,
     };
     let target = DirectoryTarget {
         out: folder.join("out"),

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod chunks;
 mod concurrency;
 mod crash;
 mod refusals;

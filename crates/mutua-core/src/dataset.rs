@@ -195,13 +195,19 @@ impl Dataset {
         year: i32,
     ) -> Option<Result<DerivedUnitCost, ValuationError>> {
         let derivation = self.unit_cost_derivation(dispositif, year)?;
-        let accounts = self
-            .valuation(dispositif, derivation.compte_administratif, ValuationBasis::Actual)
-            .ok_or(ValuationError::MissingAccounts { year: derivation.compte_administratif });
-        Some(
-            accounts
-                .and_then(|accounts| derivation.compute(accounts, &self.unit_cost_updates, &self.fte_costs)),
-        )
+        let accounts = self.valuation(dispositif, derivation.compte_administratif, ValuationBasis::Actual);
+        Some(self.derive(derivation, accounts))
+    }
+
+    /// A D5211-16 derivation computed on the actual valuation of its compte administratif (`accounts`).
+    pub(crate) fn derive(
+        &self,
+        derivation: &UnitCostDerivation,
+        accounts: Option<&Valuation>,
+    ) -> Result<DerivedUnitCost, ValuationError> {
+        accounts
+            .ok_or(ValuationError::MissingAccounts { year: derivation.compte_administratif })
+            .and_then(|accounts| derivation.compute(accounts, &self.unit_cost_updates, &self.fte_costs))
     }
 
     /// The computed valuation of a dispositif for a year and basis, the one every valuation-based rule bills on:

@@ -186,12 +186,20 @@ impl Dataset {
     /// [`Dataset::billed_range`] of every membership, in the order of [`Dataset::memberships`] (computed once).
     #[must_use]
     pub fn billed_ranges(&self) -> Vec<DateRange> {
-        let millesimes = millesimes(self);
+        self.billed_ranges_with(&millesimes(self))
+    }
+
+    /// [`Dataset::billed_ranges`] with the index already built.
+    pub(crate) fn billed_ranges_indexed(&self, index: &crate::index::DatasetIndex) -> Vec<DateRange> {
+        self.billed_ranges_with(index.millesimes())
+    }
+
+    fn billed_ranges_with(&self, millesimes: &BTreeSet<i32>) -> Vec<DateRange> {
         self.memberships
             .iter()
             .map(|membership| match self.conventions.get(&membership.convention) {
                 Some(convention) => {
-                    billed(Some(convention), membership, &read(self, &millesimes, convention, membership))
+                    billed(Some(convention), membership, &read(self, millesimes, convention, membership))
                 }
                 None => membership.range,
             })

@@ -47,6 +47,7 @@ mod cee;
 mod convention;
 mod dataset;
 mod eligibility;
+mod index;
 pub mod limits;
 mod money;
 mod party;
@@ -70,6 +71,7 @@ pub use convention::{
 };
 pub use dataset::{CarriedAmount, Dataset, DatasetMeta, IndexValue, REPORT_COMPONENT, Titre};
 pub use eligibility::{Crossing, EligibilityCrossing};
+pub use index::DatasetIndex;
 pub use money::{
     Amount, CENTS_SCALE, Fte, MoneyError, Quantity, Rate, Ratio, Rounding, format_decimal_fr,
     parse_decimal_exact,
@@ -90,7 +92,7 @@ pub use rule::{
 pub use unit_cost::{CostLine, DerivedLine, DerivedUnitCost, UnitCostDerivation, UnitCostUpdate};
 pub use validate::{
     PrintedText, Problem, SemesterCheck, ValidationError, forbidden_char, printed_texts, validate,
-    validate_semester,
+    validate_semester, validate_validated_semester,
 };
 pub use validated::{Rejected, ValidatedDataset, Warning, warnings};
 pub use valuation::{

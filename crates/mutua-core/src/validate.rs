@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::convention::{Convention, Eligibility, Flow};
 use crate::dataset::Dataset;
+use crate::index::DatasetIndex;
 use crate::money::Ratio;
 use crate::party::{PartyId, PartyKind, Source};
 use crate::rule::{ActivityBasis, Key, PoolSource, Rule};
@@ -22,7 +23,7 @@ mod semester;
 mod text;
 mod unit_cost;
 
-pub use semester::{SemesterCheck, validate_semester};
+pub use semester::{SemesterCheck, validate_semester, validate_validated_semester};
 pub use text::{PrintedText, forbidden_char, printed_texts};
 
 /// The activity a rule counts, if it counts one.
@@ -264,10 +265,10 @@ impl std::error::Error for ValidationError {}
 struct Report<'a> {
     dataset: &'a Dataset,
     errors: Vec<ValidationError>,
+    /// The lookups of the whole pass, built once.
+    index: &'a DatasetIndex,
     /// The days each membership is billed ([`Dataset::billed_range`]), in the order of the memberships.
-    billed: Vec<crate::period::DateRange>,
-    /// The millésimes the dataset holds.
-    millesimes: BTreeSet<i32>,
+    billed: &'a [crate::period::DateRange],
 }
 
 /// A value that must not be negative.
@@ -300,27 +301,32 @@ impl<T: Signed> Signed for &T {
 
 impl<'a> Report<'a> {
     /// A report on a dataset, with nothing found yet.
-    fn new(dataset: &'a Dataset) -> Report<'a> {
-        Report {
-            dataset,
-            errors: Vec::new(),
-            billed: dataset.billed_ranges(),
-            millesimes: crate::eligibility::millesimes(dataset),
-        }
+    fn new(
+        dataset: &'a Dataset,
+        index: &'a DatasetIndex,
+        billed: &'a [crate::period::DateRange],
+    ) -> Report<'a> {
+        Report { dataset, errors: Vec::new(), index, billed }
+    }
+
+    /// The memberships of a convention, in file order.
+    fn members_of(
+        &self,
+        convention: &crate::party::ConventionId,
+    ) -> impl Iterator<Item = &'a crate::convention::Membership> + 'a {
+        self.index.members_of(self.dataset, convention)
     }
 
     /// The memberships of a convention with the days each is billed.
     fn billed_members_of(
         &self,
-        convention: &'a crate::party::ConventionId,
-    ) -> impl Iterator<Item = (&'a crate::convention::Membership, crate::period::DateRange)> + '_ {
-        let dataset: &'a Dataset = self.dataset;
-        dataset
-            .memberships
+        convention: &crate::party::ConventionId,
+    ) -> impl Iterator<Item = (&'a crate::convention::Membership, crate::period::DateRange)> + 'a {
+        let (dataset, billed): (&'a Dataset, &'a [crate::period::DateRange]) = (self.dataset, self.billed);
+        self.index
+            .membership_positions(convention)
             .iter()
-            .zip(&self.billed)
-            .filter(move |(membership, _)| &membership.convention == convention)
-            .map(|(membership, range)| (membership, *range))
+            .filter_map(move |&position| Some((dataset.memberships.get(position)?, *billed.get(position)?)))
     }
 
     /// Reports `value` at `field` if it is negative.
@@ -360,7 +366,19 @@ impl<'a> Report<'a> {
 /// Checks every rule a dataset must respect and returns every problem found, ordered by file and line.
 #[must_use]
 pub fn validate(dataset: &Dataset) -> Vec<ValidationError> {
-    let mut report = Report::new(dataset);
+    let index = DatasetIndex::new(dataset);
+    let billed = dataset.billed_ranges_indexed(&index);
+    validate_indexed(dataset, &index, &billed)
+}
+
+/// [`validate`] with the dataset's index and billed ranges already built (as [`crate::ValidatedDataset::new`]
+/// keeps them).
+pub(crate) fn validate_indexed(
+    dataset: &Dataset,
+    index: &DatasetIndex,
+    billed: &[crate::period::DateRange],
+) -> Vec<ValidationError> {
+    let mut report = Report::new(dataset, index, billed);
     check_parties(&mut report);
     check_populations(&mut report);
     for convention in dataset.conventions.values() {
@@ -768,7 +786,7 @@ fn check_percentages(
     let source = &convention.source;
     for (party, share) in shares {
         if report.party_exists(source, &format!("{field}.{party}"), party)
-            && !report.dataset.members_of(&convention.id).any(|m| &m.member == party)
+            && !report.members_of(&convention.id).any(|m| &m.member == party)
         {
             report.push(
                 source,
@@ -795,7 +813,7 @@ fn check_percentages(
             Problem::BadPercentages("fixed percentages add up to more than any amount".into()),
         ),
     }
-    for membership in report.dataset.members_of(&convention.id) {
+    for membership in report.members_of(&convention.id) {
         if !shares.contains_key(&membership.member) {
             let problem = Problem::BadPercentages(format!(
                 "member `{}` of `{}` has no fixed percentage",
@@ -901,7 +919,7 @@ fn check_population_thresholds(
     convention: &Convention,
     membership: &crate::convention::Membership,
 ) {
-    let reading = crate::eligibility::read(report.dataset, &report.millesimes, convention, membership);
+    let reading = crate::eligibility::read(report.dataset, report.index.millesimes(), convention, membership);
     for millesime in reading.missing {
         report.push(
             &membership.source,
@@ -1002,9 +1020,10 @@ fn check_activity(report: &mut Report<'_>) {
             let period = record.semester.period();
             // A member that left its convention's eligibility (billed no longer) but whose membership runs on:
             // its activity is left aside with a warning ([`crate::Warning::ActivityNotBilled`]), not refused.
-            let member_then = dataset
-                .members_of(&record.convention)
-                .any(|m| m.member == record.member && period.intersect(m.range).is_some());
+            let member_then = report
+                .index
+                .memberships_of(dataset, &record.convention, &record.member)
+                .any(|(_, m)| period.intersect(m.range).is_some());
             if !member_then {
                 report.push(
                     source,
@@ -1089,6 +1108,7 @@ fn check_valuations(report: &mut Report<'_>) {
         }
     }
     // Every convention whose rules rest on the valuation needs a forecast for each year it bills.
+    let years = dataset.years_covered();
     for convention in dataset.conventions.values() {
         let uses_valuation = convention.terms.iter().flat_map(|t| &t.components).any(|c| {
             matches!(
@@ -1100,13 +1120,12 @@ fn check_valuations(report: &mut Report<'_>) {
         if !uses_valuation {
             continue;
         }
-        for year in dataset.years_covered() {
-            let billed =
-                dataset.activity.iter().any(|a| a.convention == convention.id && a.semester.year == year)
-                    || report.billed_members_of(&convention.id).any(|(_, range)| {
-                        crate::period::Period::year(year).is_ok_and(|p| p.intersect(range).is_some())
-                    });
-            if billed && !dataset.has_forecast(&convention.dispositif, year) {
+        for &year in &years {
+            let billed = report.index.has_activity_in(&convention.id, year)
+                || report.billed_members_of(&convention.id).any(|(_, range)| {
+                    crate::period::Period::year(year).is_ok_and(|p| p.intersect(range).is_some())
+                });
+            if billed && !report.index.has_forecast(&convention.dispositif, year) {
                 report.push(
                     &convention.source,
                     "dispositif",

@@ -1,11 +1,18 @@
-//! [`ValidatedDataset`]: a dataset that passed [`validate`], the only kind the allocation accepts.
+//! [`ValidatedDataset`]: a dataset that passed [`validate`](crate::validate()), the only kind the allocation accepts.
 
 use std::ops::Deref;
 
+use crate::cee::{CeeDeposit, CeeOperation};
+use crate::convention::{Convention, Membership};
 use crate::dataset::Dataset;
 use crate::eligibility::EligibilityCrossing;
+use crate::index::DatasetIndex;
 use crate::party::Source;
-use crate::validate::{ValidationError, validate};
+use crate::party::{ConventionId, DispositifId};
+use crate::period::DateRange;
+use crate::unit_cost::{DerivedUnitCost, UnitCostDerivation};
+use crate::validate::ValidationError;
+use crate::valuation::{Valuation, ValuationBasis, ValuationError, ValuationResult};
 
 /// What a valid dataset holds that a finance officer should know before the batch: it refuses nothing, and the
 /// batch runs with it (`mutua check` and `mutua run` print each, in French, before computing).
@@ -52,16 +59,20 @@ impl Warning {
 /// Every warning about a dataset, ordered by record.
 #[must_use]
 pub fn warnings(dataset: &Dataset) -> Vec<Warning> {
+    let index = DatasetIndex::new(dataset);
+    let billed = dataset.billed_ranges_indexed(&index);
+    warnings_indexed(dataset, &index, &billed)
+}
+
+/// [`warnings`] with the index and billed ranges already built.
+fn warnings_indexed(dataset: &Dataset, index: &DatasetIndex, billed: &[DateRange]) -> Vec<Warning> {
     let mut warnings: Vec<Warning> =
         dataset.eligibility_crossings().into_iter().map(Warning::NoLongerEligible).collect();
-    let billed = dataset.billed_ranges();
     for record in &dataset.activity {
         let period = record.semester.period();
-        let of_member = dataset
-            .memberships
-            .iter()
-            .zip(&billed)
-            .filter(|(m, _)| m.convention == record.convention && m.member == record.member);
+        let of_member = index
+            .memberships_of(dataset, &record.convention, &record.member)
+            .filter_map(|(position, m)| Some((m, billed.get(position)?)));
         let (member, billed_then) = of_member.fold((false, false), |(member, billed_then), (m, range)| {
             (member || period.intersect(m.range).is_some(), billed_then || period.intersect(*range).is_some())
         });
@@ -78,7 +89,7 @@ pub fn warnings(dataset: &Dataset) -> Vec<Warning> {
     warnings
 }
 
-/// A dataset every rule of [`validate`] accepts. Only [`ValidatedDataset::new`] makes one, and it cannot be changed
+/// A dataset every rule of [`validate`](crate::validate()) accepts. Only [`ValidatedDataset::new`] makes one, and it cannot be changed
 /// afterwards (it derefs to [`Dataset`] for reading, never for writing): what `mutua_alloc::allocate` is given has
 /// been validated, and stays so.
 ///
@@ -97,9 +108,13 @@ pub fn warnings(dataset: &Dataset) -> Vec<Warning> {
 pub struct ValidatedDataset {
     dataset: Dataset,
     warnings: Vec<Warning>,
+    /// The lookups of the computation, built once: the dataset cannot change.
+    index: DatasetIndex,
+    /// [`Dataset::billed_ranges`], read once.
+    billed: Vec<DateRange>,
 }
 
-/// A dataset [`validate`] refused: the dataset, given back, and every problem found.
+/// A dataset [`validate`](crate::validate()) refused: the dataset, given back, and every problem found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
     /// The dataset as it was.
@@ -126,10 +141,12 @@ impl ValidatedDataset {
     ///
     /// [`Rejected`] with the dataset and every problem, when any rule is broken.
     pub fn new(dataset: Dataset) -> Result<ValidatedDataset, Box<Rejected>> {
-        let errors = validate(&dataset);
+        let index = DatasetIndex::new(&dataset);
+        let billed = dataset.billed_ranges_indexed(&index);
+        let errors = crate::validate::validate_indexed(&dataset, &index, &billed);
         if errors.is_empty() {
-            let warnings = warnings(&dataset);
-            Ok(ValidatedDataset { dataset, warnings })
+            let warnings = warnings_indexed(&dataset, &index, &billed);
+            Ok(ValidatedDataset { dataset, warnings, index, billed })
         } else {
             Err(Box::new(Rejected { dataset, errors }))
         }
@@ -146,6 +163,110 @@ impl ValidatedDataset {
     #[must_use]
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
+    }
+
+    /// The lookups of the computation over this dataset, built when it was validated.
+    #[must_use]
+    pub fn index(&self) -> &DatasetIndex {
+        &self.index
+    }
+
+    /// The days each membership is billed ([`Dataset::billed_range`]), in the order of [`Dataset::memberships`].
+    #[must_use]
+    pub fn billed_ranges(&self) -> &[DateRange] {
+        &self.billed
+    }
+
+    /// The memberships of a convention, in file order (through the index: [`Dataset::members_of`] scans).
+    pub fn members_of<'a>(&'a self, convention: &ConventionId) -> impl Iterator<Item = &'a Membership> + 'a {
+        self.index.members_of(&self.dataset, convention)
+    }
+
+    /// The memberships of a convention with the days each is billed, in file order.
+    pub fn billed_members_of<'a>(
+        &'a self,
+        convention: &ConventionId,
+    ) -> impl Iterator<Item = (&'a Membership, DateRange)> + 'a {
+        let positions = self.index.membership_positions(convention);
+        positions.iter().filter_map(|&position| {
+            Some((self.dataset.memberships.get(position)?, *self.billed.get(position)?))
+        })
+    }
+
+    /// The distinct members a convention has ever had.
+    #[must_use]
+    pub fn member_count(&self, convention: &ConventionId) -> usize {
+        self.index.member_count(convention)
+    }
+
+    /// The valuation of a dispositif for a year and basis.
+    #[must_use]
+    pub fn valuation(
+        &self,
+        dispositif: &DispositifId,
+        year: i32,
+        basis: ValuationBasis,
+    ) -> Option<&Valuation> {
+        self.index.valuation(&self.dataset, dispositif, year, basis)
+    }
+
+    /// The D5211-16 derivation of a dispositif's unit cost for a year.
+    #[must_use]
+    pub fn unit_cost_derivation(&self, dispositif: &DispositifId, year: i32) -> Option<&UnitCostDerivation> {
+        self.index.unit_cost_derivation(&self.dataset, dispositif, year)
+    }
+
+    /// [`Dataset::derived_unit_cost`], through the index.
+    #[must_use]
+    pub fn derived_unit_cost(
+        &self,
+        dispositif: &DispositifId,
+        year: i32,
+    ) -> Option<Result<DerivedUnitCost, ValuationError>> {
+        let derivation = self.unit_cost_derivation(dispositif, year)?;
+        let accounts = self.valuation(dispositif, derivation.compte_administratif, ValuationBasis::Actual);
+        Some(self.dataset.derive(derivation, accounts))
+    }
+
+    /// [`Dataset::valuation_result`], through the index.
+    #[must_use]
+    pub fn valuation_result(
+        &self,
+        dispositif: &DispositifId,
+        year: i32,
+        basis: ValuationBasis,
+    ) -> Option<Result<ValuationResult, ValuationError>> {
+        if basis == ValuationBasis::Forecast
+            && let Some(derived) = self.derived_unit_cost(dispositif, year)
+        {
+            return Some(derived.map(|derived| derived.valuation()));
+        }
+        self.valuation(dispositif, year, basis).map(|valuation| valuation.compute(&self.dataset.fte_costs))
+    }
+
+    /// Whether a dispositif has a forecast for a year: a `forecast` valuation or a D5211-16 derivation.
+    #[must_use]
+    pub fn has_forecast(&self, dispositif: &DispositifId, year: i32) -> bool {
+        self.unit_cost_derivation(dispositif, year).is_some()
+            || self.valuation(dispositif, year, ValuationBasis::Forecast).is_some()
+    }
+
+    /// The conventions of a dispositif, by id.
+    pub fn conventions_of<'a>(
+        &'a self,
+        dispositif: &DispositifId,
+    ) -> impl Iterator<Item = &'a Convention> + 'a {
+        self.index.conventions_of(&self.dataset, dispositif)
+    }
+
+    /// The CEE deposits made under a convention, in file order.
+    pub fn deposits_of<'a>(&'a self, convention: &ConventionId) -> impl Iterator<Item = &'a CeeDeposit> + 'a {
+        self.index.deposits_of(&self.dataset, convention)
+    }
+
+    /// The CEE operations of a deposit, in file order.
+    pub fn operations_of<'a>(&'a self, deposit: &str) -> impl Iterator<Item = &'a CeeOperation> + 'a {
+        self.index.operations_of(&self.dataset, deposit)
     }
 
     /// The dataset back, to change it (and validate it again).

@@ -115,7 +115,7 @@ pub fn check(
     report.warnings.extend(validated.warnings().iter().map(|warning| {
         located(warning.source(), warning.field(), mutua_documents::present::warning_fr(warning))
     }));
-    let semester_check = mutua_core::validate_semester(dataset, semester);
+    let semester_check = mutua_core::validate_validated_semester(validated, semester);
     report.errors.extend(semester_check.errors);
     report.warnings.extend(semester_check.warnings);
     report.errors.extend(unprintable_texts(dataset));

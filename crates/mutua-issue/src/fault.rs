@@ -19,9 +19,9 @@ pub enum Step {
     Recover,
     /// The intent (the list of files about to be written) is written, not yet synced.
     Intent,
-    /// A new document file is written and synced (the `n`-th of the run).
+    /// A new document file is written, not yet synced (the `n`-th of the run).
     Write,
-    /// Every new file is written; the output directory is not yet synced.
+    /// Every new file of the chunk is written; neither they nor the output directory are synced yet.
     Publish,
     /// The ledger append: an error before writing, or an abort after writing half of the entries (a torn tail).
     LedgerWrite,

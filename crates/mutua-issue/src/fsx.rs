@@ -19,9 +19,32 @@ pub(crate) fn sync_parent(path: &Path) -> std::io::Result<()> {
 
 /// Writes a new file, refusing to replace an existing one, and syncs it.
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_new_unsynced(path, bytes)?.sync_all()
+}
+
+/// Writes a new file, refusing to replace an existing one, without syncing it: [`sync_files`] makes a group of
+/// them durable at once. Returns the open file.
+pub(crate) fn write_new_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<File> {
     let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
     file.write_all(bytes)?;
-    file.sync_all()
+    Ok(file)
+}
+
+/// Makes a group of files written in `dir` durable, with their names: on Linux one `syncfs` of the file system
+/// holding `dir` (every file's data and metadata at once, whatever their number), elsewhere an `fsync` of each
+/// file; then an `fsync` of `dir` itself.
+pub(crate) fn sync_files(dir: &Path, files: &[std::path::PathBuf]) -> std::io::Result<()> {
+    let folder = File::open(dir)?;
+    #[cfg(target_os = "linux")]
+    {
+        let _ = files;
+        rustix::fs::syncfs(&folder)?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    for path in files {
+        File::open(path)?.sync_all()?;
+    }
+    folder.sync_all()
 }
 
 /// Replaces `path` atomically: a temporary file beside it, synced, renamed over it, the directory synced.

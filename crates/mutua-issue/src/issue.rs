@@ -44,6 +44,28 @@ pub struct IssueOptions {
     /// First numbers of series that have no record yet, overriding the dataset's `series_start`. Each must be a
     /// series this run numbers in, of the issue date's year.
     pub series_start: BTreeMap<Series, u64>,
+    /// How many new documents are rendered, written and committed together ([`DEFAULT_CHUNK`]): the run's
+    /// memory for rendered files is bounded by one chunk, and each chunk is one commit group of the protocol
+    /// (one sync of the output and one of the ledger). It changes no byte of any document or record.
+    pub chunk: usize,
+}
+
+/// The default [`IssueOptions::chunk`]: enough documents per commit that syncs cost little, few enough that a
+/// chunk's rendered files stay a few tens of megabytes.
+pub const DEFAULT_CHUNK: usize = 512;
+
+impl IssueOptions {
+    /// Options for a semester and an issue date: Factur-X, the dataset's series starts, [`DEFAULT_CHUNK`].
+    #[must_use]
+    pub fn new(semester: Semester, issue_date: NaiveDate) -> IssueOptions {
+        IssueOptions {
+            semester,
+            issue_date,
+            format: OutputFormat::FacturX,
+            series_start: BTreeMap::new(),
+            chunk: DEFAULT_CHUNK,
+        }
+    }
 }
 
 /// Why a run issued nothing.
@@ -126,6 +148,19 @@ pub enum IssueError {
         semester: Semester,
         /// The first later semester in the ledger.
         later: Semester,
+    },
+    /// A chunk failed after earlier chunks of the same run were committed: those documents are issued, the
+    /// others are not; the same command, run again, keeps the first and issues the rest.
+    #[error(
+        "{issued} document(s) de cette exécution sont émis et enregistrés au registre ; les suivants ne le sont pas \
+         ({source}) : corrigez la cause et relancez la même commande, elle garde les documents émis et émet les \
+         autres"
+    )]
+    Partial {
+        /// How many documents this run committed before the failure.
+        issued: usize,
+        /// What failed.
+        source: Box<IssueError>,
     },
     /// A kept document's file is missing from another output than the run's.
     #[error("{number} : le fichier émis {file} est absent ; restaurez-le : rien n'est émis")]
@@ -227,6 +262,10 @@ fn file_name(document: &Document, extension: &str) -> Result<FileName, IssueErro
     })
 }
 
+fn fonts() -> Result<FontSet, IssueError> {
+    Ok(FontSet::dejavu().map_err(|source| InvoiceError::Render { number: String::new(), source })?)
+}
+
 fn render_many(
     dataset: &Dataset,
     jobs: &[(&Document, OutputFormat)],
@@ -236,12 +275,25 @@ fn render_many(
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let fonts = FontSet::dejavu().map_err(|source| InvoiceError::Render { number: String::new(), source })?;
+    let fonts = fonts()?;
     progress.start(jobs.len());
+    let rendered = render_with(dataset, &fonts, jobs, draft, progress);
+    progress.finish();
+    rendered
+}
+
+/// Renders documents in parallel, in their order.
+fn render_with(
+    dataset: &Dataset,
+    fonts: &FontSet,
+    jobs: &[(&Document, OutputFormat)],
+    draft: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<Rendered>, IssueError> {
     let rendered: Result<Vec<Rendered>, EInvoiceError> = jobs
         .par_iter()
         .map(|&(document, format)| {
-            let rendered = render_in_format(dataset, document, &fonts, format, draft)?;
+            let rendered = render_in_format(dataset, document, fonts, format, draft)?;
             progress.rendered();
             Ok(Rendered {
                 pdf_sha256: Sha256::of(&rendered.pdf),
@@ -254,7 +306,6 @@ fn render_many(
             })
         })
         .collect();
-    progress.finish();
     Ok(rendered?)
 }
 
@@ -394,6 +445,71 @@ fn check_kept(
     Ok(restore)
 }
 
+/// One chunk of new documents through the commit protocol: rendered in parallel, the intent, the files, one
+/// sync of the output, the ledger commit (the commit point), the anchor and the output's state. Returns what
+/// failed after the commit point (the documents are issued).
+#[allow(clippy::too_many_arguments, reason = "one call site; the arguments are the run's state")]
+fn commit_chunk(
+    dataset: &Dataset,
+    fonts: &FontSet,
+    chunk: &[Document],
+    format: OutputFormat,
+    info: &CommitInfo,
+    location: &str,
+    ledger: &mut dyn Ledger,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+) -> Result<Vec<AfterCommit>, IssueError> {
+    let jobs: Vec<(&Document, OutputFormat)> = chunk.iter().map(|d| (d, format)).collect();
+    let rendered = render_with(dataset, fonts, &jobs, false, progress)?;
+    let mut records = Vec::with_capacity(chunk.len());
+    let mut pending = Vec::with_capacity(chunk.len());
+    for (document, rendered) in chunk.iter().zip(&rendered) {
+        let record = DocumentRecord::of(document, file_record(location, document, rendered)?);
+        pending.push(PendingFile {
+            name: record.file.name.clone(),
+            number: record.number.clone(),
+            sha256: record.file.sha256,
+        });
+        if let Some(xml) = &record.file.xml {
+            pending.push(PendingFile {
+                name: xml.name.clone(),
+                number: record.number.clone(),
+                sha256: xml.sha256,
+            });
+        }
+        records.push(record);
+    }
+    sink.begin(&ledger.head(), &pending)?;
+    let written = (|| -> Result<(), SinkError> {
+        for (record, rendered) in records.iter().zip(&rendered) {
+            if let (Some(xml), Some((bytes, _))) = (&record.file.xml, &rendered.xml) {
+                sink.write(&xml.name, bytes)?;
+            }
+            sink.write(&record.file.name, &rendered.pdf)?;
+        }
+        sink.publish()
+    })();
+    if let Err(error) = written {
+        let _ = sink.abandon();
+        return Err(error.into());
+    }
+    drop(rendered);
+    if let Err(error) = ledger.commit(records, info.clone()) {
+        let _ = sink.abandon();
+        return Err(error.into());
+    }
+    // Committed: the documents are issued. What follows keeps the proofs up to date.
+    let mut after_commit = Vec::new();
+    if let Err(error) = ledger.anchor() {
+        after_commit.push(AfterCommit { step: "ancre du registre", error: error.to_string() });
+    }
+    if let Err(error) = sink.committed(&ledger.head()) {
+        after_commit.push(AfterCommit { step: "état du dossier de sortie", error: error.to_string() });
+    }
+    Ok(after_commit)
+}
+
 /// Issues a semester: plans against the ledger, renders the new documents, commits them through the sink and the
 /// ledger, and writes the run's reports (`manifest.json`, `lines.csv`, `carried.csv`).
 ///
@@ -473,27 +589,6 @@ fn issue_batch(
             }),
         }
     }
-    let jobs: Vec<(&Document, OutputFormat)> = plan.new.iter().map(|d| (d, options.format)).collect();
-    let rendered = render_many(dataset, &jobs, false, progress)?;
-    let location = sink.location().to_owned();
-    let mut records = Vec::with_capacity(plan.new.len());
-    let mut pending = Vec::new();
-    for (document, rendered) in plan.new.iter().zip(&rendered) {
-        let record = DocumentRecord::of(document, file_record(&location, document, rendered)?);
-        pending.push(PendingFile {
-            name: record.file.name.clone(),
-            number: record.number.clone(),
-            sha256: record.file.sha256,
-        });
-        if let Some(xml) = &record.file.xml {
-            pending.push(PendingFile {
-                name: xml.name.clone(),
-                number: record.number.clone(),
-                sha256: xml.sha256,
-            });
-        }
-        records.push(record);
-    }
     // What this run carries to the next semester is recorded with its commit. A run commits when it issues, when
     // it is the semester's first, or when what it carries changed; once a later semester is in the ledger, what
     // this one carried has been taken in there and cannot change.
@@ -508,38 +603,43 @@ fn issue_batch(
     {
         return Err(IssueError::CarriedTaken { semester: options.semester, later });
     }
+    let location = sink.location().to_owned();
     let mut after_commit = Vec::new();
-    if records.is_empty() && (first || carried_changed) {
-        // Nothing to write: the commit records the semester, and what it carries.
-        let info = CommitInfo { semester: options.semester, issue_date: options.issue_date, carried };
-        ledger.commit(Vec::new(), info)?;
-        if let Err(error) = ledger.anchor() {
-            after_commit.push(AfterCommit { step: "ancre du registre", error: error.to_string() });
-        }
-    } else if !records.is_empty() {
-        sink.begin(&ledger.head(), &pending)?;
-        let written = (|| -> Result<(), SinkError> {
-            for (record, rendered) in records.iter().zip(&rendered) {
-                if let (Some(xml), Some((bytes, _))) = (&record.file.xml, &rendered.xml) {
-                    sink.write(&xml.name, bytes)?;
-                }
-                sink.write(&record.file.name, &rendered.pdf)?;
+    let info = CommitInfo { semester: options.semester, issue_date: options.issue_date, carried };
+    if plan.new.is_empty() {
+        if first || carried_changed {
+            // Nothing to write: the commit records the semester, and what it carries.
+            ledger.commit(Vec::new(), info)?;
+            if let Err(error) = ledger.anchor() {
+                after_commit.push(AfterCommit { step: "ancre du registre", error: error.to_string() });
             }
-            sink.publish()
-        })();
-        if let Err(error) = written {
-            let _ = sink.abandon();
-            return Err(error.into());
         }
-        let info = CommitInfo { semester: options.semester, issue_date: options.issue_date, carried };
-        if let Err(error) = ledger.commit(records, info) {
-            let _ = sink.abandon();
-            return Err(error.into());
+    } else {
+        let fonts = fonts()?;
+        progress.start(plan.new.len());
+        let mut issued = 0;
+        for chunk in plan.new.chunks(options.chunk.max(1)) {
+            let committed = commit_chunk(
+                dataset,
+                &fonts,
+                chunk,
+                options.format,
+                &info,
+                &location,
+                ledger,
+                sink,
+                progress,
+            );
+            match committed {
+                Ok(anchor_error) => {
+                    issued += chunk.len();
+                    after_commit.extend(anchor_error);
+                }
+                Err(error) if issued == 0 => return Err(error),
+                Err(error) => return Err(IssueError::Partial { issued, source: Box::new(error) }),
+            }
         }
-        // Committed: the documents are issued. What follows keeps the proofs and reports up to date.
-        if let Err(error) = ledger.anchor() {
-            after_commit.push(AfterCommit { step: "ancre du registre", error: error.to_string() });
-        }
+        progress.finish();
     }
     // The output keeps the head it is now in step with (after a commit, or unchanged: an output adopted or drafts
     // replaced become an output of this ledger).

@@ -28,10 +28,8 @@
 //! let dataset = mutua_dataset::load(&fixtures).map_err(|e| e.to_string())?;
 //! let folder = tempfile::tempdir()?;
 //! let options = IssueOptions {
-//!     semester: "2026-S1".parse()?,
-//!     issue_date: chrono::NaiveDate::from_ymd_opt(2026, 7, 15).ok_or("date")?,
 //!     format: OutputFormat::FacturX,
-//!     series_start: Default::default(),
+//!     ..IssueOptions::new("2026-S1".parse()?, chrono::NaiveDate::from_ymd_opt(2026, 7, 15).ok_or("date")?)
 //! };
 //! let target = DirectoryTarget {
 //!     out: folder.path().join("out"),
@@ -77,8 +75,8 @@ pub use file_ledger::{ANCHOR_SCHEMA, FileLedger, Inspection, Repairs, anchor_pat
 pub use hash::{BadDigest, Sha256};
 pub use history::{carried_by, history, ledger_history};
 pub use issue::{
-    AfterCommit, DirectoryTarget, DraftReport, IssueError, IssueOptions, IssueReport, NoProgress, Progress,
-    ReportedDocument, draft, draft_to_directory, issue, issue_to_directory,
+    AfterCommit, DEFAULT_CHUNK, DirectoryTarget, DraftReport, IssueError, IssueOptions, IssueReport,
+    NoProgress, Progress, ReportedDocument, draft, draft_to_directory, issue, issue_to_directory,
 };
 pub use ledger::{
     Chain, CommitInfo, Ledger, LedgerError, LedgerHead, LedgerIndex, MemoryLedger, RecordProblem,

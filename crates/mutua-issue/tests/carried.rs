@@ -39,6 +39,7 @@ fn run(
         issue_date: day(date),
         format: OutputFormat::Pdf,
         series_start: BTreeMap::new(),
+        chunk: mutua_issue::DEFAULT_CHUNK,
     };
     issue(dataset, &options, ledger, sink, &NoProgress)
 }

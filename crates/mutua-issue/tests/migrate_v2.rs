@@ -113,6 +113,7 @@ fn options(day: u32) -> IssueOptions {
         issue_date: NaiveDate::from_ymd_opt(2026, 7, day).unwrap(),
         format: OutputFormat::FacturX,
         series_start: Default::default(),
+        chunk: mutua_issue::DEFAULT_CHUNK,
     }
 }
 

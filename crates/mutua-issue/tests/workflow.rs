@@ -18,6 +18,7 @@ fn options(day: u32) -> IssueOptions {
         issue_date: date(7, day),
         format: OutputFormat::FacturX,
         series_start: BTreeMap::new(),
+        chunk: mutua_issue::DEFAULT_CHUNK,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use mutua_core::{Amount, CeeKind, Convention, Dataset, PartyId, Rounding, Rule, Semester};
+use mutua_core::{Amount, CeeKind, Convention, PartyId, Rounding, Rule, Semester, ValidatedDataset};
 use rust_decimal::Decimal;
 
 use crate::allocation::{Charge, ChargeKind, PoolOrigin, PoolSummary};
@@ -49,16 +49,14 @@ fn overflow(convention: &Convention, deposit: &mutua_core::CeeDeposit) -> AllocE
 
 /// The CEE shares of the deposits of a convention sold during a semester.
 pub(crate) fn deposits(
-    dataset: &Dataset,
+    dataset: &ValidatedDataset,
     convention: &Convention,
     semester: Semester,
     pools: &mut Vec<PoolSummary>,
 ) -> Result<Vec<Charge>, AllocError> {
     let period = semester.period();
     let mut charges = Vec::new();
-    for deposit in
-        dataset.cee_deposits.iter().filter(|d| d.convention == convention.id && period.contains(d.sold_on))
-    {
+    for deposit in dataset.deposits_of(&convention.id).filter(|d| period.contains(d.sold_on)) {
         let Some(terms) = convention.terms_on(deposit.sold_on) else { continue };
         let Some(fee_percent) = terms.components.iter().find_map(|c| match &c.rule {
             Rule::CeeRedistribution(rule) => Some(rule.management_fee_percent.value()),
@@ -74,9 +72,7 @@ pub(crate) fn deposits(
         for kind in [CeeKind::Classique, CeeKind::Precarite] {
             let mut kwh_by_beneficiary: BTreeMap<&PartyId, Decimal> = BTreeMap::new();
             let mut operations: BTreeMap<&PartyId, usize> = BTreeMap::new();
-            for operation in
-                dataset.cee_operations.iter().filter(|o| o.deposit == deposit.id && o.kind == kind)
-            {
+            for operation in dataset.operations_of(&deposit.id).filter(|o| o.kind == kind) {
                 let kwh = kwh_by_beneficiary.entry(&operation.beneficiary).or_default();
                 *kwh = kwh
                     .checked_add(operation.kwh_cumac.value())

@@ -73,13 +73,13 @@ pub fn allocate_with(
     semester: Semester,
     history: &History,
 ) -> Result<Allocation, AllocError> {
+    let validated = dataset;
     let dataset: &Dataset = dataset;
     let mut activity: ActivityIndex<'_> = BTreeMap::new();
     for record in &dataset.activity {
         activity.entry((&record.convention, &record.member, record.semester)).or_default().push(record);
     }
-    let billed = dataset.billed_ranges();
-    let mut engine = Engine { dataset, activity, valuations: BTreeMap::new(), billed };
+    let mut engine = Engine { dataset: validated, activity, valuations: BTreeMap::new() };
     let mut charges = Vec::new();
     let mut pools = Vec::new();
     // What is carried into the semester is billed by this run (or carried again): a regularisation counts it.
@@ -93,7 +93,7 @@ pub fn allocate_with(
             engine.convention_semester(convention, semester, ValuationBasis::Forecast, &mut pools)?;
         charges.extend(current);
         charges.extend(regularisation::charges(&mut engine, convention, semester, history, &pending)?);
-        charges.extend(cee::deposits(dataset, convention, semester, &mut pools)?);
+        charges.extend(cee::deposits(validated, convention, semester, &mut pools)?);
     }
     charges.extend(carried::charges(dataset, semester, carried_in)?);
     for charge in &charges {
@@ -128,13 +128,11 @@ pub(crate) struct Presence {
 type ActivityIndex<'a> = BTreeMap<(&'a ConventionId, &'a PartyId, Semester), Vec<&'a ActivityRecord>>;
 
 pub(crate) struct Engine<'a> {
-    dataset: &'a Dataset,
+    /// The dataset, with its index: every lookup of the engine goes through it.
+    dataset: &'a ValidatedDataset,
     /// Activity indexed once, rather than scanned for every member of every rule.
     activity: ActivityIndex<'a>,
     valuations: BTreeMap<(String, i32, ValuationBasis), ValuationResult>,
-    /// The days each membership is billed ([`Dataset::billed_range`]: eligibility read as the convention says), in
-    /// the order of the dataset's memberships.
-    billed: Vec<DateRange>,
 }
 
 /// The measure of a period under a day count: its days, or its calendar months started or full.
@@ -237,7 +235,7 @@ impl Engine<'_> {
     /// days each membership is billed).
     fn presences(&self, convention: &Convention, slice: Period, pro_rata: ProRata) -> Vec<Presence> {
         let mut by_member: BTreeMap<&PartyId, Vec<DateRange>> = BTreeMap::new();
-        for (membership, range) in self.dataset.billed_members_of(&convention.id, &self.billed) {
+        for (membership, range) in self.dataset.billed_members_of(&convention.id) {
             by_member.entry(&membership.member).or_default().push(range);
         }
         let mut presences = Vec::with_capacity(by_member.len());

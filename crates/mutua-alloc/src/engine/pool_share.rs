@@ -294,7 +294,9 @@ pub(super) fn split_pool(
         if share.amount.is_zero() {
             continue;
         }
-        let Some(presence) = presences.iter().find(|p| p.member == share.key) else { continue };
+        // Presences are ordered by party id.
+        let Ok(found) = presences.binary_search_by(|p| p.member.cmp(&share.key)) else { continue };
+        let Some(presence) = presences.get(found) else { continue };
         let Some((member_basis, member_trace)) = basis_of.get(&share.key).cloned() else { continue };
         let ratio =
             if total_weight.is_zero() { Decimal::ZERO } else { div(share.weight, total_weight, "ratio")? };

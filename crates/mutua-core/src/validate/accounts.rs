@@ -181,7 +181,7 @@ fn check_ac_parties(report: &mut Report<'_>, convention: &Convention) {
     if convention.eligibility.iter().any(|rule| matches!(rule, Eligibility::CommunesOnly)) {
         return;
     }
-    for membership in dataset.memberships.iter().filter(|m| m.convention == convention.id) {
+    for membership in report.members_of(&convention.id) {
         let kind = dataset.party(&membership.member).map(|p| p.kind);
         if kind.is_some_and(|kind| kind != PartyKind::Commune) {
             report.push(

@@ -82,8 +82,8 @@ pub(super) fn check_double_billing(report: &mut Report<'_>) {
     let dataset = report.dataset;
     let mut by_member: BTreeMap<(&crate::party::DispositifId, &PartyId), Vec<(&Membership, DateRange)>> =
         BTreeMap::new();
-    let billed = std::mem::take(&mut report.billed);
-    for (membership, range) in dataset.memberships.iter().zip(&billed) {
+    let billed = report.billed;
+    for (membership, range) in dataset.memberships.iter().zip(billed) {
         let Some(convention) = dataset.conventions.get(&membership.convention) else { continue };
         if convention.flow == Flow::None {
             continue;
@@ -145,9 +145,10 @@ pub(super) fn check_cee_consistency(report: &mut Report<'_>) {
         if operation.beneficiary == convention.provider {
             continue;
         }
-        let member = dataset
-            .members_of(&convention.id)
-            .any(|m| m.member == operation.beneficiary && m.range.start() <= *sold);
+        let member = report
+            .index
+            .memberships_of(dataset, &convention.id, &operation.beneficiary)
+            .any(|(_, m)| m.range.start() <= *sold);
         if !member {
             report.push(
                 &operation.source,

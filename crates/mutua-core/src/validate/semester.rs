@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use super::{Problem, Report, ValidationError, activity_basis};
 use crate::convention::Flow;
 use crate::dataset::Dataset;
+use crate::index::DatasetIndex;
 use crate::money::Amount;
+use crate::period::DateRange;
 use crate::period::Semester;
 use crate::rule::Rule;
+use crate::validated::ValidatedDataset;
 
 /// What [`validate_semester`] found: errors refuse the run, warnings are printed with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,7 +28,24 @@ pub struct SemesterCheck {
 /// every titre of `titres.csv` must bill a semester before it.
 #[must_use]
 pub fn validate_semester(dataset: &Dataset, semester: Semester) -> SemesterCheck {
-    let mut report = Report::new(dataset);
+    let index = DatasetIndex::new(dataset);
+    let billed = dataset.billed_ranges_indexed(&index);
+    validate_semester_indexed(dataset, &index, &billed, semester)
+}
+
+/// [`validate_semester`] on a validated dataset, through the index it keeps.
+#[must_use]
+pub fn validate_validated_semester(dataset: &ValidatedDataset, semester: Semester) -> SemesterCheck {
+    validate_semester_indexed(dataset, dataset.index(), dataset.billed_ranges(), semester)
+}
+
+fn validate_semester_indexed(
+    dataset: &Dataset,
+    index: &DatasetIndex,
+    billed: &[DateRange],
+    semester: Semester,
+) -> SemesterCheck {
+    let mut report = Report::new(dataset, index, billed);
     let mut warnings = Vec::new();
     check_carried(&mut report, &mut warnings, semester);
     check_activity_recorded(&mut report, semester);
@@ -106,9 +126,10 @@ fn check_carried(report: &mut Report<'_>, warnings: &mut Vec<ValidationError>, s
                 )),
             );
         }
-        let member = dataset
-            .members_of(&convention.id)
-            .any(|m| m.member == carried.debtor && carried.semester.period().intersect(m.range).is_some());
+        let member = report
+            .index
+            .memberships_of(dataset, &convention.id, &carried.debtor)
+            .any(|(_, m)| carried.semester.period().intersect(m.range).is_some());
         if !member {
             report.push(
                 source,
@@ -187,8 +208,7 @@ fn check_activity_recorded(report: &mut Report<'_>, semester: Semester) {
                 )
             });
         let Some((terms_index, component_index, component)) = keyed else { continue };
-        let recorded =
-            dataset.activity.iter().any(|a| a.convention == convention.id && a.semester == semester);
+        let recorded = report.index.has_activity(&convention.id, semester);
         if !recorded {
             let activity = activity_basis(&component.rule).map(|b| b.activity.as_str()).unwrap_or_default();
             report.push(

@@ -31,8 +31,9 @@ pub(super) fn check_unit_costs(report: &mut Report<'_>) {
             );
             continue;
         }
-        let bills_unit_cost = dataset
-            .conventions_of(dispositif)
+        let bills_unit_cost = report
+            .index
+            .conventions_of(dataset, dispositif)
             .flat_map(|c| &c.terms)
             .flat_map(|t| &t.components)
             .any(|c| matches!(c.rule, Rule::UnitCost(_)));
@@ -46,7 +47,7 @@ pub(super) fn check_unit_costs(report: &mut Report<'_>) {
                 )),
             );
         }
-        if let Some(forecast) = dataset.valuation(dispositif, year, ValuationBasis::Forecast) {
+        if let Some(forecast) = report.index.valuation(dataset, dispositif, year, ValuationBasis::Forecast) {
             report.push(
                 source,
                 "year",
@@ -106,7 +107,7 @@ pub(super) fn check_unit_costs(report: &mut Report<'_>) {
             report.push(source, "dispositif", Problem::UnknownDispositif(update.dispositif.to_string()));
             continue;
         }
-        if dataset.unit_cost_derivation(&update.dispositif, update.year).is_none() {
+        if report.index.unit_cost_derivation(dataset, &update.dispositif, update.year).is_none() {
             report.push(
                 source,
                 "year",
