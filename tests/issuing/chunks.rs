@@ -84,7 +84,7 @@ fn a_kill_between_two_chunks_leaves_the_first_issued_and_the_next_run_completes(
         assert!(!output.status.success(), "{fault}");
         workspace.assert_ledger_passes(fault);
         let issued = workspace.documents_if_any().len();
-        assert!(issued > 0 && issued % 10 == 0, "{fault}: {issued} documents committed");
+        assert!(issued > 0 && issued.is_multiple_of(10), "{fault}: {issued} documents committed");
         if fault.contains(":error") {
             let message = stderr(&output);
             assert!(
