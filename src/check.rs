@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use mutua_core::{Dataset, PopulationKind, ValuationBasis};
+use mutua_core::{PopulationKind, ValuationBasis};
 
 /// Loads and validates the dataset in `data`, then checks the semester (`semester`, or the dataset's current one)
 /// as `mutua run` would compute it; prints a summary and the reconciliation to stdout (exit 0) or every error to
@@ -58,7 +58,7 @@ pub fn run(data: &Path, semester: Option<&str>, ledger: &Path) -> anyhow::Result
 }
 
 /// The summary of a valid dataset, in English, one fact per line.
-fn summary(dataset: &Dataset, data: &Path) -> String {
+fn summary(dataset: &mutua_core::ValidatedDataset, data: &Path) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail; the results are ignored rather than unwrapped.
     let _ = writeln!(out, "Dataset: {} ({})", dataset.meta.name, data.display());

@@ -64,6 +64,22 @@ impl AcPosition {
         else {
             return Ok(None);
         };
+        AcPosition::from_attribution(attribution, prior, (issuer, recipient), semester, imputed).map(Some)
+    }
+
+    /// [`AcPosition::of`] with the attribution already found (a batch looks each up in an index); `prior` may
+    /// hold only the recipient's lines.
+    ///
+    /// # Errors
+    ///
+    /// An overflow adding or subtracting amounts.
+    pub fn from_attribution(
+        attribution: &mutua_core::AttributionCompensation,
+        prior: &[PriorImputations],
+        (issuer, recipient): (&PartyId, &PartyId),
+        semester: Semester,
+        imputed: Amount,
+    ) -> Result<AcPosition, MoneyError> {
         let mut earlier = Vec::new();
         for record in prior.iter().filter(|p| &p.provider == issuer && p.semester.year == semester.year) {
             earlier.push(EarlierImputation {
@@ -86,7 +102,7 @@ impl AcPosition {
         // An unknown earlier imputation: the instalments are shown as scheduled.
         let changes =
             imputation_changes(attribution, known.as_deref().unwrap_or_default(), semester, imputed)?;
-        Ok(Some(AcPosition {
+        Ok(AcPosition {
             year: attribution.year,
             reference: attribution.reference.clone(),
             annual: attribution.amount,
@@ -97,7 +113,7 @@ impl AcPosition {
             imputed,
             after,
             changes,
-        }))
+        })
     }
 
     /// The figures a fingerprint holds: a statement whose AC, earlier imputations or instalments change is

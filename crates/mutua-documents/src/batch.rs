@@ -222,19 +222,52 @@ pub fn build_batch(
         }
     }
     // 3. Provisional numbers, by the rule an issue applies against its ledger (here, an empty one).
+    // The attributions de compensation, and what earlier semesters imputed on them, looked up once by provider and
+    // member (not scanned for each statement).
+    let mut attributions: BTreeMap<(&PartyId, &PartyId, i32), &mutua_core::AttributionCompensation> =
+        BTreeMap::new();
+    for attribution in &dataset.attributions {
+        attributions
+            .entry((&attribution.payer, &attribution.commune, attribution.year))
+            .or_insert(attribution);
+    }
+    let mut priors_of: BTreeMap<&PartyId, Vec<usize>> = BTreeMap::new();
+    let mut prior_lines: BTreeMap<(usize, &PartyId), Vec<mutua_alloc::Billed>> = BTreeMap::new();
+    for (position, prior) in allocation.prior_imputations.iter().enumerate() {
+        priors_of.entry(&prior.provider).or_default().push(position);
+        for billed in &prior.imputed {
+            prior_lines.entry((position, &billed.payer)).or_default().push(billed.clone());
+        }
+    }
     let mut documents = Vec::with_capacity(drafts.len());
     for (kind, issuer, recipient, lines, net, vat) in drafts {
         let total = net.checked_add(vat)?;
-        let attribution = if kind == DocumentKind::AcStatement {
-            crate::attribution::AcPosition::of(
-                dataset,
-                &allocation.prior_imputations,
-                (&issuer, &recipient),
-                allocation.semester,
-                total,
-            )?
-        } else {
-            None
+        let found = attributions.get(&(&issuer, &recipient, allocation.semester.year));
+        let attribution = match found {
+            Some(attribution) if kind == DocumentKind::AcStatement => {
+                let prior: Vec<mutua_alloc::PriorImputations> = priors_of
+                    .get(&issuer)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|&position| {
+                        let prior = allocation.prior_imputations.get(position)?;
+                        Some(mutua_alloc::PriorImputations {
+                            provider: prior.provider.clone(),
+                            semester: prior.semester,
+                            recorded: prior.recorded,
+                            imputed: prior_lines.get(&(position, &recipient)).cloned().unwrap_or_default(),
+                        })
+                    })
+                    .collect();
+                Some(crate::attribution::AcPosition::from_attribution(
+                    attribution,
+                    &prior,
+                    (&issuer, &recipient),
+                    allocation.semester,
+                    total,
+                )?)
+            }
+            _ => None,
         };
         let particulars = crate::particulars::Particulars {
             payment: (kind == DocumentKind::Invoice)
