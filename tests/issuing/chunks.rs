@@ -110,3 +110,45 @@ fn a_kill_between_two_chunks_leaves_the_first_issued_and_the_next_run_completes(
         workspace.assert_ledger_passes(&format!("{fault}, after the next run"));
     }
 }
+
+/// The document entries of each commit group, in order.
+fn groups(workspace: &Workspace) -> Vec<Vec<Value>> {
+    let mut groups = Vec::new();
+    let mut group = Vec::new();
+    for entry in entries(&std::fs::read_to_string(workspace.ledger()).unwrap()) {
+        match entry["type"].as_str().unwrap() {
+            "document" => group.push(entry),
+            "commit" => groups.push(std::mem::take(&mut group)),
+            _ => {}
+        }
+    }
+    groups
+}
+
+#[test]
+fn a_credit_note_and_the_invoice_replacing_it_are_committed_together_whatever_the_chunk_size() {
+    let workspace = Workspace::new();
+    let output = run_with(&workspace, "1", "2", &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let before = groups(&workspace).len();
+    let changed = workspace.change_activity("registre", "9");
+    let mut args = workspace.run_args("2026-07-20");
+    args.extend(["--chunk".to_owned(), "1".to_owned()]);
+    let output = mutua(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let new_groups = &groups(&workspace)[before..];
+    let first = &new_groups[0];
+    let credit_notes: Vec<&Value> = first.iter().filter(|d| d["kind"] == "credit_note").collect();
+    assert!(!credit_notes.is_empty(), "no credit note in the first group");
+    for note in &credit_notes {
+        let recipient = &note["recipient"];
+        assert!(
+            first.iter().any(|d| d["kind"] == "invoice" && &d["recipient"] == recipient),
+            "the invoice replacing the credit note to {recipient} is not in its group"
+        );
+    }
+    assert!(credit_notes.iter().any(|note| note["recipient"] == changed.as_str()), "{changed}");
+    // The groups after the first hold one document each.
+    assert!(new_groups[1..].iter().all(|group| group.len() == 1));
+    workspace.assert_ledger_passes("after the correction");
+}

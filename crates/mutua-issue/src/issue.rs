@@ -445,6 +445,21 @@ fn check_kept(
     Ok(restore)
 }
 
+/// The new documents cut in chunks of `size`, in plan order, except that the first chunk holds every
+/// cancellation and every document that replaces one: a debtor never has a document cancelled without its
+/// replacement recorded in the same commit group, whatever the chunk size.
+fn chunks(new: &[Document], size: usize) -> Vec<&[Document]> {
+    let corrected: BTreeSet<_> = new.iter().filter(|d| d.corrects.is_some()).map(Document::slot).collect();
+    let last_correction = new
+        .iter()
+        .rposition(|d| d.corrects.is_some() || corrected.contains(&d.slot()))
+        .map_or(0, |position| position + 1);
+    let size = size.max(1);
+    let first = size.max(last_correction).min(new.len());
+    let (head, rest) = new.split_at(first);
+    std::iter::once(head).filter(|head| !head.is_empty()).chain(rest.chunks(size)).collect()
+}
+
 /// One chunk of new documents through the commit protocol: rendered in parallel, the intent, the files, one
 /// sync of the output, the ledger commit (the commit point), the anchor and the output's state. Returns what
 /// failed after the commit point (the documents are issued).
@@ -618,7 +633,7 @@ fn issue_batch(
         let fonts = fonts()?;
         progress.start(plan.new.len());
         let mut issued = 0;
-        for chunk in plan.new.chunks(options.chunk.max(1)) {
+        for chunk in chunks(&plan.new, options.chunk) {
             let committed = commit_chunk(
                 dataset,
                 &fonts,
