@@ -5,8 +5,9 @@
 //!   offers, since its cost is paid once and its savings in every document;
 //! - [`deflate_font_stream`], for the streams of a document's font subsets (font program, ToUnicode CMap),
 //!   built once per glyph set and cached by the [`FontSet`](crate::FontSet): zlib-rs at level 6, with a
-//!   compressor reused across calls on the same thread, about three times as fast as miniz's best level for
-//!   font programs under 2 % larger;
+//!   compressor reused across calls on the same thread. Measured on the regular face of a typical invoice
+//!   (a 16.8 KB program): ~115 µs for 6,990 bytes, where miniz's best level takes ~330 µs for 6,870 bytes and
+//!   zlib-rs's level 1 ~40 µs for 8,890 bytes;
 //! - [`deflate_per_document`], for the other streams of each document (page contents, attachments):
 //!   zlib-rs at its fastest level, with a compressor reused across calls on the same thread
 //!   (about twice as fast as miniz's level 1 on page content). Measured on a

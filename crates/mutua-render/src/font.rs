@@ -4,7 +4,9 @@
 //! repertoire ([`REPERTOIRE`]); that *repertoire subset* is the source of truth for layout (advance widths) and
 //! for glyph lookup. It is never embedded as it is: each document embeds, per face it uses, a *document subset*
 //! holding only the glyphs that document prints (with the components of its composite glyphs), cut from the
-//! repertoire subset by subsetter. A face a document does not use is not embedded at all.
+//! repertoire subset by subsetter. A face a document does not use is not embedded at all. The repertoire subset is
+//! stripped of its TrueType hinting once, when the [`FontSet`] is built (see `hinting`), so no document subset
+//! carries it.
 //!
 //! Encoding is in two steps. The encoder first collects the repertoire glyphs each face prints
 //! ([`GlyphUsage`]), then asks the [`FontSet`] for the document subsets of those glyph sets
@@ -33,6 +35,7 @@ use subsetter::GlyphRemapper;
 
 use super::RenderError;
 use super::compress::deflate_font_stream;
+use super::hinting::strip_hinting;
 
 /// The character repertoire of a [`FontSet`], as inclusive ranges, in ascending order.
 ///
@@ -528,6 +531,8 @@ fn load_font(name: &'static str, data: &[u8]) -> Result<Font, RenderError> {
     extra.sort_by_key(|&(character, _)| character);
 
     let program = subsetter::subset(data, 0, &remapper).map_err(|error| font_error(error.to_string()))?;
+    let program = strip_hinting(&program)
+        .map_err(|reason| font_error(format!("cannot remove the hinting of the subset: {reason}")))?;
     let glyph_count = ttf_parser::Face::parse(&program, 0)
         .map_err(|error| font_error(format!("subset does not parse: {error}")))?
         .number_of_glyphs();

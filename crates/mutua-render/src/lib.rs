@@ -14,7 +14,7 @@
 //!    flipping the y axis in one place, with embedded subset fonts (Type0 / CIDFontType2,
 //!    Identity-H, ToUnicode), an sRGB output intent, XMP metadata (PDF/A-3B identification on
 //!    request) and optional associated files (the Factur-X extension point). Each document embeds
-//!    only the glyphs it prints (`font`): the [`FontSet`] cuts a subset per face and
+//!    only the glyphs it prints (`font`, `hinting`): the [`FontSet`] cuts a subset per face and
 //!    glyph set from its run-wide repertoire, and caches it for the next document that prints the
 //!    same glyphs.
 //!
@@ -70,6 +70,7 @@ mod color;
 mod compress;
 mod content;
 mod font;
+mod hinting;
 mod icc;
 mod layout;
 mod pdf;

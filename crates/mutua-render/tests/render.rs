@@ -455,6 +455,9 @@ mod subsets {
                 );
                 // The repertoire has some 350 characters in each face.
                 assert!(glyphs < 150, "{glyphs}");
+                for tag in [b"fpgm", b"prep", b"cvt "] {
+                    assert!(face.raw_face().table(ttf_parser::Tag::from_bytes(tag)).is_none(), "no hinting");
+                }
             }
             // The /W arrays give one width per printed character, for CIDs 1..=n.
             let text = String::from_utf8_lossy(&pdf);
