@@ -13,9 +13,13 @@
 //! 3. [`render_pdf`] (`pdf` and its helpers `xmp`, `icc`): encodes the pages with pdf-writer,
 //!    flipping the y axis in one place, with embedded subset fonts (Type0 / CIDFontType2,
 //!    Identity-H, ToUnicode), an sRGB output intent, XMP metadata (PDF/A-3B identification on
-//!    request) and optional associated files (the Factur-X extension point).
+//!    request) and optional associated files (the Factur-X extension point). Each document embeds
+//!    only the glyphs it prints (`font`, `hinting`): the [`FontSet`] cuts a subset per face and
+//!    glyph set from its run-wide repertoire, and caches it for the next document that prints the
+//!    same glyphs.
 //!
-//! Output is byte-for-byte deterministic: no clock, no randomness; the trailer `/ID` is a
+//! Output is byte-for-byte deterministic: no clock, no randomness, and nothing that depends on
+//! what the [`FontSet`]'s cache held or on the thread that renders; the trailer `/ID` is a
 //! SHA-256 of the document's content.
 //!
 //! ```
@@ -66,6 +70,7 @@ mod color;
 mod compress;
 mod content;
 mod font;
+mod hinting;
 mod icc;
 mod layout;
 mod pdf;

@@ -1,10 +1,10 @@
 //! The PDF encoder: turns laid-out pages into a PDF/A-3B-shaped file with pdf-writer.
 //!
-//! Object numbers: the font objects come first with fixed numbers (they are pre-serialised in
-//! the [`FontSet`]), then catalog, page tree, Info, XMP, ICC profile, the pages with their
-//! content streams, and the attachments. The font bytes are appended last, after the rest of the
-//! document has been hashed: the trailer `/ID` is SHA-256(document bytes so far ‖ SHA-256 of the
-//! font objects), so it covers every byte without rehashing 60 KB of fonts per document.
+//! Encoding starts by collecting the glyphs each face prints on every page ([`GlyphUsage`]) and getting the
+//! document's font subsets from the [`FontSet`] (cached by glyph set); the text is then written with the CIDs of
+//! those subsets. Object numbers: catalog, page tree, Info, XMP, ICC profile, the pages with their content
+//! streams, the attachments, then five objects per face the document prints in (regular first). The trailer
+//! `/ID` is SHA-256 of every object written, fonts included.
 #![allow(clippy::float_arithmetic)] // geometry in f32 points; no money passes through here.
 
 use std::collections::BTreeSet;
@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::compress::deflate_per_document;
 use super::content::ContentWriter;
-use super::font::{FontSet, FontStyle};
+use super::font::{DocumentFonts, FontSet, FontStyle, GlyphUsage, OBJECTS_PER_FONT};
 use super::layout::{CAP_HEIGHT_EM, PAGE_HEIGHT, PAGE_WIDTH, PageLayout, Watermark};
 use super::settings::pdf_settings;
 use super::view::DocumentMetadata;
@@ -48,7 +48,10 @@ pub(crate) fn encode(
     let metadata = MetadataText::new(metadata);
     let date = pdf_date(metadata.date)?;
 
-    let mut next = Ref::new(fonts.first_free_ref());
+    let usage = glyph_usage(pages, fonts)?;
+    let document_fonts = fonts.document_fonts(&usage)?;
+
+    let mut next = Ref::new(1);
     let catalog_ref = next.bump();
     let page_tree_ref = next.bump();
     let info_ref = next.bump();
@@ -59,8 +62,16 @@ pub(crate) fn encode(
     // The name tree must be sorted by key.
     attachments.sort_by(|left, right| left.file_name.as_bytes().cmp(right.file_name.as_bytes()));
     let attachment_refs: Vec<(Ref, Ref)> = attachments.iter().map(|_| (next.bump(), next.bump())).collect();
+    let font_refs: Vec<(FontStyle, Ref)> = document_fonts
+        .styles()
+        .map(|style| {
+            let first = next;
+            next = Ref::new(first.get() + OBJECTS_PER_FONT);
+            (style, first)
+        })
+        .collect();
 
-    let capacity = fonts.pdf_chunk().len() + 16 * 1024 + 8 * 1024 * pages.len();
+    let capacity = 32 * 1024 + 8 * 1024 * pages.len();
     let mut pdf = Pdf::with_settings_and_capacity(pdf_settings(), capacity);
     write_catalog(
         &mut pdf,
@@ -80,13 +91,15 @@ pub(crate) fn encode(
             .parent(page_tree_ref)
             .media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
             .contents(content_ref);
-        page_writer
-            .resources()
-            .fonts()
-            .pair(Name(font_resource(FontStyle::Regular)), fonts.pdf_ref(FontStyle::Regular))
-            .pair(Name(font_resource(FontStyle::Bold)), fonts.pdf_ref(FontStyle::Bold));
+        let mut resources = page_writer.resources();
+        let mut font_dictionary = resources.fonts();
+        for &(style, font_ref) in &font_refs {
+            font_dictionary.pair(Name(font_resource(style)), font_ref);
+        }
+        font_dictionary.finish();
+        resources.finish();
         page_writer.finish();
-        let content = page_content(page, fonts, &mut codes)?;
+        let content = page_content(page, &document_fonts, &mut codes)?;
         pdf.stream(content_ref, &deflate_per_document(&content)).filter(Filter::FlateDecode);
     }
     write_info(&mut pdf, info_ref, &metadata, date);
@@ -96,15 +109,31 @@ pub(crate) fn encode(
     for (attachment, &(spec_ref, file_ref)) in attachments.iter().zip(&attachment_refs) {
         write_attachment(&mut pdf, attachment, spec_ref, file_ref)?;
     }
+    for &(style, font_ref) in &font_refs {
+        document_fonts.write(style, &mut pdf, font_ref);
+    }
 
-    let mut hasher = Sha256::new();
-    hasher.update(pdf.as_bytes());
-    hasher.update(fonts.pdf_digest());
-    let digest = hasher.finalize();
+    let digest = Sha256::digest(pdf.as_bytes());
     let id = digest.get(..16).unwrap_or(&digest).to_vec();
-    pdf.extend(fonts.pdf_chunk());
     pdf.set_file_id((id.clone(), id));
     Ok(pdf.finish())
+}
+
+/// The glyphs `pages` print, per face. Layout measured every string with the same fonts, so this only fails if a
+/// caller built a [`PageLayout`] by hand; it is an error, never a blank.
+fn glyph_usage(pages: &[PageLayout], fonts: &FontSet) -> Result<GlyphUsage, RenderError> {
+    let mut usage = fonts.glyph_usage();
+    let texts = pages.iter().flat_map(|page| {
+        let watermark = page.watermark.iter().map(|watermark| (FontStyle::Bold, watermark.text.as_str()));
+        watermark.chain(page.texts.iter().map(|run| (run.style, run.text.as_str())))
+    });
+    for (style, text) in texts {
+        usage.add(fonts, style, text).map_err(|character| RenderError::MissingGlyph {
+            character,
+            context: format!("laid-out text {text:?}"),
+        })?;
+    }
+    Ok(usage)
 }
 
 #[allow(clippy::too_many_arguments)] // the catalog links the document's top-level objects.
@@ -234,10 +263,10 @@ fn write_attachment(
     Ok(())
 }
 
-/// Encodes `text` into `buffer` as CIDs. Layout measured every string with the same fonts, so
-/// this only fails if a caller built a [`PageLayout`] by hand; it is an error, never a blank.
+/// Encodes `text` into `buffer` as CIDs of the document's font subsets. [`glyph_usage`] has seen every string
+/// the pages print, so this cannot fail unless the two disagree; it is an error, never a blank.
 fn encode_text(
-    fonts: &FontSet,
+    fonts: &DocumentFonts<'_>,
     style: FontStyle,
     text: &str,
     buffer: &mut Vec<u8>,
@@ -250,7 +279,11 @@ fn encode_text(
 }
 
 /// The content stream of one page: watermark, shaded areas, rules, then text.
-fn page_content(page: &PageLayout, fonts: &FontSet, codes: &mut Vec<u8>) -> Result<Vec<u8>, RenderError> {
+fn page_content(
+    page: &PageLayout,
+    fonts: &DocumentFonts<'_>,
+    codes: &mut Vec<u8>,
+) -> Result<Vec<u8>, RenderError> {
     let mut content = ContentWriter::with_capacity(16 * 1024);
     if let Some(watermark) = &page.watermark {
         draw_watermark(&mut content, watermark, fonts, codes)?;
@@ -295,7 +328,7 @@ fn page_content(page: &PageLayout, fonts: &FontSet, codes: &mut Vec<u8>) -> Resu
 fn draw_watermark(
     content: &mut ContentWriter,
     watermark: &Watermark,
-    fonts: &FontSet,
+    fonts: &DocumentFonts<'_>,
     codes: &mut Vec<u8>,
 ) -> Result<(), RenderError> {
     encode_text(fonts, FontStyle::Bold, &watermark.text, codes)?;

@@ -5,14 +5,16 @@
 //! unless `MUTUA_SKIP_PDF_TOOLS=1` is set. Set `MUTUA_RENDER_OUT=<dir>` to keep the rendered
 //! PDFs for inspection.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use mutua_render::{
-    AfRelationship, AnnexSection, AnnexView, Attachment, DocumentMetadata, DocumentView, FontSet, LineView,
-    PartyBlock, RenderError, RenderOptions, TotalView, XmpExtension, XmpProperty, layout, render_pdf,
+    AfRelationship, AnnexSection, AnnexView, Attachment, DocumentMetadata, DocumentView, FontSet, FontStyle,
+    LineView, PartyBlock, RenderError, RenderOptions, TotalView, XmpExtension, XmpProperty, layout,
+    render_pdf,
 };
 
 static FONTS: LazyLock<FontSet> = LazyLock::new(|| FontSet::dejavu().expect("DejaVu Sans loads"));
@@ -384,6 +386,153 @@ mod structure {
     }
 }
 
+/// The streams of `pdf` whose dictionary has `key` (e.g. `/Length1` for TrueType programs, `/Type/CMap`),
+/// inflated, in file order. pdf-writer writes `<</Length n ...>>` then `stream\n`.
+fn streams_with(pdf: &[u8], key: &[u8]) -> Vec<Vec<u8>> {
+    let mut streams = Vec::new();
+    let mut from = 0;
+    while let Some(at) = pdf[from..].windows(key.len()).position(|window| window == key).map(|at| from + at) {
+        let dictionary =
+            pdf[..at].windows(2).rposition(|window| window == b"<<").expect("inside a dictionary");
+        let length_at = dictionary + b"<</Length ".len();
+        let digits = pdf[length_at..].iter().take_while(|byte| byte.is_ascii_digit()).count();
+        let length: usize = std::str::from_utf8(&pdf[length_at..length_at + digits])
+            .ok()
+            .and_then(|digits| digits.parse().ok())
+            .expect("a /Length");
+        let data =
+            at + pdf[at..].windows(7).position(|window| window == b"stream\n").expect("the stream") + 7;
+        streams
+            .push(miniz_oxide::inflate::decompress_to_vec_zlib(&pdf[data..data + length]).expect("deflated"));
+        from = data + length;
+    }
+    streams
+}
+
+/// The subset names (`ABCDEF+DejaVuSans`) of the fonts of `pdf`, in file order.
+fn base_fonts(pdf: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(pdf);
+    let names: Vec<String> = text
+        .split("/Subtype/Type0/BaseFont/")
+        .skip(1)
+        .map(|rest| rest.split('/').next().unwrap_or_default().to_owned())
+        .collect();
+    names
+}
+
+/// The distinct characters `view` prints in each face, regular then bold.
+fn printed_characters(view: &DocumentView) -> [BTreeSet<char>; 2] {
+    let mut printed = [BTreeSet::new(), BTreeSet::new()];
+    for page in layout(view, &FONTS).expect("lays out") {
+        if let Some(watermark) = &page.watermark {
+            printed[1].extend(watermark.text.chars());
+        }
+        for run in &page.texts {
+            printed[usize::from(run.style == FontStyle::Bold)].extend(run.text.chars());
+        }
+    }
+    printed
+}
+
+mod subsets {
+    use super::*;
+
+    #[test]
+    fn embedded_fonts_hold_only_the_glyphs_the_document_prints() {
+        for view in [sample_invoice(), long_invoice()] {
+            let pdf = render(&view);
+            let printed = printed_characters(&view);
+            let programs = streams_with(&pdf, b"/Length1");
+            assert_eq!(programs.len(), 2, "one program per face");
+            for (program, printed) in programs.iter().zip(&printed) {
+                let face = ttf_parser::Face::parse(program, 0).expect("the embedded program parses");
+                let glyphs = face.number_of_glyphs();
+                let printed = u16::try_from(printed.len()).unwrap();
+                // .notdef, one glyph per printed character, and the components of accented letters.
+                assert!(
+                    printed < glyphs && glyphs <= 2 * printed + 1,
+                    "{glyphs} glyphs for {printed} characters"
+                );
+                // The repertoire has some 350 characters in each face.
+                assert!(glyphs < 150, "{glyphs}");
+                for tag in [b"fpgm", b"prep", b"cvt "] {
+                    assert!(face.raw_face().table(ttf_parser::Tag::from_bytes(tag)).is_none(), "no hinting");
+                }
+            }
+            // The /W arrays give one width per printed character, for CIDs 1..=n.
+            let text = String::from_utf8_lossy(&pdf);
+            let widths: Vec<usize> = text
+                .split("/W[1[")
+                .skip(1)
+                .map(|rest| rest.split(']').next().unwrap().split(' ').count())
+                .collect();
+            assert_eq!(widths, printed.iter().map(BTreeSet::len).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn different_texts_get_different_subsets_and_the_same_text_the_same_bytes() {
+        let first = render(&sample_invoice());
+        let mut other = sample_invoice();
+        other.recipient.name = "Commune de Zuydcoote".into();
+        let second = render(&other);
+        let [first_names, second_names] = [&first, &second].map(|pdf| base_fonts(pdf));
+        assert_eq!(first_names.len(), 2);
+        assert!(first_names[0].ends_with("+DejaVuSans") && first_names[1].ends_with("+DejaVuSans-Bold"));
+        // The recipient's name is bold: new letters (Z, y, ...) change the bold subset only.
+        assert_eq!(first_names[0], second_names[0]);
+        assert_ne!(first_names[1], second_names[1]);
+        assert_ne!(streams_with(&first, b"/Length1")[1], streams_with(&second, b"/Length1")[1]);
+        assert_eq!(streams_with(&first, b"/Length1")[0], streams_with(&second, b"/Length1")[0]);
+        // The same view, again, from a font set that has seen other documents since.
+        assert_eq!(render(&sample_invoice()), first);
+    }
+
+    #[test]
+    fn warm_and_cold_caches_and_any_thread_give_the_same_bytes() {
+        let mut views = vec![sample_invoice(), long_invoice()];
+        for name in ["Commune d'Ennetières-en-Weppes", "Commune de Quesnoy-sur-Deûle", "Commune de Zuydcoote"]
+        {
+            let mut view = sample_invoice();
+            view.recipient.name = name.into();
+            view.mentions.push(format!("Destinataire : {name}."));
+            views.push(view);
+        }
+        let render_with = |fonts: &FontSet, view: &DocumentView| render_pdf(view, fonts, &options()).unwrap();
+        // Cold: a fresh font set per document.
+        let cold: Vec<Vec<u8>> =
+            views.iter().map(|view| render_with(&FontSet::dejavu().unwrap(), view)).collect();
+        // One font set for all, in reverse order, then again warm: nothing new is cached the second time.
+        let shared = FontSet::dejavu().unwrap();
+        let mut reversed: Vec<Vec<u8>> = views.iter().rev().map(|view| render_with(&shared, view)).collect();
+        reversed.reverse();
+        assert_eq!(reversed, cold);
+        let cached = shared.cached_subsets();
+        assert!(cached >= views.len(), "{cached} subsets for {} documents", views.len());
+        let warm: Vec<Vec<u8>> = views.iter().map(|view| render_with(&shared, view)).collect();
+        assert_eq!(shared.cached_subsets(), cached, "the second pass is served by the cache");
+        assert_eq!(warm, cold);
+        // Threads sharing a cold font set, each in its own order.
+        let threaded = FontSet::dejavu().unwrap();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|shift| {
+                    let (views, threaded, cold) = (&views, &threaded, &cold);
+                    scope.spawn(move || {
+                        for index in (0..views.len()).map(|index| (index + shift) % views.len()) {
+                            assert_eq!(render_with(threaded, &views[index]), cold[index], "document {index}");
+                        }
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.join().expect("no thread panics");
+            }
+        });
+        assert_eq!(threaded.cached_subsets(), cached);
+    }
+}
+
 fn factur_x_attachment() -> Attachment {
     Attachment {
         file_name: "factur-x.xml".into(),
@@ -457,6 +606,63 @@ mod tools {
             "page 2/2",
         ] {
             assert!(text.contains(expected), "{expected:?} not found in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_tounicode_cmaps_map_back_to_the_printed_characters() {
+        let view = sample_invoice();
+        let pdf = render(&view);
+        let printed = printed_characters(&view);
+        let cmaps = streams_with(&pdf, b"/Type/CMap");
+        assert_eq!(cmaps.len(), 2);
+        for (cmap, printed) in cmaps.iter().zip(&printed) {
+            let cmap = String::from_utf8(cmap.clone()).expect("an ASCII CMap");
+            // `<0001> <0020>` lines of the bfchar blocks: CIDs 1..=n, each to its character.
+            let mut in_block = false;
+            let pairs = cmap.lines().filter(|line| {
+                if line.ends_with("beginbfchar") || *line == "endbfchar" {
+                    in_block = line.ends_with("beginbfchar");
+                    return false;
+                }
+                in_block
+            });
+            let mut mapped = BTreeSet::new();
+            for (index, line) in pairs.enumerate() {
+                assert_eq!(line.len(), 13, "{line}");
+                let cid = u16::from_str_radix(&line[1..5], 16).unwrap();
+                let character = char::from_u32(u32::from_str_radix(&line[8..12], 16).unwrap()).unwrap();
+                assert_eq!(usize::from(cid), index + 1, "{line}");
+                mapped.insert(character);
+            }
+            assert_eq!(&mapped, printed);
+        }
+        for character in ['é', '€', '«', '»', '\u{202f}', '\u{a0}', '’', '…', 'œ'] {
+            assert!(printed[0].contains(&character), "the sample prints {character:?} in regular");
+        }
+        // poppler reads them back through the CMaps.
+        let path = write_pdf("tounicode", &pdf);
+        let Some(text) = tool_stdout("pdftotext", &["-enc", "UTF-8", "-raw"], &path) else { return };
+        let text = std::fs::read_to_string(path.with_extension("txt")).unwrap_or(text);
+        for expected in ["Métropole Européenne", "« services mutualisés »", "œuvre", "l’état", "annexe…"]
+        {
+            assert!(text.contains(expected), "{expected:?} not in {text}");
+        }
+        // poppler prints U+202F and U+00A0 as spaces or as themselves, never as another character.
+        assert!(text.contains("2 087") || text.contains("2\u{202f}087"), "{text}");
+        assert!(text.contains("0,20 €") || text.contains("0,20\u{a0}€"), "{text}");
+    }
+
+    #[test]
+    fn a_long_draft_passes_qpdf_and_embeds_its_subsets() {
+        let path = write_pdf("long-fonts", &render(&long_invoice()));
+        check_qpdf(&path);
+        let Some(listing) = tool_stdout("pdffonts", &[], &path) else { return };
+        let fonts: Vec<&str> = listing.lines().skip(2).filter(|line| !line.trim().is_empty()).collect();
+        assert_eq!(fonts.len(), 2, "{listing}");
+        for font in fonts {
+            let flags: Vec<&str> = font.split_whitespace().rev().skip(2).take(3).collect();
+            assert_eq!(flags, ["yes", "yes", "yes"], "uni, sub and emb must be yes: {font}");
         }
     }
 
