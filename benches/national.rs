@@ -28,10 +28,11 @@ use mutua_issue::{DirectoryTarget, IssueOptions, LockWait, NoProgress};
 /// The process's CPU time (user + system), from `/proc/self/stat`.
 fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime 13th.
+    // The command name is in parentheses and may hold spaces: fields are counted after it.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<u64> = after.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-    let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+    // After the name: state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt, cmajflt, utime, stime.
+    let field = |n: usize| after.split_whitespace().nth(n).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = field(11) + field(12);
     // Linux reports in clock ticks of 1/100 s (USER_HZ).
     Duration::from_millis(ticks * 10)
 }
@@ -42,6 +43,16 @@ fn peak_rss() -> u64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The resident set now, in bytes.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
 }
@@ -82,6 +93,9 @@ struct Row {
     wall: Duration,
     cpu: Duration,
     peak: u64,
+    /// Resident after loading (the dataset) and with the computed batch besides.
+    loaded: u64,
+    batch: u64,
     written: u64,
     ledger: u64,
 }
@@ -99,6 +113,7 @@ fn run(communes: usize, dataset: &Path, output: &'static str, root: &Path) -> Ro
     let validated = mutua_dataset::load(dataset).unwrap_or_else(|errors| panic!("{errors}"));
     let load = start.elapsed();
     let cpu_load = cpu_time().saturating_sub(cpu_before);
+    let loaded = rss();
     let semester = validated.meta.current_semester;
     let issue_date = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
     let history = mutua_issue::ledger_history(&validated, semester, &ledger, LockWait::Fail).unwrap();
@@ -107,6 +122,7 @@ fn run(communes: usize, dataset: &Path, output: &'static str, root: &Path) -> Ro
         mutua_issue::check(&validated, semester, Some(issue_date), mutua_issue::Depth::Documents, &history);
     assert!(check.is_ok(), "{:?}", check.errors.first());
     let compute = computed.elapsed();
+    let batch = rss();
     drop(check);
     // The issue computes the same again (it checks what it issues): the wall and CPU of the run are load + issue.
     let cpu_computed = cpu_time();
@@ -135,7 +151,21 @@ fn run(communes: usize, dataset: &Path, output: &'static str, root: &Path) -> Ro
     drop(validated);
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_file(&ledger);
-    Row { communes, output, documents, load, compute, issue, wall, cpu, peak, written, ledger: ledger_bytes }
+    Row {
+        communes,
+        output,
+        documents,
+        load,
+        compute,
+        issue,
+        wall,
+        cpu,
+        peak,
+        loaded,
+        batch,
+        written,
+        ledger: ledger_bytes,
+    }
 }
 
 fn main() {
@@ -168,14 +198,14 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dataset);
     }
     println!(
-        "| communes | output | documents | load + validate | compute | issue | wall | CPU | peak RSS | written | per document | documents/s | ledger |"
+        "| communes | output | documents | load + validate | compute | issue | wall | CPU | peak RSS | RSS loaded | RSS + batch | written | per document | documents/s | ledger |"
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         let per_document = row.written / (row.documents.max(1) as u64);
         let rate = row.documents as f64 / row.wall.as_secs_f64().max(1e-9);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} KB | {:.0} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} KB | {:.0} | {} |",
             row.communes,
             row.output,
             row.documents,
@@ -185,6 +215,8 @@ fn main() {
             seconds(row.wall),
             seconds(row.cpu),
             mib(row.peak),
+            mib(row.loaded),
+            mib(row.batch),
             mib(row.written),
             per_document as f64 / 1000.0,
             rate,

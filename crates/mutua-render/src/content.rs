@@ -188,16 +188,22 @@ impl ContentWriter {
         self.line_origin = Some((x, y));
     }
 
-    /// `Tj`: shows glyph codes, written as a hex string.
+    /// `Tj`: shows glyph codes, written as a literal string of the raw bytes.
     pub(crate) fn show(&mut self, codes: &[u8]) {
-        const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        self.buf.reserve(codes.len() * 2 + 6);
-        self.buf.push(b'<');
+        // A literal string of the raw two-byte codes: half the bytes of a hex string before compression, and
+        // about a third fewer after. `(`, `)` and `\` are escaped, and so are CR and LF, which a reader would
+        // otherwise normalise as an end of line.
+        self.buf.reserve(codes.len() + codes.len() / 8 + 6);
+        self.buf.push(b'(');
         for &byte in codes {
-            self.buf.push(HEX[usize::from(byte >> 4)]);
-            self.buf.push(HEX[usize::from(byte & 0x0F)]);
+            match byte {
+                b'(' | b')' | b'\\' => self.buf.extend_from_slice(&[b'\\', byte]),
+                b'\r' => self.buf.extend_from_slice(b"\\r"),
+                b'\n' => self.buf.extend_from_slice(b"\\n"),
+                _ => self.buf.push(byte),
+            }
         }
-        self.buf.extend_from_slice(b"> ");
+        self.buf.extend_from_slice(b") ");
         self.operator(b"Tj");
     }
 }
@@ -251,7 +257,14 @@ mod tests {
         assert_eq!(
             text,
             "1 0 0.102 rg\n50 486.89 495.28 18 re f\n50 10 m\n545.28 10 l S\nBT\n/F1 8.5 Tf\n\
-             54 700.5 Td\n<002A0144> Tj\n0 -11.5 Td\nET\n"
+             54 700.5 Td\n(\u{0}*\u{1}D) Tj\n0 -11.5 Td\nET\n"
         );
+    }
+
+    #[test]
+    fn glyph_codes_escape_what_a_literal_string_would_misread() {
+        let mut content = ContentWriter::with_capacity(64);
+        content.show(&[0x00, b'(', 0x00, b')', 0x00, b'\\', 0x00, b'\r', 0x00, b'\n', 0x01, 0xFF]);
+        assert_eq!(content.finish(), b"(\x00\\(\x00\\)\x00\\\\\x00\\r\x00\\n\x01\xFF) Tj\n".to_vec());
     }
 }
