@@ -1,5 +1,6 @@
 //! Parties: the métropole, its communes and the other bodies money flows between.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -9,8 +10,10 @@ use serde::{Deserialize, Serialize};
 /// Records built in code carry [`Source::code`]. Carrying provenance is not I/O: the core never opens a file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 pub struct Source {
-    /// The file, relative to the dataset directory (`memberships.csv`, `conventions/cep.toml`).
-    pub file: String,
+    /// The file, relative to the dataset directory (`memberships.csv`, `conventions/cep.toml`). The name of a
+    /// table is borrowed (`Source::at("memberships.csv", 12)` allocates nothing), so a million records do not
+    /// carry a million copies of their file's name.
+    pub file: Cow<'static, str>,
     /// The 1-based line, or 0 when unknown.
     pub line: u32,
 }
@@ -19,12 +22,12 @@ impl Source {
     /// A record made in code rather than loaded from a file.
     #[must_use]
     pub fn code() -> Source {
-        Source { file: "<code>".to_owned(), line: 0 }
+        Source { file: Cow::Borrowed("<code>"), line: 0 }
     }
 
     /// A record from a file at a line.
     #[must_use]
-    pub fn at(file: impl Into<String>, line: u32) -> Source {
+    pub fn at(file: impl Into<Cow<'static, str>>, line: u32) -> Source {
         Source { file: file.into(), line }
     }
 
@@ -32,7 +35,7 @@ impl Source {
     /// `memberships[cep-2021/59005]`.
     #[must_use]
     pub fn row(table: &str, key: &str) -> Source {
-        Source { file: format!("{table}[{key}]"), line: 0 }
+        Source { file: format!("{table}[{key}]").into(), line: 0 }
     }
 }
 

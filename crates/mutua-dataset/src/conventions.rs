@@ -186,7 +186,7 @@ fn convention(file: &str, text: &str, errors: &mut Vec<LoadError>) -> Option<(Co
         regularisation: parsed.regularisation,
         payment_term_days: parsed.payment_term_days,
         terms: parsed.terms,
-        source: Source::at(file, document.line_of_path("id")),
+        source: Source::at(file.to_owned(), document.line_of_path("id")),
     };
     Some((convention, document.path_lines()))
 }

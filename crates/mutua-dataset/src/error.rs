@@ -137,7 +137,7 @@ impl std::error::Error for LoadError {}
 impl From<ValidationError> for LoadError {
     fn from(error: ValidationError) -> LoadError {
         LoadError {
-            file: error.source.file,
+            file: error.source.file.into_owned(),
             line: error.source.line,
             field: error.field,
             kind: ErrorKind::Validation(error.problem),

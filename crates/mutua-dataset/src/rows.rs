@@ -187,7 +187,7 @@ impl DatasetRows {
 }
 
 fn row_error(source: &Source, field: &str, kind: ErrorKind) -> LoadError {
-    LoadError::new(&source.file, source.line, field, kind)
+    LoadError::new(&*source.file, source.line, field, kind)
 }
 
 /// The rows keyed, each key once: a repeated key is an error at the repeat, naming the first.

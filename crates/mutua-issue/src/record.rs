@@ -131,7 +131,7 @@ impl CarriedRecord {
             component: self.component.clone(),
             label: self.label.clone(),
             amount: self.amount,
-            source: Source { file: LEDGER_SOURCE.to_owned(), line: 0 },
+            source: Source { file: LEDGER_SOURCE.into(), line: 0 },
         }
     }
 }

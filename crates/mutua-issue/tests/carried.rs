@@ -220,7 +220,7 @@ fn what_a_later_semester_took_in_cannot_change_and_carried_csv_cannot_repeat_the
                 component: "hab".to_owned(),
                 label: "Conseil en énergie partagé".to_owned(),
                 amount: "6.40".parse().unwrap(),
-                source: Source { file: "carried.csv".to_owned(), line: 2 },
+                source: Source { file: "carried.csv".into(), line: 2 },
             })
         })
         .build()
