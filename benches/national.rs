@@ -6,6 +6,7 @@
 //! cargo bench --bench national                      # 1,000, 5,000 and 35,000 communes
 //! NATIONAL_SIZES=1000,5000 cargo bench --bench national
 //! NATIONAL_DISK=/var/tmp cargo bench --bench national   # where the on-disk runs write (default: target/)
+//! NATIONAL_OUTPUTS=/dev/shm cargo bench --bench national # only the memory file system (or `disk`)
 //! ```
 //!
 //! For each size and output it reports the wall time of each phase (generate, load and validate, compute —
@@ -178,6 +179,11 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let memory = PathBuf::from("/dev/shm");
     let disk = std::env::var_os("NATIONAL_DISK").map_or_else(|| root.join("target"), PathBuf::from);
+    let outputs: Vec<String> = std::env::var("NATIONAL_OUTPUTS")
+        .unwrap_or_else(|_| "/dev/shm,disk".to_owned())
+        .split(',')
+        .map(|output| output.trim().to_owned())
+        .collect();
     let mut rows = Vec::new();
     for &communes in &sizes {
         let dataset = memory.join(format!("mutua-national-{communes}"));
@@ -191,6 +197,9 @@ fn main() {
             seconds(generating.elapsed())
         );
         for (output, dir) in [("/dev/shm", &memory), ("disk", &disk)] {
+            if !outputs.iter().any(|wanted| wanted == output) {
+                continue;
+            }
             let row = run(communes, &dataset, output, dir);
             eprintln!("  {output}: {} documents in {}", row.documents, seconds(row.wall));
             rows.push(row);

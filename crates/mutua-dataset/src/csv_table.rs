@@ -1,5 +1,6 @@
 //! CSV files: header checked against a schema, rows read with their file line, cells parsed with located errors.
 
+use std::io::Cursor;
 use std::path::Path;
 
 use csv::StringRecord;
@@ -38,38 +39,47 @@ pub(crate) struct Schema {
     pub columns: &'static [Column],
 }
 
-/// A CSV file whose header matched its schema: its rows, with the position of each schema column.
+/// A CSV file whose header matched its schema, read one record at a time ([`Table::next_row`]): a table of
+/// millions of rows never holds more than its text and the record being read.
 pub(crate) struct Table {
     schema: Schema,
     /// For each schema column, its index in the file's records (`None` for an optional column left out).
     positions: Vec<Option<usize>>,
-    rows: Vec<(u32, StringRecord)>,
+    /// The reader over the file's text, which it owns.
+    reader: csv::Reader<Cursor<Vec<u8>>>,
+    /// The record being read, reused from row to row.
+    record: StringRecord,
+    lines: LineFinder,
+    /// Set after an error that leaves the reader in an unknown state.
+    stopped: bool,
 }
 
 /// Reads a CSV file of the dataset. Returns `None` after pushing errors when the file is missing, unreadable,
 /// not UTF-8 or has a bad header (its rows are then not read: they could not be interpreted reliably), or
-/// without error when an optional file is absent. Rows with the wrong number of cells are reported and left out.
+/// without error when an optional file is absent. Rows with the wrong number of cells are reported (by
+/// [`Table::next_row`]) and left out.
 pub(crate) fn read(dir: &Path, schema: Schema, errors: &mut Vec<LoadError>) -> Option<Table> {
     let text = text::read(dir, schema.file, schema.presence, errors)?;
-    parse(&text, schema, errors)
+    parse(text, schema, errors)
 }
 
-pub(crate) fn parse(text: &str, schema: Schema, errors: &mut Vec<LoadError>) -> Option<Table> {
+pub(crate) fn parse(text: String, schema: Schema, errors: &mut Vec<LoadError>) -> Option<Table> {
     let file = schema.file;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .trim(csv::Trim::None)
-        .from_reader(text.as_bytes());
-    let mut lines = LineFinder::new(text);
+        .from_reader(Cursor::new(text.into_bytes()));
+    let mut lines = LineFinder::default();
     let header = match reader.headers() {
         Ok(header) => header.clone(),
         Err(error) => {
-            errors.push(LoadError::new(file, lines.line(error.position()), "header", csv_error(&error)));
+            let line = lines.line(reader.get_ref().get_ref(), error.position());
+            errors.push(LoadError::new(file, line, "header", csv_error(&error)));
             return None;
         }
     };
-    let header_line = lines.line(header.position()).max(1);
+    let header_line = lines.line(reader.get_ref().get_ref(), header.position()).max(1);
     if header.is_empty() {
         errors.push(LoadError::new(file, 1, "header", ErrorKind::NoHeader));
         return None;
@@ -81,22 +91,7 @@ pub(crate) fn parse(text: &str, schema: Schema, errors: &mut Vec<LoadError>) -> 
             return None;
         }
     };
-    let mut rows = Vec::new();
-    for result in reader.records() {
-        match result {
-            Ok(record) => rows.push((lines.line(record.position()), record)),
-            Err(error) => {
-                let stop = !matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. });
-                errors.push(LoadError::new(file, lines.line(error.position()), "row", csv_error(&error)));
-                if stop {
-                    // Any other CSV error (there are no I/O errors on text in memory) leaves the reader in an
-                    // unknown state: stop rather than report noise.
-                    break;
-                }
-            }
-        }
-    }
-    Some(Table { schema, positions, rows })
+    Some(Table { schema, positions, reader, record: StringRecord::new(), lines, stopped: false })
 }
 
 /// Finds the 1-based file line a record starts on.
@@ -105,28 +100,25 @@ pub(crate) fn parse(text: &str, schema: Schema, errors: &mut Vec<LoadError>) -> 
 /// previous record ended; so count the line breaks up to that offset, then those of the empty lines skipped.
 /// Records come in file order, so the count goes on from the previous record rather than from the start
 /// (which would make reading a file quadratic in its size).
-struct LineFinder<'a> {
-    bytes: &'a [u8],
+#[derive(Debug, Default)]
+struct LineFinder {
     offset: usize,
     newlines: usize,
 }
 
-impl<'a> LineFinder<'a> {
-    fn new(text: &'a str) -> Self {
-        LineFinder { bytes: text.as_bytes(), offset: 0, newlines: 0 }
-    }
-
-    fn line(&mut self, position: Option<&csv::Position>) -> u32 {
+impl LineFinder {
+    /// The line of `position` in `bytes` (the file's whole text).
+    fn line(&mut self, bytes: &[u8], position: Option<&csv::Position>) -> u32 {
         let Some(position) = position else { return 0 };
-        let target = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(self.bytes.len());
+        let target = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(bytes.len());
         if target < self.offset {
             // Never happens with csv's increasing positions; recount rather than assume.
             self.offset = 0;
             self.newlines = 0;
         }
-        self.newlines += self.bytes[self.offset..target].iter().filter(|&&b| b == b'\n').count();
+        self.newlines += bytes[self.offset..target].iter().filter(|&&b| b == b'\n').count();
         self.offset = target;
-        let skipped = self.bytes[target..]
+        let skipped = bytes[target..]
             .iter()
             .take_while(|&&b| b == b'\n' || b == b'\r')
             .filter(|&&b| b == b'\n')
@@ -172,21 +164,38 @@ fn check_header(header: &StringRecord, schema: Schema) -> Result<Vec<Option<usiz
 }
 
 impl Table {
-    /// The rows, each with its 1-based file line.
-    pub(crate) fn rows(&self) -> impl Iterator<Item = (u32, &StringRecord)> {
-        self.rows.iter().map(|(line, record)| (*line, record))
+    /// The next row, ready to have its cells parsed, reporting into `errors`; `None` at the end of the file.
+    /// A record with the wrong number of cells is reported and skipped; any other CSV error (there are no I/O
+    /// errors on text in memory) is reported and ends the table, since it leaves the reader in an unknown state.
+    pub(crate) fn next_row<'t, 'e>(&'t mut self, errors: &'e mut Vec<LoadError>) -> Option<Row<'t, 'e>> {
+        let file = self.schema.file;
+        while !self.stopped {
+            match self.reader.read_record(&mut self.record) {
+                Ok(true) => {
+                    let line = self.lines.line(self.reader.get_ref().get_ref(), self.record.position());
+                    let layout = Layout { schema: &self.schema, positions: &self.positions };
+                    return Some(Row { layout, line, record: &self.record, errors });
+                }
+                Ok(false) => self.stopped = true,
+                Err(error) => {
+                    self.stopped = !matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. });
+                    let line = self.lines.line(self.reader.get_ref().get_ref(), error.position());
+                    errors.push(LoadError::new(file, line, "row", csv_error(&error)));
+                }
+            }
+        }
+        None
     }
+}
 
-    /// A row, ready to have its cells parsed, reporting into `errors`.
-    pub(crate) fn row<'t, 'e>(
-        &'t self,
-        line: u32,
-        record: &'t StringRecord,
-        errors: &'e mut Vec<LoadError>,
-    ) -> Row<'t, 'e> {
-        Row { table: self, line, record, errors }
-    }
+/// Where each schema column is in a table's records.
+#[derive(Clone, Copy)]
+struct Layout<'t> {
+    schema: &'t Schema,
+    positions: &'t [Option<usize>],
+}
 
+impl<'t> Layout<'t> {
     fn cell<'r>(&self, record: &'r StringRecord, column: &str) -> &'r str {
         let index = self.schema.columns.iter().position(|c| c.name == column);
         debug_assert!(index.is_some(), "column `{column}` is not in the schema of {}", self.schema.file);
@@ -211,21 +220,26 @@ pub(crate) fn without_formula_guard(text: &str) -> &str {
 
 /// One row of a table, whose cells are parsed one by one; each failure is reported and gives `None`.
 pub(crate) struct Row<'t, 'e> {
-    table: &'t Table,
+    layout: Layout<'t>,
     line: u32,
     record: &'t StringRecord,
     errors: &'e mut Vec<LoadError>,
 }
 
 impl Row<'_, '_> {
+    /// The row's 1-based file line.
+    pub(crate) fn line(&self) -> u32 {
+        self.line
+    }
+
     /// Where the row's record comes from.
     pub(crate) fn source(&self) -> Source {
-        Source::at(self.table.schema.file, self.line)
+        Source::at(self.layout.schema.file, self.line)
     }
 
     /// Reports an error about a column of this row.
     pub(crate) fn error(&mut self, column: &str, kind: ErrorKind) {
-        self.errors.push(LoadError::new(self.table.schema.file, self.line, column, kind));
+        self.errors.push(LoadError::new(self.layout.schema.file, self.line, column, kind));
     }
 
     /// A cell that must not be empty, parsed.
@@ -234,7 +248,7 @@ impl Row<'_, '_> {
         column: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
-        let text = self.table.cell(self.record, column);
+        let text = self.layout.cell(self.record, column);
         if text.is_empty() {
             self.error(column, ErrorKind::MissingValue);
             return None;
@@ -254,7 +268,7 @@ impl Row<'_, '_> {
         column: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<Option<T>> {
-        let text = self.table.cell(self.record, column);
+        let text = self.layout.cell(self.record, column);
         if text.is_empty() {
             return Some(None);
         }
@@ -281,7 +295,7 @@ impl Row<'_, '_> {
 
     /// An optional text cell, as is.
     pub(crate) fn optional_text(&mut self, column: &str) -> Option<String> {
-        let text = self.table.cell(self.record, column);
+        let text = self.layout.cell(self.record, column);
         (!text.is_empty()).then(|| text.to_owned())
     }
 }
@@ -299,9 +313,9 @@ mod tests {
     fn run(text: &str) -> (Vec<(u32, String, Option<String>)>, Vec<String>) {
         let mut errors = Vec::new();
         let mut out = Vec::new();
-        if let Some(table) = parse(text, SCHEMA, &mut errors) {
-            for (line, record) in table.rows() {
-                let mut row = table.row(line, record, &mut errors);
+        if let Some(mut table) = parse(text.to_owned(), SCHEMA, &mut errors) {
+            while let Some(mut row) = table.next_row(&mut errors) {
+                let line = row.line();
                 let a = row.text("a");
                 let c = row.optional_text("c");
                 if let Some(a) = a {
@@ -377,9 +391,8 @@ mod tests {
                 "semester,issuer,debtor,convention,label,amount\n2026-S1,MEL,59163,impression-2023,{cell},9.00\n"
             );
             let mut errors = Vec::new();
-            let table = parse(&text, crate::tables::CARRIED, &mut errors).unwrap();
-            let (line, record) = table.rows().next().unwrap();
-            let mut row = table.row(line, record, &mut errors);
+            let mut table = parse(text, crate::tables::CARRIED, &mut errors).unwrap();
+            let mut row = table.next_row(&mut errors).unwrap();
             assert_eq!(row.exported_text("label").as_deref(), Some(label), "{cell:?}");
             assert!(errors.is_empty(), "{cell:?}: {errors:?}");
         }

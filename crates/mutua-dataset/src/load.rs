@@ -39,24 +39,38 @@ pub fn load_directory(dir: &Path) -> Result<ValidatedDataset, LoadErrors> {
         let kind = ErrorKind::NotADirectory(dir.display().to_string());
         return Err(LoadErrors::new(vec![LoadError::new(".", 0, "directory", kind)]));
     }
-    let mut errors = Vec::new();
-    let meta = conventions::meta(dir, &mut errors);
-    let parties = tables::parties(dir, &mut errors);
-    let populations = tables::populations(dir, &mut errors);
-    let dispositifs = tables::dispositifs(dir, &mut errors);
-    let conventions = conventions::conventions(dir, &mut errors);
-    let memberships = tables::memberships(dir, &mut errors);
-    let activity = tables::activity(dir, &mut errors);
-    let fte_costs = tables::fte_costs(dir, &mut errors);
-    let valuations = tables::valuations(dir, &mut errors);
-    let unit_costs = tables::unit_costs(dir, &mut errors);
-    let unit_cost_updates = tables::unit_cost_updates(dir, &mut errors);
-    let cee_deposits = tables::cee_deposits(dir, &mut errors);
-    let cee_operations = tables::cee_operations(dir, &mut errors);
-    let indices = tables::indices(dir, &mut errors);
-    let carried = tables::carried(dir, &mut errors);
-    let titres = tables::titres(dir, &mut errors);
-    let attributions = tables::attributions(dir, &mut errors);
+    // `cee_operations.csv` is most of a large dataset's bytes: it is read on another thread of the pool while
+    // this one reads the rest. Each side collects its own errors, and `LoadErrors` sorts them by file and line:
+    // the outcome is the same on any number of threads.
+    let ((cee_operations, cee_errors), (tables, mut errors)) = rayon::join(
+        || {
+            let mut errors = Vec::new();
+            (tables::cee_operations(dir, &mut errors), errors)
+        },
+        || {
+            let mut errors = Vec::new();
+            (Tables::read(dir, &mut errors), errors)
+        },
+    );
+    errors.extend(cee_errors);
+    let Tables {
+        meta,
+        parties,
+        populations,
+        dispositifs,
+        conventions,
+        memberships,
+        activity,
+        fte_costs,
+        valuations,
+        unit_costs,
+        unit_cost_updates,
+        cee_deposits,
+        indices,
+        carried,
+        titres,
+        attributions,
+    } = tables;
     let Some((meta, population_vintage_lag_years)) = meta else { return Err(LoadErrors::new(errors)) };
     if !errors.is_empty() {
         return Err(LoadErrors::new(errors));
@@ -93,4 +107,47 @@ fn locate_in_convention(
         error.line = lines.line_of_path(&error.field);
     }
     error
+}
+
+/// Every file of a dataset directory but `cee_operations.csv`, as read.
+struct Tables {
+    meta: Option<(mutua_core::DatasetMeta, i32)>,
+    parties: Vec<mutua_core::Party>,
+    populations: Vec<mutua_core::PopulationRecord>,
+    dispositifs: Vec<mutua_core::Dispositif>,
+    conventions: conventions::Conventions,
+    memberships: Vec<mutua_core::Membership>,
+    activity: Vec<mutua_core::ActivityRecord>,
+    fte_costs: Vec<mutua_core::FteCost>,
+    valuations: Vec<mutua_core::Valuation>,
+    unit_costs: Vec<mutua_core::UnitCostDerivation>,
+    unit_cost_updates: Vec<mutua_core::UnitCostUpdate>,
+    cee_deposits: Vec<mutua_core::CeeDeposit>,
+    indices: Vec<mutua_core::IndexValue>,
+    carried: Vec<mutua_core::CarriedAmount>,
+    titres: Vec<mutua_core::Titre>,
+    attributions: Vec<mutua_core::AttributionCompensation>,
+}
+
+impl Tables {
+    fn read(dir: &Path, errors: &mut Vec<LoadError>) -> Tables {
+        Tables {
+            meta: conventions::meta(dir, errors),
+            parties: tables::parties(dir, errors),
+            populations: tables::populations(dir, errors),
+            dispositifs: tables::dispositifs(dir, errors),
+            conventions: conventions::conventions(dir, errors),
+            memberships: tables::memberships(dir, errors),
+            activity: tables::activity(dir, errors),
+            fte_costs: tables::fte_costs(dir, errors),
+            valuations: tables::valuations(dir, errors),
+            unit_costs: tables::unit_costs(dir, errors),
+            unit_cost_updates: tables::unit_cost_updates(dir, errors),
+            cee_deposits: tables::cee_deposits(dir, errors),
+            indices: tables::indices(dir, errors),
+            carried: tables::carried(dir, errors),
+            titres: tables::titres(dir, errors),
+            attributions: tables::attributions(dir, errors),
+        }
+    }
 }

@@ -76,11 +76,11 @@ pub(crate) const PARTIES: Schema = Schema {
 
 /// `parties.csv`, with duplicate ids, INSEE codes and SIRETs reported.
 pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
-    let Some(table) = csv_table::read(dir, PARTIES, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, PARTIES, errors) else { return Vec::new() };
     let (mut ids, mut insees, mut sirets) = (FirstSeen::new(), FirstSeen::new(), FirstSeen::new());
     let mut parties = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
+        let line = row.line();
         let id = row.required("id", PartyId::parse);
         let kind = row.required("kind", values::party_kind);
         let name = row.text("name");
@@ -178,11 +178,11 @@ pub(crate) const POPULATIONS: Schema = Schema {
 
 /// `populations.csv`, with duplicate (commune, millésime) pairs reported.
 pub(crate) fn populations(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<PopulationRecord> {
-    let Some(table) = csv_table::read(dir, POPULATIONS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, POPULATIONS, errors) else { return Vec::new() };
     let mut seen = FirstSeen::new();
     let mut records = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
+        let line = row.line();
         let party = row.required("insee", |text| {
             InseeCode::parse(text)?;
             PartyId::parse(text)
@@ -222,11 +222,11 @@ pub(crate) const DISPOSITIFS: Schema = Schema {
 
 /// `dispositifs.csv`, with duplicate ids reported.
 pub(crate) fn dispositifs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Dispositif> {
-    let Some(table) = csv_table::read(dir, DISPOSITIFS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, DISPOSITIFS, errors) else { return Vec::new() };
     let mut seen = FirstSeen::new();
     let mut dispositifs = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
+        let line = row.line();
         let id = row.required("id", DispositifId::parse);
         let name = row.text("name");
         let theme = row.text("theme");
@@ -262,10 +262,9 @@ pub(crate) const MEMBERSHIPS: Schema = Schema {
 
 /// `memberships.csv`; a membership that ends before it starts is reported on `left`.
 pub(crate) fn memberships(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Membership> {
-    let Some(table) = csv_table::read(dir, MEMBERSHIPS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, MEMBERSHIPS, errors) else { return Vec::new() };
     let mut memberships = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let convention = row.required("convention", ConventionId::parse);
         let member = row.required("member", PartyId::parse);
         let joined = row.required("joined", parse_date);
@@ -297,10 +296,9 @@ pub(crate) const ACTIVITY: Schema = Schema {
 
 /// `activity.csv`.
 pub(crate) fn activity(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<ActivityRecord> {
-    let Some(table) = csv_table::read(dir, ACTIVITY, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, ACTIVITY, errors) else { return Vec::new() };
     let mut records = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let convention = row.required("convention", ConventionId::parse);
         let member = row.required("member", PartyId::parse);
         let semester = row.required("semester", str::parse::<Semester>);
@@ -333,10 +331,9 @@ pub(crate) const FTE_COSTS: Schema = Schema {
 
 /// `fte_costs.csv` (duplicates are reported by validation).
 pub(crate) fn fte_costs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<FteCost> {
-    let Some(table) = csv_table::read(dir, FTE_COSTS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, FTE_COSTS, errors) else { return Vec::new() };
     let mut costs = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let year = row.required("year", values::year);
         let category = row.required("category", values::grade_category);
         let loaded_cost = row.required("loaded_cost", Amount::parse);
@@ -368,10 +365,9 @@ pub(crate) const VALUATIONS: Schema = Schema {
 
 /// `valuations.csv` (duplicates are reported by validation). An empty FTE cell is no FTE of that category.
 pub(crate) fn valuations(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Valuation> {
-    let Some(table) = csv_table::read(dir, VALUATIONS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, VALUATIONS, errors) else { return Vec::new() };
     let mut valuations = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let dispositif = row.required("dispositif", DispositifId::parse);
         let year = row.required("year", values::year);
         let basis = row.required("basis", values::valuation_basis);
@@ -439,10 +435,9 @@ pub(crate) const UNIT_COSTS: Schema = Schema {
 /// `unit_costs.csv` (optional): the D5211-16 unit costs derived from a compte administratif (duplicates are
 /// reported by validation).
 pub(crate) fn unit_costs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<UnitCostDerivation> {
-    let Some(table) = csv_table::read(dir, UNIT_COSTS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, UNIT_COSTS, errors) else { return Vec::new() };
     let mut derivations = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let dispositif = row.required("dispositif", DispositifId::parse);
         let year = row.required("year", values::year);
         let compte_administratif = row.required("compte_administratif", values::year);
@@ -479,10 +474,9 @@ pub(crate) const UNIT_COST_UPDATES: Schema = Schema {
 
 /// `unit_cost_updates.csv` (optional): the foreseeable changes of the D5211-16 unit costs, in file order.
 pub(crate) fn unit_cost_updates(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<UnitCostUpdate> {
-    let Some(table) = csv_table::read(dir, UNIT_COST_UPDATES, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, UNIT_COST_UPDATES, errors) else { return Vec::new() };
     let mut updates = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let dispositif = row.required("dispositif", DispositifId::parse);
         let year = row.required("year", values::year);
         let cost_line = row.required("line", values::cost_line);
@@ -513,10 +507,9 @@ pub(crate) const CEE_DEPOSITS: Schema = Schema {
 
 /// `cee_deposits.csv` (duplicates are reported by validation).
 pub(crate) fn cee_deposits(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CeeDeposit> {
-    let Some(table) = csv_table::read(dir, CEE_DEPOSITS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, CEE_DEPOSITS, errors) else { return Vec::new() };
     let mut deposits = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let id = row.text("id");
         let convention = row.required("convention", ConventionId::parse);
         let label = row.text("label");
@@ -555,10 +548,9 @@ pub(crate) const CEE_OPERATIONS: Schema = Schema {
 
 /// `cee_operations.csv`.
 pub(crate) fn cee_operations(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CeeOperation> {
-    let Some(table) = csv_table::read(dir, CEE_OPERATIONS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, CEE_OPERATIONS, errors) else { return Vec::new() };
     let mut operations = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let deposit = row.text("deposit");
         let beneficiary = row.required("beneficiary", PartyId::parse);
         let reference = row.text("reference");
@@ -589,11 +581,11 @@ pub(crate) const INDICES: Schema = Schema {
 
 /// `indices.csv` (optional), with duplicate (index, month) pairs reported.
 pub(crate) fn indices(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<IndexValue> {
-    let Some(table) = csv_table::read(dir, INDICES, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, INDICES, errors) else { return Vec::new() };
     let mut seen = FirstSeen::new();
     let mut values = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
+        let line = row.line();
         let index = row.text("index");
         let month = row.required("month", values::month);
         let value = row.required("value", Ratio::parse);
@@ -625,10 +617,9 @@ pub(crate) const CARRIED: Schema = Schema {
 
 /// `carried.csv` (optional).
 pub(crate) fn carried(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CarriedAmount> {
-    let Some(table) = csv_table::read(dir, CARRIED, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, CARRIED, errors) else { return Vec::new() };
     let mut amounts = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let semester = row.required("semester", str::parse::<Semester>);
         let issuer = row.required("issuer", PartyId::parse);
         let debtor = row.required("debtor", PartyId::parse);
@@ -682,10 +673,9 @@ pub(crate) const TITRES: Schema = Schema {
 
 /// `titres.csv` (optional): the titres de recettes the finance system issued before mutua, one row per titre line.
 pub(crate) fn titres(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Titre> {
-    let Some(table) = csv_table::read(dir, TITRES, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, TITRES, errors) else { return Vec::new() };
     let mut titres = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         // The finance system writes this file, not mutua: its cells are read as they are.
         let number = row.text("number");
         let semester = row.required("semester", str::parse::<Semester>);
@@ -736,10 +726,9 @@ pub(crate) const ATTRIBUTIONS: Schema = Schema {
 /// `attributions.csv` (optional): the attribution de compensation each commune is paid for a year, and its
 /// instalments (12 when the cell is empty).
 pub(crate) fn attributions(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<AttributionCompensation> {
-    let Some(table) = csv_table::read(dir, ATTRIBUTIONS, errors) else { return Vec::new() };
+    let Some(mut table) = csv_table::read(dir, ATTRIBUTIONS, errors) else { return Vec::new() };
     let mut attributions = Vec::new();
-    for (line, record) in table.rows() {
-        let mut row = table.row(line, record, errors);
+    while let Some(mut row) = table.next_row(errors) {
         let payer = row.required("payer", PartyId::parse);
         let commune = row.required("commune", PartyId::parse);
         let year = row.required("year", values::year);
