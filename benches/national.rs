@@ -20,6 +20,10 @@
     reason = "a benchmark times itself and reads its settings from the environment"
 )]
 
+// The CLI's allocator, so that the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::fault::{self, Step};
@@ -488,6 +489,47 @@ impl Sink for DirectorySink {
         fault::hit(Step::Write).map_err(io(&path))
     }
 
+    /// The files written in parallel on the thread pool (copying a chunk's tens of megabytes into the page
+    /// cache is a good part of a run), then the write fault hook reached once per file in order, as
+    /// [`Sink::write`] does. On an error, every file that was created is kept in the group, for
+    /// [`Sink::abandon`] to remove; the error reported is that of the first file in order.
+    fn write_all(&mut self, files: &[(&FileName, &[u8])]) -> Result<(), SinkError> {
+        let root = &self.root;
+        let outcomes: Vec<Result<(), SinkError>> = files
+            .par_iter()
+            .map(|(name, bytes)| {
+                let path = root.join(name.as_str());
+                match fsx::write_new_unsynced(&path, bytes).map(drop) {
+                    Ok(()) => Ok(()),
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                        Err(SinkError::Exists { path })
+                    }
+                    Err(source) => {
+                        // A partly written file is ours (named in the intent): remove it now, or at the next open.
+                        let _ = fsx::remove_if_present(&path);
+                        Err(SinkError::Io { path, source })
+                    }
+                }
+            })
+            .collect();
+        let mut first_error = None;
+        for ((name, _), outcome) in files.iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => self.written.push((*name).clone()),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        if let Some(error) = first_error {
+            return Err(error);
+        }
+        for (name, _) in files {
+            fault::hit(Step::Write).map_err(io(&self.root.join(name.as_str())))?;
+        }
+        Ok(())
+    }
+
     fn publish(&mut self) -> Result<(), SinkError> {
         fault::hit(Step::Publish).map_err(io(&self.root))?;
         let written: Vec<PathBuf> = self.written.iter().map(|name| self.root.join(name.as_str())).collect();
@@ -617,6 +659,43 @@ mod tests {
         ] {
             assert!(!looks_like_document(name), "{name}");
         }
+    }
+
+    /// Files written together, in parallel: a name taken meanwhile fails the group with that name, and the
+    /// group's other files, all written, are the sink's to remove; what it did not write stays.
+    #[test]
+    fn a_group_written_in_parallel_fails_whole_and_is_abandoned_cleanly() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let out = dir.path().join("out");
+        let ledger = crate::MemoryLedger::new();
+        let (mut sink, _) =
+            DirectorySink::open(&out, &dir.path().join("ledger.jsonl"), &ledger, "test", LockWait::Fail)
+                .expect("opens");
+        let names: Vec<FileName> = (1..=40)
+            .map(|n| FileName::parse(&format!("FAC-MEL-2026-{n:05}_59005.pdf")).expect("a name"))
+            .collect();
+        let pending: Vec<PendingFile> = names
+            .iter()
+            .map(|name| PendingFile {
+                name: name.clone(),
+                number: name.to_string(),
+                sha256: Sha256::of(b"x"),
+            })
+            .collect();
+        sink.begin(&ledger.head(), &pending).expect("begins");
+        // Another process creates the 17th file after the intent.
+        std::fs::write(out.join(names[16].as_str()), b"not ours").expect("written");
+        let files: Vec<(&FileName, &[u8])> = names.iter().map(|name| (name, &b"%PDF"[..])).collect();
+        match sink.write_all(&files) {
+            Err(SinkError::Exists { path }) => assert_eq!(path, out.join(names[16].as_str())),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(sink.written.len(), 39, "every file it created is the group's");
+        sink.abandon().expect("abandons");
+        for (index, name) in names.iter().enumerate() {
+            assert_eq!(out.join(name.as_str()).exists(), index == 16, "{name}");
+        }
+        assert_eq!(std::fs::read(out.join(names[16].as_str())).expect("kept"), b"not ours");
     }
 
     #[test]

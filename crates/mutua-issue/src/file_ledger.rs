@@ -459,19 +459,23 @@ impl Ledger for FileLedger {
     }
 
     fn commit(&mut self, records: Vec<DocumentRecord>, info: CommitInfo) -> Result<LedgerHead, LedgerError> {
-        let (index, lines, commit) = prepare_commit(&self.index, &records, info)?;
+        let (undo, lines, commit) = prepare_commit(&mut self.index, &records, info)?;
         if self.pending_header.is_some() {
             // A new ledger is anchored at its header before its first commit: a run killed between that commit
             // and its anchor then leaves an anchor behind (repaired on the next open), never a ledger without one.
-            write_anchor(&self.path, &self.chain.head())?;
+            if let Err(error) = write_anchor(&self.path, &self.chain.head()) {
+                self.index.undo(undo);
+                return Err(error);
+            }
         }
-        let mut chain = self.chain.clone();
+        // The chain grows in place and is cut back if the write fails (no copy of the whole chain per commit).
+        let chain_len = self.chain.len();
         let header = self.pending_header.as_deref().unwrap_or_default();
         let mut buffer =
             String::with_capacity(header.len() + lines.iter().map(|l| l.len() + 66).sum::<usize>());
         buffer.push_str(header);
         for line in &lines {
-            let check = chain.push(line.as_bytes());
+            let check = self.chain.push(line.as_bytes());
             buffer.push_str(line);
             buffer.push('\t');
             buffer.push_str(&check.to_string());
@@ -484,12 +488,12 @@ impl Ledger for FileLedger {
             if let Some(file) = &self.file {
                 let _ = file.set_len(self.len).and_then(|()| file.sync_all());
             }
+            self.index.undo(undo);
+            self.chain.truncate(chain_len);
             return Err(LedgerError::Io { path: self.path.clone(), source });
         }
         self.len += buffer.len() as u64;
         self.pending_header = None;
-        self.chain = chain;
-        self.index = index;
         self.records.extend(records);
         self.commits.push(commit);
         Ok(self.chain.head())

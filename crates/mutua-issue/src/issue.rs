@@ -497,12 +497,14 @@ fn commit_chunk(
     }
     sink.begin(&ledger.head(), &pending)?;
     let written = (|| -> Result<(), SinkError> {
+        let mut files: Vec<(&FileName, &[u8])> = Vec::with_capacity(pending.len());
         for (record, rendered) in records.iter().zip(&rendered) {
             if let (Some(xml), Some((bytes, _))) = (&record.file.xml, &rendered.xml) {
-                sink.write(&xml.name, bytes)?;
+                files.push((&xml.name, bytes));
             }
-            sink.write(&record.file.name, &rendered.pdf)?;
+            files.push((&record.file.name, &rendered.pdf));
         }
+        sink.write_all(&files)?;
         sink.publish()
     })();
     if let Err(error) = written {

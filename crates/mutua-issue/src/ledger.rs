@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use chrono::{Datelike as _, NaiveDate};
 use mutua_core::{Amount, PartyId, Semester};
 use mutua_documents::DocumentKind;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::Sha256;
@@ -330,6 +331,57 @@ impl LedgerIndex {
     /// Checks `record` and adds it after the records indexed so far.
     pub fn push(&mut self, record: &DocumentRecord) -> Result<(), RecordProblem> {
         self.check(record)?;
+        self.insert(record);
+        Ok(())
+    }
+
+    /// Checks and adds a group of records, each after the ones before it: all of them, or (on a refusal) none.
+    /// Returns what to hand to [`LedgerIndex::undo`] if the group is not committed after all: the index is
+    /// changed in place, in time proportional to the group, not to the ledger.
+    pub(crate) fn push_group(&mut self, group: &[DocumentRecord]) -> Result<IndexUndo, RecordProblem> {
+        let mut undo = IndexUndo { len: self.len, ..IndexUndo::default() };
+        for record in group {
+            if let Err(problem) = self.check(record) {
+                self.undo(undo);
+                return Err(problem);
+            }
+            undo.numbers.push(record.number.clone());
+            undo.series.push((record.series.clone(), self.series_last.get(&record.series).copied()));
+            undo.issuers.push((record.issuer.clone(), self.issuer_last.get(&record.issuer).cloned()));
+            if let Some(corrects) = &record.corrects {
+                undo.cancelled.push(corrects.clone());
+            }
+            self.insert(record);
+        }
+        Ok(undo)
+    }
+
+    /// Takes back a group added by [`LedgerIndex::push_group`] (the last change to the index).
+    pub(crate) fn undo(&mut self, undo: IndexUndo) {
+        for number in &undo.numbers {
+            self.by_number.remove(number);
+        }
+        for corrects in &undo.cancelled {
+            self.cancelled_by.remove(corrects);
+        }
+        // Latest first, so that each key ends with the value it had before the group.
+        for (series, before) in undo.series.into_iter().rev() {
+            match before {
+                Some(sequence) => self.series_last.insert(series, sequence),
+                None => self.series_last.remove(&series),
+            };
+        }
+        for (issuer, before) in undo.issuers.into_iter().rev() {
+            match before {
+                Some(last) => self.issuer_last.insert(issuer, last),
+                None => self.issuer_last.remove(&issuer),
+            };
+        }
+        self.len = undo.len;
+    }
+
+    /// Adds a checked record.
+    fn insert(&mut self, record: &DocumentRecord) {
         let position = self.len;
         self.by_number.insert(
             record.number.clone(),
@@ -348,7 +400,6 @@ impl LedgerIndex {
             self.cancelled_by.insert(corrects.clone(), position);
         }
         self.len += 1;
-        Ok(())
     }
 
     /// The position of a number in the records.
@@ -412,6 +463,18 @@ impl Chain {
         let check = Sha256::chain(&self.last(), entry);
         self.checks.push(check);
         check
+    }
+
+    /// The number of entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.checks.len()
+    }
+
+    /// Whether the chain has no entry (not even a header).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.checks.is_empty()
     }
 
     /// Adds an entry whose check is already known (verified by the caller).
@@ -504,27 +567,49 @@ pub(crate) fn entry_json(entry: &Entry) -> Result<String, LedgerError> {
     serde_json::to_string(entry).map_err(|error| LedgerError::Encode(error.to_string()))
 }
 
-/// Checks a group of records against the ledger's index and returns the index with the group added and the
-/// entries to write: the documents, then the commit. Nothing changes unless every record is accepted.
+/// What [`LedgerIndex::push_group`] changed: the numbers added, the series heads and issuers' last documents as
+/// they were before, the numbers the group cancels, the length before.
+#[derive(Debug, Default)]
+pub(crate) struct IndexUndo {
+    len: usize,
+    numbers: Vec<String>,
+    series: Vec<(Series, Option<u64>)>,
+    issuers: Vec<(PartyId, Option<(String, NaiveDate)>)>,
+    cancelled: Vec<String>,
+}
+
+/// Checks a group of records against the ledger's index and adds them to it, and returns the entries to write
+/// (the documents, in parallel, then the commit) with what undoes the index if they are not written. Nothing
+/// changes unless every record is accepted.
 pub(crate) fn prepare_commit(
-    index: &LedgerIndex,
+    index: &mut LedgerIndex,
     group: &[DocumentRecord],
     info: CommitInfo,
-) -> Result<(LedgerIndex, Vec<String>, CommitRecord), LedgerError> {
-    let mut scratch = index.clone();
-    let mut lines = Vec::with_capacity(group.len() + 1);
-    for record in group {
-        scratch.push(record)?;
-        lines.push(entry_json(&Entry::Document(Box::new(record.clone())))?);
-    }
+) -> Result<(IndexUndo, Vec<String>, CommitRecord), LedgerError> {
+    let undo = index.push_group(group)?;
+    let lines: Result<Vec<String>, LedgerError> =
+        group.par_iter().map(|record| entry_json(&Entry::Document(Box::new(record.clone())))).collect();
+    let mut lines = match lines {
+        Ok(lines) => lines,
+        Err(error) => {
+            index.undo(undo);
+            return Err(error);
+        }
+    };
     let commit = CommitRecord {
         documents: group.len() as u64,
         semester: info.semester,
         issue_date: info.issue_date,
         carried: Some(info.carried),
     };
-    lines.push(entry_json(&Entry::Commit(commit.clone()))?);
-    Ok((scratch, lines, commit))
+    match entry_json(&Entry::Commit(commit.clone())) {
+        Ok(line) => lines.push(line),
+        Err(error) => {
+            index.undo(undo);
+            return Err(error);
+        }
+    }
+    Ok((undo, lines, commit))
 }
 
 /// The header entry of a new ledger.
@@ -580,13 +665,60 @@ impl Ledger for MemoryLedger {
     }
 
     fn commit(&mut self, records: Vec<DocumentRecord>, info: CommitInfo) -> Result<LedgerHead, LedgerError> {
-        let (index, lines, commit) = prepare_commit(&self.index, &records, info)?;
+        let (_, lines, commit) = prepare_commit(&mut self.index, &records, info)?;
         for line in &lines {
             self.chain.push(line.as_bytes());
         }
-        self.index = index;
         self.records.extend(records);
         self.commits.push(commit);
         Ok(self.chain.head())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::{IssueOptions, MemorySink, NoProgress, OutputFormat, issue};
+
+    /// The records of the bundled batch, issued into memory.
+    fn bundled_records() -> Vec<DocumentRecord> {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/mel");
+        let dataset = mutua_dataset::load(&fixtures).expect("the bundled dataset loads");
+        let options = IssueOptions {
+            semester: dataset.meta.current_semester,
+            issue_date: NaiveDate::from_ymd_opt(2026, 7, 15).expect("a date"),
+            format: OutputFormat::Pdf,
+            series_start: BTreeMap::new(),
+            chunk: 64,
+        };
+        let mut ledger = MemoryLedger::new();
+        issue(&dataset, &options, &mut ledger, &mut MemorySink::new(), &NoProgress).expect("issued");
+        ledger.records().to_vec()
+    }
+
+    #[test]
+    fn a_group_is_indexed_whole_or_not_at_all_and_undone_exactly() {
+        let records = bundled_records();
+        assert!(records.len() > 100);
+        for split in [0, 1, records.len() / 2, records.len() - 1, records.len()] {
+            let (before, group) = records.split_at(split);
+            let start = LedgerIndex::build(before).expect("a valid prefix");
+            let mut index = start.clone();
+            let undo = index.push_group(group).expect("the rest follows");
+            assert_eq!(index, LedgerIndex::build(&records).expect("valid"), "split {split}");
+            index.undo(undo);
+            assert_eq!(index, start, "split {split}: undone");
+        }
+        // A group whose last record repeats an earlier number is refused, and the index is as it was.
+        let (before, group) = records.split_at(records.len() / 2);
+        let start = LedgerIndex::build(before).expect("a valid prefix");
+        let mut index = start.clone();
+        let mut refused = group.to_vec();
+        refused.push(group[0].clone());
+        assert!(index.push_group(&refused).is_err());
+        assert_eq!(index, start);
     }
 }

@@ -120,6 +120,16 @@ pub trait Sink {
     /// Writes one file of the group at its final place.
     fn write(&mut self, name: &FileName, bytes: &[u8]) -> Result<(), SinkError>;
 
+    /// Writes several files of the group at their final places, as that many [`Sink::write`]s would; an
+    /// implementation may write them in parallel. On an error, the files of the group that were written are
+    /// still the sink's to remove ([`Sink::abandon`]). By default, one by one in order.
+    fn write_all(&mut self, files: &[(&FileName, &[u8])]) -> Result<(), SinkError> {
+        for (name, bytes) in files {
+            self.write(name, bytes)?;
+        }
+        Ok(())
+    }
+
     /// Makes every file of the group durable at its final place.
     fn publish(&mut self) -> Result<(), SinkError>;
 

@@ -34,8 +34,8 @@ use sha2::{Digest, Sha256};
 use subsetter::GlyphRemapper;
 
 use super::RenderError;
-use super::compress::deflate_font_stream;
-use super::hinting::strip_hinting;
+use super::compress::{DeflatedTail, deflate_font_program, deflate_font_stream};
+use super::hinting::{strip_hinting, with_table_last};
 
 /// The character repertoire of a [`FontSet`], as inclusive ranges, in ascending order.
 ///
@@ -219,6 +219,8 @@ struct Font {
     characters: Vec<Option<(char, u16)>>,
     /// The repertoire subset: a TrueType program, uncompressed.
     program: Vec<u8>,
+    /// The `name` table, which every document subset copies as it is and puts last, compressed once.
+    name_tail: DeflatedTail,
     /// The number of glyphs in the repertoire subset, .notdef and composite components included.
     glyph_count: u16,
     /// The metrics written in every font descriptor of this face.
@@ -261,13 +263,15 @@ impl Font {
         }
         let program =
             subsetter::subset(&self.program, 0, &remapper).map_err(|error| font_error(error.to_string()))?;
+        let (program, _) = with_table_last(&program, b"name")
+            .map_err(|reason| font_error(format!("cannot lay out the document subset: {reason}")))?;
         let program_length = i32::try_from(program.len())
             .map_err(|_| font_error("document subset larger than 2 GiB".to_owned()))?;
         Ok(FontSubset {
             base_font: format!("{}+{}", subset_tag(self.name, glyphs), self.name),
             cids,
             widths,
-            program: deflate_font_stream(&program),
+            program: deflate_font_program(&program, &self.name_tail),
             program_length,
             to_unicode: deflate_font_stream(cmap.finish().as_slice()),
         })
@@ -559,7 +563,11 @@ fn load_font(name: &'static str, data: &[u8]) -> Result<Font, RenderError> {
         stem_v: 10 + 244 * (weight - 50) / 1000,
     };
 
-    Ok(Font { name, direct, extra, characters, program, glyph_count, metrics })
+    let (laid_out, name_at) = with_table_last(&program, b"name")
+        .map_err(|reason| font_error(format!("cannot lay out the repertoire subset: {reason}")))?;
+    let name_tail = DeflatedTail::new(laid_out.get(name_at..).unwrap_or_default().to_vec());
+
+    Ok(Font { name, direct, extra, characters, program, name_tail, glyph_count, metrics })
 }
 
 /// A deterministic six-letter subset tag (PDF 32000-1 §9.6.4) derived from the face's name and the glyph set.
@@ -673,6 +681,36 @@ mod tests {
             assert_eq!(Some(width), fonts.advance(FontStyle::Regular, character));
             let units = u32::from(face.glyph_hor_advance(ttf_parser::GlyphId(cid)).expect("advance"));
             assert_eq!(u32::from(width), (units * 1000 + units_per_em / 2) / units_per_em, "{character:?}");
+        }
+    }
+
+    #[test]
+    fn every_document_subset_ends_with_the_name_table_compressed_once() {
+        let fonts = fonts();
+        let documents = document_fonts(&fonts, "Titre de recettes n° 2026-000123", "Net à payer");
+        for style in FontStyle::ALL {
+            let font = fonts.font(style);
+            let subset = documents.subset(style).expect("used");
+            let program = program(subset);
+            assert_eq!(usize::try_from(subset.program_length).ok(), Some(program.len()));
+            // The licence goes with every copy: the name table is the repertoire's, last in the file.
+            let face = ttf_parser::Face::parse(&program, 0).expect("the laid-out subset parses");
+            let name = face.raw_face().table(ttf_parser::Tag::from_bytes(b"name")).expect("a name table");
+            assert!(name.len() > 1000, "{} bytes", name.len());
+            assert!(program.ends_with(&font.name_tail.bytes), "{style:?}: the name table is last");
+            assert!(font.name_tail.bytes.starts_with(name));
+            // … and its compressed form is the one made once, not compressed again.
+            assert!(
+                subset.program.windows(font.name_tail.raw().len()).any(|w| w == font.name_tail.raw()),
+                "{style:?}: the precompressed name table is in the stream"
+            );
+            // The checksum adjustment is right: the whole file sums to 0xB1B0AFBA.
+            let sum = program.chunks(4).fold(0u32, |sum, chunk| {
+                let mut word = [0; 4];
+                word[..chunk.len()].copy_from_slice(chunk);
+                sum.wrapping_add(u32::from_be_bytes(word))
+            });
+            assert_eq!(sum, 0xB1B0_AFBA, "{style:?}");
         }
     }
 

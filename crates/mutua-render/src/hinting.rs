@@ -174,8 +174,43 @@ fn strip_glyph_instructions(
     Ok((new_glyf, new_loca))
 }
 
+/// `program` laid out again with the table `last` at its end (the directory, in tag order, is unchanged but for
+/// the offsets; the checksum adjustment is recomputed), and where that table starts: its bytes, zero-padded to a
+/// multiple of four, are the end of the file. A font that does not have the table is laid out as it was.
+///
+/// The renderer puts `name` last in every document subset: it is the same in all of them (mostly DejaVu's
+/// licence, which must go with every copy), so its compressed form is computed once and only the rest of each
+/// subset is compressed ([`crate::compress::deflate_font_program`]).
+///
+/// # Errors
+/// A description of the first structural problem found, if `program` is not a well-formed TrueType font.
+pub(crate) fn with_table_last(program: &[u8], last: &[u8; 4]) -> Result<(Vec<u8>, usize), Malformed> {
+    let face = RawFace::parse(program, 0).map_err(|_| "not an OpenType font")?;
+    let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::new();
+    for record in face.table_records {
+        let tag = record.tag.to_bytes();
+        let mut data = face.table(record.tag).ok_or("missing table")?.to_vec();
+        if &tag == b"head" {
+            // checksumAdjustment is computed over the whole font, with this field zero.
+            data.get_mut(8..12).ok_or("truncated head table")?.fill(0);
+        }
+        tables.push((tag, data));
+    }
+    tables.sort_by_key(|&(tag, _)| tag);
+    let font = assemble_with_last(&tables, read_u32(program, 0)?, Some(last));
+    let tail =
+        tables.iter().find(|(tag, _)| tag == last).map_or(0, |(_, data)| data.len().next_multiple_of(4));
+    let start = font.len() - tail;
+    Ok((font, start))
+}
+
 /// A font file of `tables` (sorted by tag), with its table directory, checksums and checksum adjustment.
 fn assemble(tables: &[([u8; 4], Vec<u8>)], sfnt_version: u32) -> Vec<u8> {
+    assemble_with_last(tables, sfnt_version, None)
+}
+
+/// [`assemble`], with the data of the table `last` (if any) placed after all the others.
+fn assemble_with_last(tables: &[([u8; 4], Vec<u8>)], sfnt_version: u32, last: Option<&[u8; 4]>) -> Vec<u8> {
     // At most a handful of tables: the counts fit in u16.
     let count = tables.len() as u16;
     let entry_selector = if count == 0 { 0 } else { 15 - count.leading_zeros() as u16 };
@@ -185,9 +220,23 @@ fn assemble(tables: &[([u8; 4], Vec<u8>)], sfnt_version: u32) -> Vec<u8> {
     for value in [count, search_range, entry_selector, count * 16 - search_range] {
         font.extend_from_slice(&value.to_be_bytes());
     }
+    // The physical order: the directory's, with `last` moved to the end.
+    let is_last = |tag: &[u8; 4]| last == Some(tag);
+    let physical: Vec<&([u8; 4], Vec<u8>)> = tables
+        .iter()
+        .filter(|(tag, _)| !is_last(tag))
+        .chain(tables.iter().filter(|(tag, _)| is_last(tag)))
+        .collect();
+    let mut offsets = Vec::with_capacity(tables.len());
     let mut offset = 12 + 16 * tables.len();
+    for (tag, data) in &physical {
+        offsets.push((*tag, offset));
+        offset += data.len().next_multiple_of(4);
+    }
+    let offset_of = |tag: &[u8; 4]| offsets.iter().find(|(t, _)| t == tag).map_or(0, |&(_, at)| at);
     let mut head_at = None;
     for (tag, data) in tables {
+        let offset = offset_of(tag);
         if tag == b"head" {
             head_at = Some(offset);
         }
@@ -195,9 +244,8 @@ fn assemble(tables: &[([u8; 4], Vec<u8>)], sfnt_version: u32) -> Vec<u8> {
         font.extend_from_slice(&checksum(data).to_be_bytes());
         font.extend_from_slice(&(offset as u32).to_be_bytes());
         font.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        offset += data.len().next_multiple_of(4);
     }
-    for (_, data) in tables {
+    for (_, data) in physical {
         font.extend_from_slice(data);
         font.resize(font.len().next_multiple_of(4), 0);
     }
