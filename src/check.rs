@@ -35,7 +35,7 @@ pub fn run(data: &Path, semester: Option<&str>, ledger: &Path) -> anyhow::Result
         Ok(history) => history,
         Err(code) => return Ok(code),
     };
-    let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Render, &history);
+    let report = mutua_issue::check(&dataset, semester, None, mutua_issue::Depth::Layout, &history);
     for warning in &report.warnings {
         eprintln!("attention : {warning}");
     }

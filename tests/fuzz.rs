@@ -368,7 +368,7 @@ fn run_case(seed: u64, base: &Files, dir: &Path, tally: &mut Tally) {
             &dataset,
             semester,
             None,
-            Depth::Documents,
+            Depth::Layout,
             &mutua_alloc::History::of_titres(&dataset),
         );
         if !report.errors.is_empty() {

@@ -218,6 +218,46 @@ pub fn render_in_format(
     format: OutputFormat,
     draft: bool,
 ) -> Result<RenderedDocument, EInvoiceError> {
+    in_format(dataset, document, format, draft, |view, options, xml, format| {
+        let pdf = render(view, fonts, options, &document.number)?;
+        Ok(RenderedDocument { pdf, xml, format })
+    })
+}
+
+/// Everything [`render_in_format`] can refuse, without writing the PDF: the EN 16931 rules of the XML, the
+/// presentation, and [`render::check_pdf`] of the view with the options the format gives (for Factur-X, the XML
+/// attached). A document it accepts is rendered without an error but an internal one.
+///
+/// # Errors
+/// As [`render_in_format`].
+pub fn check_in_format(
+    dataset: &Dataset,
+    document: &Document,
+    fonts: &FontSet,
+    format: OutputFormat,
+    draft: bool,
+) -> Result<(), EInvoiceError> {
+    in_format(dataset, document, format, draft, |view, options, _, _| {
+        render::check_pdf(view, fonts, options).map_err(|source| {
+            EInvoiceError::Invoice(InvoiceError::Render { number: document.number.clone(), source })
+        })
+    })
+}
+
+/// The XML (for an e-invoice), the view and the render options of a document in `format`, handed to `then`
+/// with the XML to write beside the PDF (CII) and the format the document takes.
+fn in_format<T>(
+    dataset: &Dataset,
+    document: &Document,
+    format: OutputFormat,
+    draft: bool,
+    then: impl FnOnce(
+        &render::DocumentView,
+        &RenderOptions,
+        Option<Vec<u8>>,
+        OutputFormat,
+    ) -> Result<T, EInvoiceError>,
+) -> Result<T, EInvoiceError> {
     let e_invoice = is_e_invoice(document) && !draft && format != OutputFormat::Pdf;
     // The XML first: a document that breaks a rule is refused before anything is rendered.
     let xml = if e_invoice { Some(cii_xml(dataset, document, &cii_options(document))?) } else { None };
@@ -225,16 +265,9 @@ pub fn render_in_format(
     match (xml, format) {
         (Some(xml), OutputFormat::FacturX) => {
             let options = facturx_render_options(xml, view.metadata.creation_date);
-            let pdf = render(&view, fonts, &options, &document.number)?;
-            Ok(RenderedDocument { pdf, xml: None, format: OutputFormat::FacturX })
+            then(&view, &options, None, OutputFormat::FacturX)
         }
-        (Some(xml), _) => {
-            let pdf = render(&view, fonts, &plain_options(), &document.number)?;
-            Ok(RenderedDocument { pdf, xml: Some(xml), format: OutputFormat::Cii })
-        }
-        (None, _) => {
-            let pdf = render(&view, fonts, &plain_options(), &document.number)?;
-            Ok(RenderedDocument { pdf, xml: None, format: OutputFormat::Pdf })
-        }
+        (Some(xml), _) => then(&view, &plain_options(), Some(xml), OutputFormat::Cii),
+        (None, _) => then(&view, &plain_options(), None, OutputFormat::Pdf),
     }
 }

@@ -3,14 +3,17 @@
 //!
 //! [`check`] validates the dataset and the semester (carried amounts, recorded activity), allocates, builds the
 //! documents and their reconciliation, checks that every printed text is within the renderer's repertoire and
-//! that every e-invoice meets the EN 16931 rules, and — at [`Depth::Render`] — renders every document in memory.
+//! that every e-invoice meets the EN 16931 rules, and — at [`Depth::Layout`] — lays out every document and checks
+//! everything its rendering could refuse, or — at [`Depth::Render`] — renders every document in memory.
 //! Every refusal is located: a file, a line and a field of the dataset.
 
 use mutua_alloc::History;
 use mutua_core::{Dataset, Problem, Semester, Source, ValidatedDataset, ValidationError};
 use mutua_documents::present::alloc_error_fr;
 use mutua_documents::{Batch, BatchOptions, InvoiceError, build_batch};
-use mutua_einvoice::facturx::{OutputFormat, checked_cii, cii_options, is_e_invoice, render_in_format};
+use mutua_einvoice::facturx::{
+    OutputFormat, check_in_format, checked_cii, cii_options, is_e_invoice, render_in_format,
+};
 use mutua_render::{FontSet, printable};
 use rayon::prelude::*;
 
@@ -22,6 +25,10 @@ pub const INTERNAL: &str = "internal";
 pub enum Depth {
     /// Everything but the PDF: validation, allocation, documents, reconciliation, texts, EN 16931.
     Documents,
+    /// Also everything a render can refuse, for every document: laid out on its pages as `mutua run` lays it
+    /// out, its metadata, attachment and glyphs checked ([`mutua_einvoice::facturx::check_in_format`]), without
+    /// subsetting fonts or compressing (a fraction of a render). What `mutua check` runs.
+    Layout,
     /// Also every document rendered in memory, as `mutua run` would.
     #[default]
     Render,
@@ -151,22 +158,26 @@ pub fn check(
             ));
         }
     }
-    if depth == Depth::Render && report.errors.is_empty() {
+    if depth != Depth::Documents && report.errors.is_empty() {
         match FontSet::dejavu() {
             Ok(fonts) => {
                 let failures: Vec<ValidationError> = batch
                     .documents
                     .par_iter()
                     .filter_map(|document| {
-                        render_in_format(dataset, document, &fonts, OutputFormat::FacturX, false).err().map(
-                            |error| {
-                                locate_document(
-                                    dataset,
-                                    &document.recipient,
-                                    format!("document pour {} : {error}", document.recipient),
-                                )
-                            },
-                        )
+                        let outcome = if depth == Depth::Render {
+                            render_in_format(dataset, document, &fonts, OutputFormat::FacturX, false)
+                                .map(drop)
+                        } else {
+                            check_in_format(dataset, document, &fonts, OutputFormat::FacturX, false)
+                        };
+                        outcome.err().map(|error| {
+                            locate_document(
+                                dataset,
+                                &document.recipient,
+                                format!("document pour {} : {error}", document.recipient),
+                            )
+                        })
                     })
                     .collect();
                 report.errors.extend(failures);

@@ -256,6 +256,18 @@ pub fn render_pdf(
     pdf::encode(&view.metadata, &pages, fonts, options)
 }
 
+/// Everything [`render_pdf`] can refuse, without writing the PDF: lays out `view` (the same layout) and checks what
+/// the encoding would (attachments, XMP extensions, dates, the glyph of every laid-out text). A view it accepts is
+/// rendered by [`render_pdf`] with the same fonts and options without an error, but an internal one of font
+/// subsetting ([`RenderError::Font`]); it costs a fraction of a render (no font subset, no compression).
+///
+/// # Errors
+/// As [`render_pdf`].
+pub fn check_pdf(view: &DocumentView, fonts: &FontSet, options: &RenderOptions) -> Result<(), RenderError> {
+    let pages = layout(view, fonts)?;
+    pdf::prepare(&view.metadata, &pages, fonts, options).map(drop)
+}
+
 /// Lays out a notice ([`NoticeView`]: a letter with tables) and encodes it as a PDF, with the same fonts, colour
 /// profile, metadata and PDF/A-3B settings as a document.
 ///

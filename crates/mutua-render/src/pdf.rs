@@ -36,6 +36,23 @@ fn font_resource(style: FontStyle) -> &'static [u8] {
     }
 }
 
+/// Everything [`encode`] can refuse, checked before anything is written: the attachments and XMP extensions, the
+/// dates, and the glyphs of every laid-out text (the glyph usage the font subsets are cut from). After it, only
+/// an internal error of font subsetting can fail an encoding.
+pub(crate) fn prepare(
+    metadata: &DocumentMetadata,
+    pages: &[PageLayout],
+    fonts: &FontSet,
+    options: &RenderOptions,
+) -> Result<(MetadataText, Date, GlyphUsage), RenderError> {
+    validate_attachments(&options.attachments)?;
+    xmp::validate_extensions(&options.xmp_extensions)?;
+    let metadata = MetadataText::new(metadata);
+    let date = pdf_date(metadata.date)?;
+    let usage = glyph_usage(pages, fonts)?;
+    Ok((metadata, date, usage))
+}
+
 /// Encodes laid-out `pages` as a PDF with `metadata`.
 pub(crate) fn encode(
     metadata: &DocumentMetadata,
@@ -43,12 +60,7 @@ pub(crate) fn encode(
     fonts: &FontSet,
     options: &RenderOptions,
 ) -> Result<Vec<u8>, RenderError> {
-    validate_attachments(&options.attachments)?;
-    xmp::validate_extensions(&options.xmp_extensions)?;
-    let metadata = MetadataText::new(metadata);
-    let date = pdf_date(metadata.date)?;
-
-    let usage = glyph_usage(pages, fonts)?;
+    let (metadata, date, usage) = prepare(metadata, pages, fonts, options)?;
     let document_fonts = fonts.document_fonts(&usage)?;
 
     let mut next = Ref::new(1);

@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 use chrono::{NaiveDate, NaiveDateTime};
 use mutua_render::{
     AfRelationship, AnnexSection, AnnexView, Attachment, DocumentMetadata, DocumentView, FontSet, FontStyle,
-    LineView, PartyBlock, RenderError, RenderOptions, TotalView, XmpExtension, XmpProperty, layout,
-    render_pdf,
+    LineView, PartyBlock, RenderError, RenderOptions, TotalView, XmpExtension, XmpProperty, check_pdf,
+    layout, render_pdf,
 };
 
 static FONTS: LazyLock<FontSet> = LazyLock::new(|| FontSet::dejavu().expect("DejaVu Sans loads"));
@@ -347,6 +347,9 @@ mod structure {
                 _ => view.mentions.push(format!("Mention e{character}")),
             }
             let error = render_pdf(&view, &FONTS, &options()).expect_err("must refuse");
+            // The check without rendering refuses the same way.
+            let checked = check_pdf(&view, &FONTS, &options()).expect_err("check refuses too");
+            assert_eq!(format!("{checked:?}"), format!("{error:?}"));
             let RenderError::MissingGlyph { character: found, context } = &error else {
                 panic!("expected MissingGlyph, got {error:?}");
             };
@@ -367,6 +370,8 @@ mod structure {
         view.lines.push(item(&huge, "base", "1", "1,00", "1,00"));
         let error = render_pdf(&view, &FONTS, &options()).expect_err("must refuse");
         assert!(matches!(error, RenderError::RowTooTall { .. }), "{error:?}");
+        let checked = check_pdf(&view, &FONTS, &options()).expect_err("check refuses too");
+        assert_eq!(format!("{checked:?}"), format!("{error:?}"));
     }
 
     #[test]
@@ -380,9 +385,18 @@ mod structure {
             let options = RenderOptions { attachments: vec![bad], ..options() };
             let error = render_pdf(&sample_invoice(), &FONTS, &options).expect_err("must refuse");
             assert!(matches!(error, RenderError::InvalidOption { .. }), "{error:?}");
+            let checked = check_pdf(&sample_invoice(), &FONTS, &options).expect_err("check refuses too");
+            assert_eq!(format!("{checked:?}"), format!("{error:?}"));
         }
-        let twice = RenderOptions { attachments: vec![attachment.clone(), attachment], ..options() };
+        let twice = RenderOptions { attachments: vec![attachment.clone(), attachment.clone()], ..options() };
         assert!(render_pdf(&sample_invoice(), &FONTS, &twice).is_err());
+        assert!(check_pdf(&sample_invoice(), &FONTS, &twice).is_err());
+        // What renders, checks.
+        let attached = RenderOptions { attachments: vec![attachment], ..options() };
+        for options in [options(), attached] {
+            assert!(render_pdf(&sample_invoice(), &FONTS, &options).is_ok());
+            assert!(check_pdf(&sample_invoice(), &FONTS, &options).is_ok());
+        }
     }
 }
 
