@@ -110,11 +110,17 @@ pub fn vat_code(vat: &VatRegime) -> String {
 ///
 /// [`InvoiceError::UnknownParty`] for a recipient the dataset does not know; [`InvoiceError::Export`] if the CSV
 /// writer fails.
-pub fn lines_csv(dataset: &Dataset, documents: &[Document]) -> Result<Vec<u8>, InvoiceError> {
+/// The documents may be borrowed or made one at a time (an issuing run makes them from its ledger's records, so
+/// that a semester's documents are never all in memory twice).
+pub fn lines_csv<D: std::borrow::Borrow<Document>>(
+    dataset: &Dataset,
+    documents: impl IntoIterator<Item = D>,
+) -> Result<Vec<u8>, InvoiceError> {
     const WHAT: &str = "lines.csv";
     let mut writer = csv_writer();
     write_safe_record(&mut writer, LINES_HEADER.split(',')).map_err(export_error(WHAT))?;
     for document in documents {
+        let document: &Document = document.borrow();
         let recipient = dataset
             .party(&document.recipient)
             .ok_or_else(|| InvoiceError::UnknownParty(document.recipient.to_string()))?;

@@ -718,21 +718,11 @@ fn issue_batch(
         });
     }
     let head = ledger.head();
-    // The documents as recorded, each credit note and cancellation with the reference of what it cancels.
-    let as_documents = documents
-        .iter()
-        .map(|d| {
-            let corrects = d.record.corrects.as_deref().and_then(|number| {
-                ledger.records().iter().find(|r| r.number == number).map(DocumentRecord::reference)
-            });
-            d.record.to_document(corrects)
-        })
-        .collect::<Result<Vec<Document>, RecordError>>()?;
     write_reports(
         dataset,
         &batch,
         &documents,
-        &as_documents,
+        &*ledger,
         &plan.cancelled,
         &location,
         head,
@@ -762,7 +752,7 @@ fn write_reports(
     dataset: &Dataset,
     batch: &Batch,
     documents: &[ReportedDocument],
-    as_documents: &[Document],
+    ledger: &dyn Ledger,
     cancelled: &[String],
     location: &str,
     head: LedgerHead,
@@ -771,7 +761,26 @@ fn write_reports(
 ) -> Result<(), IssueError> {
     let listed: Vec<(&DocumentRecord, Status)> = documents.iter().map(|d| (&d.record, d.status)).collect();
     let manifest = issued_manifest(dataset, batch, &listed, cancelled, location, head)?;
+    // The documents as recorded, each credit note and cancellation with the reference of what it cancels, made
+    // one at a time for `lines.csv` (a semester's documents are not held twice).
+    let mut unreadable: Option<RecordError> = None;
+    let as_documents = documents.iter().map_while(|d| {
+        let corrects = d.record.corrects.as_deref().and_then(|number| {
+            let position = ledger.index().position(number)?;
+            ledger.records().get(position).map(DocumentRecord::reference)
+        });
+        match d.record.to_document(corrects) {
+            Ok(document) => Some(document),
+            Err(error) => {
+                unreadable = Some(error);
+                None
+            }
+        }
+    });
     let lines = lines_csv(dataset, as_documents)?;
+    if let Some(error) = unreadable {
+        return Err(error.into());
+    }
     let carried = carried_csv(batch)?;
     for (name, bytes) in [("manifest.json", manifest), ("lines.csv", lines), ("carried.csv", carried)] {
         let name = FileName::parse(name)
