@@ -759,28 +759,18 @@ fn write_reports(
     sink: &mut dyn Sink,
     after_commit: &mut Vec<AfterCommit>,
 ) -> Result<(), IssueError> {
-    let listed: Vec<(&DocumentRecord, Status)> = documents.iter().map(|d| (&d.record, d.status)).collect();
-    let manifest = issued_manifest(dataset, batch, &listed, cancelled, location, head)?;
-    // The documents as recorded, each credit note and cancellation with the reference of what it cancels, made
-    // one at a time for `lines.csv` (a semester's documents are not held twice).
-    let mut unreadable: Option<RecordError> = None;
-    let as_documents = documents.iter().map_while(|d| {
-        let corrects = d.record.corrects.as_deref().and_then(|number| {
-            let position = ledger.index().position(number)?;
-            ledger.records().get(position).map(DocumentRecord::reference)
-        });
-        match d.record.to_document(corrects) {
-            Ok(document) => Some(document),
-            Err(error) => {
-                unreadable = Some(error);
-                None
-            }
-        }
-    });
-    let lines = lines_csv(dataset, as_documents)?;
-    if let Some(error) = unreadable {
-        return Err(error.into());
-    }
+    let records = ledger.records();
+    let index = ledger.index();
+    // The manifest on one thread, `lines.csv` on another: the two biggest reports of a large run.
+    let (manifest, lines) = rayon::join(
+        || {
+            let listed: Vec<(&DocumentRecord, Status)> =
+                documents.iter().map(|d| (&d.record, d.status)).collect();
+            issued_manifest(dataset, batch, &listed, cancelled, location, head)
+        },
+        || lines_of(dataset, documents, records, index),
+    );
+    let (manifest, lines) = (manifest?, lines?);
     let carried = carried_csv(batch)?;
     for (name, bytes) in [("manifest.json", manifest), ("lines.csv", lines), ("carried.csv", carried)] {
         let name = FileName::parse(name)
@@ -792,6 +782,36 @@ fn write_reports(
         }
     }
     Ok(())
+}
+
+/// `lines.csv` of the documents reported, made from their ledger records.
+fn lines_of(
+    dataset: &Dataset,
+    documents: &[ReportedDocument],
+    records: &[DocumentRecord],
+    index: &crate::ledger::LedgerIndex,
+) -> Result<Vec<u8>, IssueError> {
+    // The documents as recorded, each credit note and cancellation with the reference of what it cancels, made
+    // one at a time for `lines.csv` (a semester's documents are not held twice).
+    let mut unreadable: Option<RecordError> = None;
+    let as_documents = documents.iter().map_while(|d| {
+        let corrects = d.record.corrects.as_deref().and_then(|number| {
+            let position = index.position(number)?;
+            records.get(position).map(DocumentRecord::reference)
+        });
+        match d.record.to_document(corrects) {
+            Ok(document) => Some(document),
+            Err(error) => {
+                unreadable = Some(error);
+                None
+            }
+        }
+    });
+    let lines = lines_csv(dataset, as_documents)?;
+    match unreadable {
+        Some(error) => Err(error.into()),
+        None => Ok(lines),
+    }
 }
 
 /// Where [`issue_to_directory`] writes: an output folder and a file ledger, each locked for the run.
