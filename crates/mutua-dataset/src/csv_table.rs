@@ -52,6 +52,8 @@ pub(crate) struct Table {
     lines: LineFinder,
     /// Set after an error that leaves the reader in an unknown state.
     stopped: bool,
+    /// About the number of records: the line breaks after the header, at most the bytes after it / 48.
+    rows_hint: usize,
 }
 
 /// Reads a CSV file of the dataset. Returns `None` after pushing errors when the file is missing, unreadable,
@@ -91,7 +93,13 @@ pub(crate) fn parse(text: String, schema: Schema, errors: &mut Vec<LoadError>) -
             return None;
         }
     };
-    Some(Table { schema, positions, reader, record: StringRecord::new(), lines, stopped: false })
+    let bytes = reader.get_ref().get_ref();
+    let after_header = usize::try_from(reader.position().byte()).unwrap_or(0).min(bytes.len());
+    let rest = &bytes[after_header..];
+    // Line breaks overcount what blank lines or quoted breaks hold; no record of the format is shorter than
+    // about 48 bytes on average, so a file of line breaks cannot make the hint more than its bytes / 48.
+    let rows_hint = rest.iter().filter(|&&byte| byte == b'\n').count().min(rest.len() / 48) + 1;
+    Some(Table { schema, positions, reader, record: StringRecord::new(), lines, stopped: false, rows_hint })
 }
 
 /// Finds the 1-based file line a record starts on.
@@ -164,6 +172,12 @@ fn check_header(header: &StringRecord, schema: Schema) -> Result<Vec<Option<usiz
 }
 
 impl Table {
+    /// About how many rows the table has (its line breaks after the header, plus one), to size what is read
+    /// from it once rather than by doubling.
+    pub(crate) fn rows_hint(&self) -> usize {
+        self.rows_hint
+    }
+
     /// The next row, ready to have its cells parsed, reporting into `errors`; `None` at the end of the file.
     /// A record with the wrong number of cells is reported and skipped; any other CSV error (there are no I/O
     /// errors on text in memory) is reported and ends the table, since it leaves the reader in an unknown state.

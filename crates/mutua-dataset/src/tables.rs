@@ -78,7 +78,7 @@ pub(crate) const PARTIES: Schema = Schema {
 pub(crate) fn parties(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Party> {
     let Some(mut table) = csv_table::read(dir, PARTIES, errors) else { return Vec::new() };
     let (mut ids, mut insees, mut sirets) = (FirstSeen::new(), FirstSeen::new(), FirstSeen::new());
-    let mut parties = Vec::new();
+    let mut parties = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let line = row.line();
         let id = row.required("id", PartyId::parse);
@@ -180,7 +180,7 @@ pub(crate) const POPULATIONS: Schema = Schema {
 pub(crate) fn populations(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<PopulationRecord> {
     let Some(mut table) = csv_table::read(dir, POPULATIONS, errors) else { return Vec::new() };
     let mut seen = FirstSeen::new();
-    let mut records = Vec::new();
+    let mut records = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let line = row.line();
         let party = row.required("insee", |text| {
@@ -224,7 +224,7 @@ pub(crate) const DISPOSITIFS: Schema = Schema {
 pub(crate) fn dispositifs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Dispositif> {
     let Some(mut table) = csv_table::read(dir, DISPOSITIFS, errors) else { return Vec::new() };
     let mut seen = FirstSeen::new();
-    let mut dispositifs = Vec::new();
+    let mut dispositifs = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let line = row.line();
         let id = row.required("id", DispositifId::parse);
@@ -263,7 +263,7 @@ pub(crate) const MEMBERSHIPS: Schema = Schema {
 /// `memberships.csv`; a membership that ends before it starts is reported on `left`.
 pub(crate) fn memberships(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Membership> {
     let Some(mut table) = csv_table::read(dir, MEMBERSHIPS, errors) else { return Vec::new() };
-    let mut memberships = Vec::new();
+    let mut memberships = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let convention = row.required("convention", ConventionId::parse);
         let member = row.required("member", PartyId::parse);
@@ -297,7 +297,7 @@ pub(crate) const ACTIVITY: Schema = Schema {
 /// `activity.csv`.
 pub(crate) fn activity(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<ActivityRecord> {
     let Some(mut table) = csv_table::read(dir, ACTIVITY, errors) else { return Vec::new() };
-    let mut records = Vec::new();
+    let mut records = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let convention = row.required("convention", ConventionId::parse);
         let member = row.required("member", PartyId::parse);
@@ -332,7 +332,7 @@ pub(crate) const FTE_COSTS: Schema = Schema {
 /// `fte_costs.csv` (duplicates are reported by validation).
 pub(crate) fn fte_costs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<FteCost> {
     let Some(mut table) = csv_table::read(dir, FTE_COSTS, errors) else { return Vec::new() };
-    let mut costs = Vec::new();
+    let mut costs = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let year = row.required("year", values::year);
         let category = row.required("category", values::grade_category);
@@ -366,7 +366,7 @@ pub(crate) const VALUATIONS: Schema = Schema {
 /// `valuations.csv` (duplicates are reported by validation). An empty FTE cell is no FTE of that category.
 pub(crate) fn valuations(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Valuation> {
     let Some(mut table) = csv_table::read(dir, VALUATIONS, errors) else { return Vec::new() };
-    let mut valuations = Vec::new();
+    let mut valuations = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let dispositif = row.required("dispositif", DispositifId::parse);
         let year = row.required("year", values::year);
@@ -436,7 +436,7 @@ pub(crate) const UNIT_COSTS: Schema = Schema {
 /// reported by validation).
 pub(crate) fn unit_costs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<UnitCostDerivation> {
     let Some(mut table) = csv_table::read(dir, UNIT_COSTS, errors) else { return Vec::new() };
-    let mut derivations = Vec::new();
+    let mut derivations = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let dispositif = row.required("dispositif", DispositifId::parse);
         let year = row.required("year", values::year);
@@ -475,7 +475,7 @@ pub(crate) const UNIT_COST_UPDATES: Schema = Schema {
 /// `unit_cost_updates.csv` (optional): the foreseeable changes of the D5211-16 unit costs, in file order.
 pub(crate) fn unit_cost_updates(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<UnitCostUpdate> {
     let Some(mut table) = csv_table::read(dir, UNIT_COST_UPDATES, errors) else { return Vec::new() };
-    let mut updates = Vec::new();
+    let mut updates = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let dispositif = row.required("dispositif", DispositifId::parse);
         let year = row.required("year", values::year);
@@ -508,7 +508,7 @@ pub(crate) const CEE_DEPOSITS: Schema = Schema {
 /// `cee_deposits.csv` (duplicates are reported by validation).
 pub(crate) fn cee_deposits(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CeeDeposit> {
     let Some(mut table) = csv_table::read(dir, CEE_DEPOSITS, errors) else { return Vec::new() };
-    let mut deposits = Vec::new();
+    let mut deposits = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let id = row.text("id");
         let convention = row.required("convention", ConventionId::parse);
@@ -549,7 +549,7 @@ pub(crate) const CEE_OPERATIONS: Schema = Schema {
 /// `cee_operations.csv`.
 pub(crate) fn cee_operations(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CeeOperation> {
     let Some(mut table) = csv_table::read(dir, CEE_OPERATIONS, errors) else { return Vec::new() };
-    let mut operations = Vec::new();
+    let mut operations = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let deposit = row.text("deposit");
         let beneficiary = row.required("beneficiary", PartyId::parse);
@@ -583,7 +583,7 @@ pub(crate) const INDICES: Schema = Schema {
 pub(crate) fn indices(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<IndexValue> {
     let Some(mut table) = csv_table::read(dir, INDICES, errors) else { return Vec::new() };
     let mut seen = FirstSeen::new();
-    let mut values = Vec::new();
+    let mut values = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let line = row.line();
         let index = row.text("index");
@@ -618,7 +618,7 @@ pub(crate) const CARRIED: Schema = Schema {
 /// `carried.csv` (optional).
 pub(crate) fn carried(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<CarriedAmount> {
     let Some(mut table) = csv_table::read(dir, CARRIED, errors) else { return Vec::new() };
-    let mut amounts = Vec::new();
+    let mut amounts = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let semester = row.required("semester", str::parse::<Semester>);
         let issuer = row.required("issuer", PartyId::parse);
@@ -674,7 +674,7 @@ pub(crate) const TITRES: Schema = Schema {
 /// `titres.csv` (optional): the titres de recettes the finance system issued before mutua, one row per titre line.
 pub(crate) fn titres(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<Titre> {
     let Some(mut table) = csv_table::read(dir, TITRES, errors) else { return Vec::new() };
-    let mut titres = Vec::new();
+    let mut titres = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         // The finance system writes this file, not mutua: its cells are read as they are.
         let number = row.text("number");
@@ -727,7 +727,7 @@ pub(crate) const ATTRIBUTIONS: Schema = Schema {
 /// instalments (12 when the cell is empty).
 pub(crate) fn attributions(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<AttributionCompensation> {
     let Some(mut table) = csv_table::read(dir, ATTRIBUTIONS, errors) else { return Vec::new() };
-    let mut attributions = Vec::new();
+    let mut attributions = Vec::with_capacity(table.rows_hint());
     while let Some(mut row) = table.next_row(errors) {
         let payer = row.required("payer", PartyId::parse);
         let commune = row.required("commune", PartyId::parse);

@@ -73,6 +73,10 @@ pub const REPERTOIRE: &[(char, char)] = &[
 /// print.
 #[must_use]
 pub fn printable(character: char) -> bool {
+    // The first two ranges (ASCII and Latin-1 to Latin Extended-A) hold nearly every character printed.
+    if (' '..='~').contains(&character) || ('\u{00A0}'..='\u{017F}').contains(&character) {
+        return true;
+    }
     REPERTOIRE
         .binary_search_by(|&(first, last)| {
             if last < character {
@@ -597,6 +601,13 @@ mod tests {
         }
         for &(first, last) in REPERTOIRE {
             assert!(first <= last);
+        }
+        // `printable`'s fast path is the first two ranges of the table.
+        assert_eq!(REPERTOIRE[..2], [(' ', '~'), ('\u{00A0}', '\u{017F}')]);
+        for code in 0..0x3000u32 {
+            let Some(character) = char::from_u32(code) else { continue };
+            let listed = REPERTOIRE.iter().any(|&(first, last)| (first..=last).contains(&character));
+            assert_eq!(printable(character), listed, "U+{code:04X}");
         }
     }
 
