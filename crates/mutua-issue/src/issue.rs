@@ -558,13 +558,16 @@ pub fn issue(
 fn issue_batch(
     dataset: &Dataset,
     options: &IssueOptions,
-    batch: Batch,
+    mut batch: Batch,
     ledger: &mut dyn Ledger,
     sink: &mut dyn Sink,
     progress: &dyn Progress,
 ) -> Result<IssueReport, IssueError> {
     let starts = series_starts(dataset, options, ledger)?;
-    let plan = plan(&batch, ledger, &starts)?;
+    let mut plan = plan(&batch, ledger, &starts)?;
+    // The plan holds the documents to issue and to check; the batch's own copies are not needed again (the
+    // reports take its reconciliation and what it carries).
+    drop(std::mem::take(&mut batch.documents));
     // Every series start the caller gave must be used: a mistyped one would otherwise be silently ignored.
     let used: BTreeSet<Series> =
         plan.new.iter().map(|d| Series::of(d.kind, &d.issuer, d.issue_date)).collect();
@@ -689,7 +692,9 @@ fn issue_batch(
     }
     // Every document of the semester, from the ledger: issued now, kept, or history.
     let index = ledger.index();
-    let new_numbers: BTreeSet<&str> = plan.new.iter().map(|d| d.number.as_str()).collect();
+    // Issued: only their numbers are needed from here on.
+    let new_numbers: BTreeSet<String> = plan.new.iter().map(|d| d.number.clone()).collect();
+    drop(std::mem::take(&mut plan.new));
     let mut documents: Vec<ReportedDocument> = Vec::new();
     for record in records.iter().filter(|r| r.semester == options.semester) {
         let status = if new_numbers.contains(record.number.as_str()) {
