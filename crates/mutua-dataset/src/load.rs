@@ -53,50 +53,12 @@ pub fn load_directory(dir: &Path) -> Result<ValidatedDataset, LoadErrors> {
         },
     );
     errors.extend(cee_errors);
-    let Tables {
-        meta,
-        parties,
-        populations,
-        dispositifs,
-        conventions,
-        memberships,
-        activity,
-        fte_costs,
-        valuations,
-        unit_costs,
-        unit_cost_updates,
-        cee_deposits,
-        indices,
-        carried,
-        titres,
-        attributions,
-    } = tables;
-    let Some((meta, population_vintage_lag_years)) = meta else { return Err(LoadErrors::new(errors)) };
-    if !errors.is_empty() {
+    let Some((rows, lines)) = tables.into_rows(cee_operations).filter(|_| errors.is_empty()) else {
         return Err(LoadErrors::new(errors));
-    }
-    let rows = DatasetRows {
-        meta: MetaRow { meta, population_vintage_lag_years },
-        parties,
-        populations,
-        dispositifs,
-        conventions: conventions.list,
-        memberships,
-        activity,
-        fte_costs,
-        valuations,
-        unit_costs,
-        unit_cost_updates,
-        indices,
-        cee_deposits,
-        cee_operations,
-        carried,
-        titres,
-        attributions,
     };
-    let lines = conventions.lines;
     assemble_located(rows, |error| locate_in_convention(error, &lines))
 }
+
 /// A validation error about a convention carries the line of its `id`; move it to the line of the key
 /// path it names.
 fn locate_in_convention(
@@ -130,6 +92,35 @@ struct Tables {
 }
 
 impl Tables {
+    /// The rows of the dataset, with `cee_operations`, and the key lines of each convention file; `None` when
+    /// `dataset.toml` did not load (an error says why).
+    fn into_rows(
+        self,
+        cee_operations: Vec<mutua_core::CeeOperation>,
+    ) -> Option<(DatasetRows, BTreeMap<String, crate::toml_doc::PathLines>)> {
+        let (meta, population_vintage_lag_years) = self.meta?;
+        let rows = DatasetRows {
+            meta: MetaRow { meta, population_vintage_lag_years },
+            parties: self.parties,
+            populations: self.populations,
+            dispositifs: self.dispositifs,
+            conventions: self.conventions.list,
+            memberships: self.memberships,
+            activity: self.activity,
+            fte_costs: self.fte_costs,
+            valuations: self.valuations,
+            unit_costs: self.unit_costs,
+            unit_cost_updates: self.unit_cost_updates,
+            indices: self.indices,
+            cee_deposits: self.cee_deposits,
+            cee_operations,
+            carried: self.carried,
+            titres: self.titres,
+            attributions: self.attributions,
+        };
+        Some((rows, self.conventions.lines))
+    }
+
     fn read(dir: &Path, errors: &mut Vec<LoadError>) -> Tables {
         Tables {
             meta: conventions::meta(dir, errors),

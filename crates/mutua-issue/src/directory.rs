@@ -260,6 +260,21 @@ pub struct DirectorySink {
     _lock: LockGuard,
 }
 
+/// Writes a new file of a group at its final place in `root`, refusing a name already taken. Not synced one by
+/// one: `publish` makes the whole group durable with one sync. A partly written file is removed (it is ours,
+/// named in the intent; the next open would remove it otherwise).
+fn create_new(root: &Path, name: &FileName, bytes: &[u8]) -> Result<(), SinkError> {
+    let path = root.join(name.as_str());
+    match fsx::write_new_unsynced(&path, bytes).map(drop) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(SinkError::Exists { path }),
+        Err(source) => {
+            let _ = fsx::remove_if_present(&path);
+            Err(SinkError::Io { path, source })
+        }
+    }
+}
+
 impl DirectorySink {
     /// Opens `out` for issuing with the ledger at `ledger_path` (already open, so locked): creates it if needed,
     /// takes its lock, refuses a file or a folder mutua did not write, removes the drafts of a dry run, repairs
@@ -472,21 +487,9 @@ impl Sink for DirectorySink {
     }
 
     fn write(&mut self, name: &FileName, bytes: &[u8]) -> Result<(), SinkError> {
-        let path = self.root.join(name.as_str());
-        // Not synced one by one: `publish` makes the whole group durable with one sync.
-        match fsx::write_new_unsynced(&path, bytes).map(drop) {
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(SinkError::Exists { path });
-            }
-            Err(source) => {
-                // A partly written file is ours (named in the intent): remove it now, or at the next open.
-                let _ = fsx::remove_if_present(&path);
-                return Err(SinkError::Io { path, source });
-            }
-            Ok(()) => {}
-        }
+        create_new(&self.root, name, bytes)?;
         self.written.push(name.clone());
-        fault::hit(Step::Write).map_err(io(&path))
+        fault::hit(Step::Write).map_err(io(&self.root.join(name.as_str())))
     }
 
     /// The files written in parallel on the thread pool (copying a chunk's tens of megabytes into the page
@@ -495,23 +498,8 @@ impl Sink for DirectorySink {
     /// [`Sink::abandon`] to remove; the error reported is that of the first file in order.
     fn write_all(&mut self, files: &[(&FileName, &[u8])]) -> Result<(), SinkError> {
         let root = &self.root;
-        let outcomes: Vec<Result<(), SinkError>> = files
-            .par_iter()
-            .map(|(name, bytes)| {
-                let path = root.join(name.as_str());
-                match fsx::write_new_unsynced(&path, bytes).map(drop) {
-                    Ok(()) => Ok(()),
-                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                        Err(SinkError::Exists { path })
-                    }
-                    Err(source) => {
-                        // A partly written file is ours (named in the intent): remove it now, or at the next open.
-                        let _ = fsx::remove_if_present(&path);
-                        Err(SinkError::Io { path, source })
-                    }
-                }
-            })
-            .collect();
+        let outcomes: Vec<Result<(), SinkError>> =
+            files.par_iter().map(|(name, bytes)| create_new(root, name, bytes)).collect();
         let mut first_error = None;
         for ((name, _), outcome) in files.iter().zip(outcomes) {
             match outcome {

@@ -578,37 +578,26 @@ pub(crate) struct IndexUndo {
     cancelled: Vec<String>,
 }
 
-/// Checks a group of records against the ledger's index and adds them to it, and returns the entries to write
-/// (the documents, in parallel, then the commit) with what undoes the index if they are not written. Nothing
-/// changes unless every record is accepted.
+/// Serialises a group of records and its commit (the documents in parallel), then checks the records against
+/// the ledger's index and adds them to it; returns the entries to write with what undoes the index if they are
+/// not written. Nothing changes unless every record is accepted.
 pub(crate) fn prepare_commit(
     index: &mut LedgerIndex,
     group: &[DocumentRecord],
     info: CommitInfo,
 ) -> Result<(IndexUndo, Vec<String>, CommitRecord), LedgerError> {
-    let undo = index.push_group(group)?;
-    let lines: Result<Vec<String>, LedgerError> =
-        group.par_iter().map(|record| entry_json(&Entry::Document(Box::new(record.clone())))).collect();
-    let mut lines = match lines {
-        Ok(lines) => lines,
-        Err(error) => {
-            index.undo(undo);
-            return Err(error);
-        }
-    };
+    let mut lines: Vec<String> = group
+        .par_iter()
+        .map(|record| entry_json(&Entry::Document(Box::new(record.clone()))))
+        .collect::<Result<_, _>>()?;
     let commit = CommitRecord {
         documents: group.len() as u64,
         semester: info.semester,
         issue_date: info.issue_date,
         carried: Some(info.carried),
     };
-    match entry_json(&Entry::Commit(commit.clone())) {
-        Ok(line) => lines.push(line),
-        Err(error) => {
-            index.undo(undo);
-            return Err(error);
-        }
-    }
+    lines.push(entry_json(&Entry::Commit(commit.clone()))?);
+    let undo = index.push_group(group)?;
     Ok((undo, lines, commit))
 }
 

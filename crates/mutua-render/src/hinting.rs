@@ -85,12 +85,7 @@ pub(crate) fn strip_hinting(program: &[u8]) -> Result<Vec<u8>, Malformed> {
                 }
                 maxp
             }
-            b"head" => {
-                let mut head = head.to_vec();
-                // checksumAdjustment is computed over the whole font, with this field zero.
-                head.get_mut(8..12).ok_or("truncated head table")?.fill(0);
-                head
-            }
+            b"head" => without_adjustment(head)?,
             _ => face.table(record.tag).ok_or("missing table")?.to_vec(),
         };
         tables.push((tag, data));
@@ -189,12 +184,8 @@ pub(crate) fn with_table_last(program: &[u8], last: &[u8; 4]) -> Result<(Vec<u8>
     let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::new();
     for record in face.table_records {
         let tag = record.tag.to_bytes();
-        let mut data = face.table(record.tag).ok_or("missing table")?.to_vec();
-        if &tag == b"head" {
-            // checksumAdjustment is computed over the whole font, with this field zero.
-            data.get_mut(8..12).ok_or("truncated head table")?.fill(0);
-        }
-        tables.push((tag, data));
+        let data = face.table(record.tag).ok_or("missing table")?;
+        tables.push((tag, if &tag == b"head" { without_adjustment(data)? } else { data.to_vec() }));
     }
     tables.sort_by_key(|&(tag, _)| tag);
     let font = assemble_with_last(&tables, read_u32(program, 0)?, Some(last));
@@ -202,6 +193,13 @@ pub(crate) fn with_table_last(program: &[u8], last: &[u8; 4]) -> Result<(Vec<u8>
         tables.iter().find(|(tag, _)| tag == last).map_or(0, |(_, data)| data.len().next_multiple_of(4));
     let start = font.len() - tail;
     Ok((font, start))
+}
+
+/// The `head` table with its checksumAdjustment zero, as it is when the adjustment is computed over the whole font.
+fn without_adjustment(head: &[u8]) -> Result<Vec<u8>, Malformed> {
+    let mut head = head.to_vec();
+    head.get_mut(8..12).ok_or("truncated head table")?.fill(0);
+    Ok(head)
 }
 
 /// A font file of `tables` (sorted by tag), with its table directory, checksums and checksum adjustment.
